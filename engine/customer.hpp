@@ -1,0 +1,60 @@
+// Customer: a person who contacts the help desk, known by one or more identities
+// (email address, phone or fax number in E.164). Identity values are normalised before
+// they are compared, so one person is one customer across channels. Plain values.
+#pragma once
+
+#include "engine/ticket.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace triage {
+
+enum class IdentityKind { email, phone, fax };
+
+std::string_view to_string(IdentityKind k) noexcept;
+std::optional<IdentityKind> parse_identity_kind(std::string_view s) noexcept;
+
+struct Identity {
+    IdentityKind kind = IdentityKind::email;
+    std::string value;  // normalised: email lower case; phone/fax E.164 ("+358401234567")
+
+    friend bool operator==(const Identity&, const Identity&) = default;
+};
+
+// Normalises an identity for comparison; empty value when it is not valid at all.
+// Email: trimmed, lower case, must contain one '@' with text on both sides.
+// Phone/fax: digits kept, a leading "+" or "00" read as international; numbers without
+// a country code are left for the channel to normalise with its default region.
+Identity normalise_identity(IdentityKind kind, std::string_view raw);
+
+// Parses "email:a@b.fi" / "phone:+358..." (or a bare value: '@' means email, else phone).
+std::optional<Identity> parse_identity(std::string_view text);
+
+struct Customer {
+    CustomerId id = 0;
+    std::string name;
+    std::string organisation;
+    std::string tier = "standard";      // "standard", "premium", ...
+    std::string preferred_language;    // "" when unknown
+    std::vector<Identity> identities;
+    Timestamp created_at{};
+};
+
+enum class AgentRole { agent, supervisor, manager, admin };
+std::string_view to_string(AgentRole r) noexcept;
+std::optional<AgentRole> parse_agent_role(std::string_view s) noexcept;
+
+struct Agent {
+    AgentId id = 0;
+    std::string name;
+    std::string email;
+    AgentRole role = AgentRole::agent;
+    std::vector<std::string> queues;
+    std::vector<std::string> skills;
+    std::vector<std::string> languages;
+};
+
+}  // namespace triage

@@ -1,0 +1,44 @@
+// Enquiry: the one normalised form every inbound channel produces (email, fax, web form,
+// phone, API). Intake turns it into ticket changes. A plain value, owned by its channel
+// until handed to Intake.
+#pragma once
+
+#include "engine/customer.hpp"
+#include "engine/message.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace triage {
+
+struct ThreadHints {
+    std::optional<TicketId> ticket_id;     // explicit: API call, or a ticket key found in the subject
+    std::vector<std::string> references;  // external ids this replies to (In-Reply-To first, then References)
+};
+
+struct Enquiry {
+    Channel channel = Channel::api;
+    Timestamp received_at{};
+    std::string external_id;  // e.g. Message-ID, CDR unique id; "" when the channel has none
+    std::string sender_name;
+    std::vector<Identity> sender;  // every identity the sender gave; first is primary
+    std::string organisation;
+    std::string subject;
+    std::string text;                 // UTF-8
+    std::optional<std::string> html;  // sanitised
+    std::vector<Attachment> attachments;
+    ThreadHints thread;
+    std::string raw_sha256;  // raw inbound bytes kept by the BlobStore
+    std::map<std::string, std::string> metadata;  // channel-specific
+
+    // Routing hints that a channel or the API may give for a new ticket.
+    std::string queue;
+    std::string category;
+    std::optional<Priority> priority;
+    std::vector<std::string> tags;
+    std::string language;
+};
+
+}  // namespace triage

@@ -1,0 +1,183 @@
+#include "engine/intake.hpp"
+
+#include "engine/lifecycle.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace triage {
+namespace {
+
+constexpr std::size_t kMaxDerivedSubject = 80;
+
+// Cuts a UTF-8 string to at most `max` bytes without splitting a character.
+std::string cut_utf8(std::string_view s, std::size_t max) {
+    if (s.size() <= max) return std::string(s);
+    std::size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    return std::string(s.substr(0, end)) + "…";
+}
+
+TicketEvent event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
+                  std::vector<FieldChange> changes = {}, std::string detail = {}) {
+    TicketEvent e;
+    e.ticket_id = t.id;
+    e.at = at;
+    e.actor = actor;
+    e.type = std::move(type);
+    e.changes = std::move(changes);
+    e.detail = std::move(detail);
+    return e;
+}
+
+}  // namespace
+
+std::string subject_from_text(const std::string& subject, const std::string& text) {
+    auto first = subject.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos) {
+        auto last = subject.find_last_not_of(" \t\r\n");
+        return subject.substr(first, last - first + 1);
+    }
+    auto begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string::npos) return "(no subject)";
+    auto end = text.find_first_of("\r\n", begin);
+    auto line = std::string_view(text).substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    return cut_utf8(line, kMaxDerivedSubject);
+}
+
+Intake::Intake(const Clock& clock, IntakeDefaults defaults) : clock_(clock), defaults_(std::move(defaults)) {}
+
+Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const {
+    const Timestamp now = clock_.system_now();
+    const Timestamp received = enquiry.received_at == Timestamp{} ? now : enquiry.received_at;
+    IntakeOutcome out;
+
+    if (!enquiry.external_id.empty()) {
+        if (auto seen = tx.message_by_external_id(enquiry.channel, enquiry.external_id)) {
+            auto ticket = tx.ticket(seen->ticket_id);
+            if (!ticket) return problem(errc::unavailable, "duplicate enquiry points at a missing ticket");
+            out.ticket = std::move(*ticket);
+            out.message.id = seen->message_id;
+            out.message.ticket_id = seen->ticket_id;
+            out.customer_id = out.ticket.requester_id;
+            out.duplicate = true;
+            out.threaded_by = "duplicate";
+            return out;
+        }
+    }
+
+    // Customer: the first identity we know wins; the others are added to that customer.
+    std::vector<Identity> identities;
+    for (const auto& raw : enquiry.sender) {
+        auto id = normalise_identity(raw.kind, raw.value);
+        if (!id.value.empty() && std::find(identities.begin(), identities.end(), id) == identities.end())
+            identities.push_back(std::move(id));
+    }
+    std::optional<CustomerId> customer_id;
+    for (const auto& id : identities)
+        if ((customer_id = tx.customer_by_identity(id))) break;
+    if (customer_id) {
+        for (const auto& id : identities) tx.add_identity(*customer_id, id);
+    } else {
+        Customer c;
+        c.name = enquiry.sender_name;
+        c.organisation = enquiry.organisation;
+        c.identities = identities;
+        c.preferred_language = enquiry.language == "und" ? "" : enquiry.language;
+        c.created_at = now;
+        customer_id = tx.insert_customer(c);
+    }
+    out.customer_id = *customer_id;
+    const std::string actor = fmt::format("customer:{}", *customer_id);
+
+    // Threading: message references first, then an explicit ticket hint.
+    std::optional<Ticket> existing;
+    if (!enquiry.thread.references.empty()) {
+        if (auto hit = tx.ticket_by_message_ids(enquiry.thread.references)) {
+            existing = tx.ticket(hit->first);
+            out.threaded_by = fmt::format("references <{}>", hit->second);
+        }
+    }
+    if (!existing && enquiry.thread.ticket_id) {
+        existing = tx.ticket(*enquiry.thread.ticket_id);
+        if (existing) out.threaded_by = fmt::format("ticket key {}", ticket_key(existing->id));
+    }
+
+    Message message;
+    message.kind = MessageKind::inbound;
+    message.author_kind = AuthorKind::customer;
+    message.author_id = *customer_id;
+    message.author_name = enquiry.sender_name;
+    message.channel = enquiry.channel;
+    message.body = enquiry.text;
+    message.html = enquiry.html;
+    message.attachments = enquiry.attachments;
+    message.external_id = enquiry.external_id;
+    message.raw_sha256 = enquiry.raw_sha256;
+    message.created_at = received;
+
+    if (existing && existing->status != TicketStatus::closed) {
+        Ticket& t = *existing;
+        const auto before = t.status;
+        // A customer's word puts the ball back in the agents' court.
+        if (t.status == TicketStatus::solved || t.status == TicketStatus::pending || t.status == TicketStatus::on_hold) {
+            if (auto r = apply_transition(t, TicketStatus::open, now); !r) return r.error();
+        }
+        t.updated_at = now;
+        message.ticket_id = t.id;
+        tx.insert_message(message);
+        tx.update_ticket(t);
+        out.events.push_back(event(t, now, actor, "message_added", {}, out.threaded_by));
+        if (before != t.status) {
+            out.events.push_back(event(t, now, actor, before == TicketStatus::solved ? "reopened" : "status_changed",
+                                       {{"status", std::string(to_string(before)), std::string(to_string(t.status))}},
+                                       "customer replied"));
+        }
+        for (auto& e : out.events) tx.append_event(e);
+        out.ticket = std::move(t);
+        out.message = std::move(message);
+        return out;
+    }
+
+    Ticket t;
+    if (existing) {  // closed: a reply opens a linked follow-up
+        t.follow_up_of = existing->id;
+        out.threaded_by = fmt::format("follow-up of {}", ticket_key(existing->id));
+        t.queue = existing->queue;
+        t.category = existing->category;
+        t.priority = existing->priority;
+    } else {
+        out.threaded_by = "new";
+    }
+    t.subject = subject_from_text(enquiry.subject, enquiry.text);
+    if (!enquiry.queue.empty()) t.queue = enquiry.queue;
+    if (t.queue.empty()) t.queue = defaults_.queue;
+    if (!enquiry.category.empty()) t.category = enquiry.category;
+    if (enquiry.priority) t.priority = *enquiry.priority;
+    t.tags = normalise_tags(enquiry.tags);
+    t.language = enquiry.language.empty() ? "und" : enquiry.language;
+    t.channel = enquiry.channel;
+    t.requester_id = *customer_id;
+    t.status = TicketStatus::new_;
+    t.created_at = received;
+    t.updated_at = now;
+    tx.insert_ticket(t);
+    message.ticket_id = t.id;
+    tx.insert_message(message);
+
+    std::vector<FieldChange> fields{
+        {"status", "", "new"},
+        {"priority", "", std::string(to_string(t.priority))},
+        {"queue", "", t.queue},
+        {"channel", "", std::string(to_string(t.channel))},
+    };
+    if (!t.category.empty()) fields.push_back({"category", "", t.category});
+    out.events.push_back(event(t, now, actor, "created", std::move(fields), out.threaded_by));
+    for (auto& e : out.events) tx.append_event(e);
+    out.created = true;
+    out.ticket = std::move(t);
+    out.message = std::move(message);
+    return out;
+}
+
+}  // namespace triage

@@ -1,0 +1,47 @@
+// Intake: the one place that turns an Enquiry into ticket changes, inside ONE store
+// transaction: dedupe by channel + external id, find or create the customer by any
+// identity, thread onto a hinted ticket or open a new one. Idempotent: the same enquiry
+// twice yields the first outcome with `duplicate` set and writes nothing.
+// Stateless apart from its injected clock and defaults; safe to share between threads.
+#pragma once
+
+#include "engine/actor.hpp"
+#include "engine/clock.hpp"
+#include "engine/enquiry.hpp"
+#include "engine/error.hpp"
+#include "engine/store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace triage {
+
+struct IntakeDefaults {
+    std::string queue = "support";
+};
+
+struct IntakeOutcome {
+    Ticket ticket;       // the ticket after the change
+    Message message;     // the stored inbound message
+    CustomerId customer_id = 0;
+    bool created = false;    // a new ticket was opened
+    bool duplicate = false;  // already taken in earlier: nothing written
+    std::string threaded_by;  // how it was threaded: "new", "references <id>", "ticket key", "follow-up of T-n"
+    std::vector<TicketEvent> events;  // the audit events written, for the edge to log and publish
+};
+
+class Intake {
+public:
+    explicit Intake(const Clock& clock, IntakeDefaults defaults = {});
+    Result<IntakeOutcome> accept(StoreTx& tx, const Enquiry& enquiry) const;
+
+private:
+    const Clock& clock_;
+    IntakeDefaults defaults_;
+};
+
+// The subject a ticket gets when the enquiry has none: the first line of its text,
+// cut at a character boundary to at most 80 bytes, or "(no subject)".
+std::string subject_from_text(const std::string& subject, const std::string& text);
+
+}  // namespace triage

@@ -1,0 +1,117 @@
+// Store: the engine's view of persistence, declared here and implemented in storage/
+// (SQLite now, PostgreSQL later). Writes run as units of work on one writer, batched into
+// group commits; a unit's `done` runs only after its batch is durably committed (or failed).
+// Reads go through pooled readers that see the last committed state.
+// Thread-safety: Store is thread-safe; a StoreReader / StoreTx belongs to one thread at a time.
+#pragma once
+
+#include "engine/customer.hpp"
+#include "engine/message.hpp"
+#include "engine/ticket.hpp"
+#include "engine/ticket_event.hpp"
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace triage {
+
+struct TicketQuery {
+    std::optional<TicketStatus> status;
+    std::string queue;  // "" = any
+    std::optional<Channel> channel;
+    std::optional<AgentId> assignee;
+    bool unassigned = false;
+    std::optional<CustomerId> requester;
+    std::string text;  // full-text query over subjects and messages; "" = none
+    int limit = 50;
+    std::optional<TicketId> after;  // cursor: tickets with an id below this one (newest first)
+};
+
+struct TicketPage {
+    std::vector<Ticket> tickets;
+    std::optional<TicketId> next_cursor;  // pass as `after` for the next page
+};
+
+struct MessageRef {
+    TicketId ticket_id = 0;
+    MessageId message_id = 0;
+};
+
+struct ApiToken {
+    std::int64_t id = 0;
+    std::string name;
+    std::string role;  // "admin", "agent", ...
+};
+
+class StoreReader {
+public:
+    virtual ~StoreReader() = default;
+
+    virtual std::optional<Ticket> ticket(TicketId id) = 0;
+    virtual TicketPage tickets(const TicketQuery& query) = 0;
+    virtual std::vector<Message> messages(TicketId ticket) = 0;
+    virtual std::vector<TicketEvent> events(TicketId ticket) = 0;
+
+    virtual std::optional<Customer> customer(CustomerId id) = 0;
+    virtual std::optional<CustomerId> customer_by_identity(const Identity& identity) = 0;
+
+    virtual std::optional<Agent> agent(AgentId id) = 0;
+    virtual std::optional<Agent> agent_by_email(std::string_view email) = 0;  // email compared lower case
+    virtual std::vector<Agent> agents() = 0;
+
+    // Dedupe: the message that came in on `channel` with this external id.
+    virtual std::optional<MessageRef> message_by_external_id(Channel channel, std::string_view external_id) = 0;
+    // Threading: the ticket of the first id in `external_ids` that names any stored message
+    // (inbound or outbound, any channel). Order matters: earlier ids win.
+    virtual std::optional<std::pair<TicketId, std::string>> ticket_by_message_ids(
+        const std::vector<std::string>& external_ids) = 0;
+
+    virtual std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() = 0;
+    virtual std::optional<ApiToken> token_by_hash(std::string_view token_hash) = 0;
+};
+
+class StoreTx : public StoreReader {
+public:
+    virtual TicketId insert_ticket(Ticket& ticket) = 0;  // assigns ticket.id
+    virtual void update_ticket(const Ticket& ticket) = 0;
+    virtual CustomerId insert_customer(Customer& customer) = 0;  // assigns id; stores its identities
+    virtual void add_identity(CustomerId customer, const Identity& identity) = 0;  // no-op when present
+    virtual MessageId insert_message(Message& message) = 0;  // assigns id; indexes it for search
+    virtual void append_event(TicketEvent& event) = 0;       // assigns id
+    virtual AgentId upsert_agent(Agent& agent) = 0;          // keyed by email; assigns id
+    virtual void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) = 0;
+};
+
+class Store {
+public:
+    // Returns true to keep its writes, false to roll them back (a refused command).
+    using Work = std::function<bool(StoreTx&)>;
+    // nullptr after a durable commit (or a refused command); the error otherwise.
+    using Done = std::function<void(std::exception_ptr)>;
+
+    virtual ~Store() = default;
+
+    // Queues `work` for the writer. It runs inside a transaction shared with other units
+    // (its own savepoint: a throw or `false` undoes only its writes); `done` is called on the
+    // writer thread after the commit that made the unit durable. Must not block.
+    virtual void post_write(Work work, Done done) = 0;
+
+    // A reader that sees the last committed state; returned to the pool when released.
+    virtual std::shared_ptr<StoreReader> reader() = 0;
+};
+
+// Blocking convenience for the CLI, start-up and tests: runs `fn` on the writer and waits
+// for the durable commit; rethrows what the unit threw. `fn(StoreTx&)` returns a value; a
+// `Result` in error rolls the unit back.
+template <class Fn>
+auto write_sync(Store& store, Fn&& fn) -> decltype(fn(std::declval<StoreTx&>()));
+
+}  // namespace triage
+
+#include "engine/store_inl.hpp"

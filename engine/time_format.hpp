@@ -1,0 +1,16 @@
+// RFC 3339 formatting and parsing of UTC timestamps ("2026-11-23T10:55:27Z",
+// fractional seconds when non-zero; offsets such as "+02:00" accepted on input).
+#pragma once
+
+#include "engine/clock.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace triage {
+
+std::string format_rfc3339(Timestamp t);
+std::optional<Timestamp> parse_rfc3339(std::string_view s) noexcept;
+
+}  // namespace triage
