@@ -50,6 +50,16 @@ using Result = boost::system::result<T, Problem>;
 
 }  // namespace triage
 
+// Assigns the value of a Result expression to `lhs`, or returns its Problem from the
+// enclosing function: TRIAGE_TRY(ticket.subject, read_subject(json));
+#define TRIAGE_TRY_CAT2(a, b) a##b
+#define TRIAGE_TRY_CAT(a, b) TRIAGE_TRY_CAT2(a, b)
+#define TRIAGE_TRY(lhs, expr)                                                   \
+    auto&& TRIAGE_TRY_CAT(triage_try_, __LINE__) = (expr);                      \
+    if (!TRIAGE_TRY_CAT(triage_try_, __LINE__))                                 \
+        return std::move(TRIAGE_TRY_CAT(triage_try_, __LINE__)).error();         \
+    lhs = std::move(*TRIAGE_TRY_CAT(triage_try_, __LINE__))
+
 namespace boost::system {
 template <>
 struct is_error_code_enum<triage::errc> : std::true_type {};

@@ -1,1 +1,145 @@
-int main() {}
+// triaged: the Triage server. Reads the YAML config, opens the data directory, serves the
+// HTTP API, and shuts down gracefully on SIGTERM/SIGINT (requests in flight finish and
+// every accepted write is committed before exit).
+#include "engine/clock.hpp"
+#include "server/api.hpp"
+#include "server/app.hpp"
+#include "server/demo_history.hpp"
+#include "server/http_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: triaged [--config FILE] [--http HOST:PORT] [--data-dir DIR]
+               [--log-level LEVEL] [--demo] [--port-file FILE]
+
+  --config FILE      YAML configuration (see examples/triage.yaml)
+  --http HOST:PORT   listen address; port 0 picks a free port (overrides http.listen)
+  --data-dir DIR     database, raw messages and attachments (overrides data_dir)
+  --log-level LEVEL  trace, debug, info, warn, error, critical or off
+  --demo             load the demo history when the data directory is fresh
+  --port-file FILE   write the bound HTTP port to FILE once listening
+Environment: TRIAGE_ADMIN_TOKEN, when set, is installed as an admin API token.
+)";
+
+struct Options {
+    std::string config;
+    std::string http;
+    std::string data_dir;
+    std::string log_level;
+    std::string port_file;
+    bool demo = false;
+};
+
+Options parse_args(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--config") o.config = value();
+        else if (arg == "--http") o.http = value();
+        else if (arg == "--data-dir") o.data_dir = value();
+        else if (arg == "--log-level") o.log_level = value();
+        else if (arg == "--port-file") o.port_file = value();
+        else if (arg == "--demo") o.demo = true;
+        else if (arg == "--help" || arg == "-h") {
+            std::cout << kUsage;
+            std::exit(0);
+        } else throw std::invalid_argument("unknown argument " + arg);
+    }
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace triage;
+    using namespace triage::server;
+    Options options;
+    try {
+        options = parse_args(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "triaged: " << e.what() << "\n" << kUsage;
+        return 2;
+    }
+    try {
+        Config config = options.config.empty() ? Config{} : load_config(options.config);
+        if (!options.http.empty()) config.http = parse_endpoint(options.http);
+        if (!options.data_dir.empty()) config.data_dir = options.data_dir;
+        if (!options.log_level.empty()) config.log_level = options.log_level;
+        if (options.demo) config.demo = true;
+
+        auto logger = spdlog::stdout_logger_mt("triaged");
+        spdlog::set_default_logger(logger);
+        spdlog::set_level(spdlog::level::from_str(config.log_level));
+        spdlog::flush_every(std::chrono::seconds(1));
+
+        SystemClock clock;
+        auto app = App::open(config, clock);
+        if (const char* token = std::getenv("TRIAGE_ADMIN_TOKEN"); token && *token) {
+            app->auth().install("admin", token, "admin");
+            spdlog::info("admin token from TRIAGE_ADMIN_TOKEN installed");
+        }
+        if (config.demo) {
+            auto loaded = load_demo_history_if_fresh(*app);
+            if (loaded) spdlog::info("demo history loaded: {} tickets", loaded);
+        }
+
+        boost::asio::io_context ioc(config.io_threads);
+        Api api(*app);
+        HttpServer http(ioc, api, config.http, HttpLimits{config.body_limit});
+        http.start();
+        auto bound = http.local_endpoint();
+        spdlog::info("triaged listening on http://{}:{} (data in {})", bound.address().to_string(), bound.port(),
+                     config.data_dir.string());
+        spdlog::default_logger()->flush();
+        if (!options.port_file.empty()) {
+            std::ofstream(options.port_file + ".tmp") << bound.port() << "\n";
+            std::filesystem::rename(options.port_file + ".tmp", options.port_file);
+        }
+
+        boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+        boost::asio::steady_timer drain(ioc);
+        std::function<void()> wait_drained;
+        auto deadline = std::chrono::steady_clock::now();
+        wait_drained = [&] {
+            if (http.in_flight() == 0 || std::chrono::steady_clock::now() > deadline) {
+                ioc.stop();
+                return;
+            }
+            drain.expires_after(std::chrono::milliseconds(20));
+            drain.async_wait([&](boost::system::error_code) { wait_drained(); });
+        };
+        signals.async_wait([&](boost::system::error_code ec, int signal) {
+            if (ec) return;
+            spdlog::info("signal {}: finishing requests in flight and shutting down", signal);
+            http.stop();
+            deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            wait_drained();
+        });
+
+        std::vector<std::thread> threads;
+        for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
+        ioc.run();
+        for (auto& t : threads) t.join();
+        app->stop();
+        spdlog::info("triaged stopped");
+        spdlog::shutdown();
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "triaged: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,17 @@
+// The API channel: a JSON ticket-creation request (POST /api/v1/tickets) in, an Enquiry
+// out, with every field validated. Pure function of its input; thread-safe.
+#pragma once
+
+#include "engine/enquiry.hpp"
+#include "engine/error.hpp"
+
+#include <boost/json/value.hpp>
+
+namespace triage::channels {
+
+// `{subject, body, requester: {name?, email?, phone?}, queue?, priority?, category?,
+//   tags?, language?, external_id?}`. Requires a non-empty body and a requester with an
+// email or a phone; unknown fields are refused so a typo is not silently dropped.
+Result<Enquiry> enquiry_from_api_json(const boost::json::value& body, Timestamp received_at);
+
+}  // namespace triage::channels

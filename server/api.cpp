@@ -1,0 +1,424 @@
+#include "server/api.hpp"
+
+#include "channels/api_enquiry.hpp"
+#include "engine/time_format.hpp"
+#include "server/json_codec.hpp"
+#include "server/store_async.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace triage::server {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+namespace asio = boost::asio;
+using Status = http::status;
+
+struct Api::Routed {
+    std::string pattern = "unmatched";  // route pattern for metrics and logs
+    std::optional<ApiToken> token;
+};
+
+namespace {
+
+Response json_response(unsigned version, Status status, const json::value& body) {
+    Response res{status, version};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = json::serialize(body);
+    res.body() += '\n';
+    res.prepare_payload();
+    return res;
+}
+
+Status status_of(errc code) {
+    switch (code) {
+        case errc::malformed: return Status::bad_request;
+        case errc::invalid_field: return Status::unprocessable_entity;
+        case errc::not_found: return Status::not_found;
+        case errc::invalid_transition:
+        case errc::conflict: return Status::conflict;
+        case errc::unauthorized: return Status::unauthorized;
+        case errc::forbidden: return Status::forbidden;
+        case errc::too_large: return Status::payload_too_large;
+        case errc::unavailable: return Status::service_unavailable;
+        case errc::ok: break;
+    }
+    return Status::internal_server_error;
+}
+
+Response problem_response(unsigned version, const Problem& p) {
+    return json_response(version, status_of(p.code), error_json(p));
+}
+
+std::optional<std::int64_t> parse_id(std::string_view s) {
+    if (auto key = parse_ticket_key(s)) return key;
+    std::int64_t id = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+    if (ec != std::errc{} || end != s.data() + s.size() || id <= 0) return std::nullopt;
+    return id;
+}
+
+// Parses a JSON request body: 415 for another media type, 400 for malformed JSON.
+Result<json::value> parse_body(const Request& req) {
+    auto type = req[http::field::content_type];
+    if (!type.empty() && type.find("json") == std::string_view::npos)
+        return problem(errc::malformed, fmt::format("Content-Type must be application/json, not {}", std::string(type)));
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 32;
+    auto value = json::parse(req.body(), ec, {}, options);
+    if (ec) return problem(errc::malformed, fmt::format("malformed JSON: {}", ec.message()));
+    return value;
+}
+
+void log_events(const std::vector<TicketEvent>& events) {
+    for (const auto& e : events) {
+        std::string changes;
+        for (const auto& c : e.changes) changes += fmt::format(" {}: '{}' -> '{}'", c.field, c.before, c.after);
+        spdlog::info("ticket {} {} by {}{}{}", ticket_key(e.ticket_id), e.type, e.actor, changes,
+                     e.detail.empty() ? "" : " (" + e.detail + ")");
+    }
+}
+
+Actor actor_of(const ApiToken& token) { return Actor{"token:" + token.name, token.name, std::nullopt}; }
+
+Result<TicketPatch> parse_patch(const json::value& body, StoreReader& reader) {
+    if (!body.is_object()) return problem(errc::invalid_field, "the request body must be a JSON object");
+    TicketPatch patch;
+    auto want_string = [](const json::value& v, std::string_view field) -> Result<std::string> {
+        if (!v.is_string()) return problem(errc::invalid_field, fmt::format("{} must be a string", field), std::string(field));
+        return std::string(v.get_string());
+    };
+    for (const auto& kv : body.get_object()) {
+        std::string_view key = kv.key();
+        const auto& v = kv.value();
+        if (key == "status") {
+            std::string s;
+            TRIAGE_TRY(s, want_string(v, key));
+            patch.status = parse_status(s);
+            if (!patch.status)
+                return problem(errc::invalid_field, "status must be one of new, open, pending, on_hold, solved, closed",
+                               "status");
+        } else if (key == "priority") {
+            std::string s;
+            TRIAGE_TRY(s, want_string(v, key));
+            patch.priority = parse_priority(s);
+            if (!patch.priority)
+                return problem(errc::invalid_field, "priority must be one of low, normal, high, urgent", "priority");
+        } else if (key == "queue") {
+            TRIAGE_TRY(patch.queue, want_string(v, key));
+        } else if (key == "subject") {
+            TRIAGE_TRY(patch.subject, want_string(v, key));
+        } else if (key == "category") {
+            if (v.is_null()) patch.category = std::string{};
+            else { TRIAGE_TRY(patch.category, want_string(v, key)); }
+        } else if (key == "assignee") {
+            if (v.is_null()) {
+                patch.assignee.emplace(std::nullopt);
+            } else if (v.is_int64() && v.get_int64() > 0) {
+                patch.assignee.emplace(v.get_int64());
+            } else if (v.is_string()) {
+                auto agent = reader.agent_by_email(v.get_string());
+                if (!agent)
+                    return problem(errc::invalid_field, fmt::format("no agent has the email {}", std::string_view(v.get_string())),
+                                   "assignee");
+                patch.assignee.emplace(agent->id);
+            } else {
+                return problem(errc::invalid_field, "assignee must be an agent id, an agent's email or null", "assignee");
+            }
+        } else if (key == "tags") {
+            if (!v.is_array()) return problem(errc::invalid_field, "tags must be an array of strings", "tags");
+            std::vector<std::string> tags;
+            for (const auto& t : v.get_array()) {
+                if (!t.is_string() || t.get_string().size() > 64)
+                    return problem(errc::invalid_field, "tags must be strings of at most 64 bytes", "tags");
+                tags.emplace_back(t.get_string());
+            }
+            patch.tags = std::move(tags);
+        } else {
+            return problem(errc::invalid_field, fmt::format("unknown field {}", key), std::string(key));
+        }
+    }
+    return patch;
+}
+
+Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, StoreReader& reader) {
+    TicketQuery q;
+    for (const auto& p : params) {
+        const std::string& key = p.key;
+        const std::string& value = p.value;
+        if (key == "status") {
+            q.status = parse_status(value);
+            if (!q.status)
+                return problem(errc::invalid_field, "status must be one of new, open, pending, on_hold, solved, closed",
+                               "status");
+        } else if (key == "queue") {
+            q.queue = value;
+        } else if (key == "channel") {
+            q.channel = parse_channel(value);
+            if (!q.channel)
+                return problem(errc::invalid_field, "channel must be one of email, fax, web, phone, api", "channel");
+        } else if (key == "assignee") {
+            if (value == "none") {
+                q.unassigned = true;
+            } else if (auto id = parse_id(value)) {
+                q.assignee = *id;
+            } else if (auto agent = reader.agent_by_email(value)) {
+                q.assignee = agent->id;
+            } else {
+                return problem(errc::invalid_field, "assignee must be an agent id, an agent's email or none", "assignee");
+            }
+        } else if (key == "requester") {
+            auto id = parse_id(value);
+            if (!id) return problem(errc::invalid_field, "requester must be a customer id", "requester");
+            q.requester = *id;
+        } else if (key == "q") {
+            q.text = value;
+        } else if (key == "limit") {
+            int limit = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+            if (ec != std::errc{} || end != value.data() + value.size() || limit < 1 || limit > 200)
+                return problem(errc::invalid_field, "limit must be an integer from 1 to 200", "limit");
+            q.limit = limit;
+        } else if (key == "cursor") {
+            auto id = parse_id(value);
+            if (!id) return problem(errc::invalid_field, "cursor must be the next_cursor of an earlier page", "cursor");
+            q.after = *id;
+        } else {
+            return problem(errc::invalid_field, fmt::format("unknown query parameter {}", key), key);
+        }
+    }
+    return q;
+}
+
+}  // namespace
+
+Api::Api(App& app) : app_(app) {}
+
+Response Api::error_response(unsigned version, Status status, std::string_view code, std::string_view message) {
+    return json_response(version, status, error_json(code, message));
+}
+
+asio::awaitable<Response> Api::handle(Request req) {
+    const auto started = std::chrono::steady_clock::now();
+    Routed routed;
+    Response res;
+    try {
+        res = co_await route(req, routed);
+    } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
+        res = error_response(req.version(), Status::internal_server_error, "internal",
+                             "the server failed to answer; the error is in its log");
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    app_.metrics().observe(req.method_string(), routed.pattern, res.result_int(), elapsed);
+    spdlog::info("{} {} {} {}us{}", std::string(req.method_string()), std::string(req.target()), res.result_int(),
+                 std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+                 routed.token ? " token:" + routed.token->name : std::string{});
+    co_return res;
+}
+
+asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
+    const unsigned v = req.version();
+    auto url = boost::urls::parse_origin_form(req.target());
+    if (!url) co_return error_response(v, Status::bad_request, "malformed", "the request target is not a valid path");
+    std::vector<std::string> seg;
+    for (auto s : url->segments()) seg.push_back(s);
+    if (!seg.empty() && seg.back().empty()) seg.pop_back();  // trailing slash
+    const auto method = req.method();
+    auto not_allowed = [&](std::string_view allow) {
+        auto res = error_response(v, Status::method_not_allowed, "method_not_allowed",
+                                  fmt::format("{} is not allowed here; use {}", std::string(req.method_string()), allow));
+        res.set(http::field::allow, allow);
+        return res;
+    };
+
+    if (seg.size() == 1 && seg[0] == "metrics") {
+        routed.pattern = "/metrics";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        Response res{Status::ok, v};
+        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        res.body() = app_.metrics().prometheus(app_.store().reader()->count_by_status());
+        res.prepare_payload();
+        co_return res;
+    }
+    if (seg.size() < 2 || seg[0] != "api" || seg[1] != "v1") {
+        co_return error_response(v, Status::not_found, "not_found", fmt::format("no such page: {}", std::string(url->path())));
+    }
+    if (seg.size() == 3 && seg[2] == "health") {
+        routed.pattern = "/api/v1/health";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        co_return json_response(v, Status::ok, {{"status", "ok"}, {"time", format_rfc3339(app_.clock().system_now())}});
+    }
+
+    routed.token = app_.auth().authenticate(req[http::field::authorization]);
+    if (!routed.token) {
+        routed.pattern = "/api/v1/*";
+        auto res = error_response(v, Status::unauthorized, "unauthorized",
+                                  req[http::field::authorization].empty()
+                                      ? "this endpoint needs an Authorization: Bearer token"
+                                      : "the bearer token is not valid");
+        res.set(http::field::www_authenticate, "Bearer realm=\"triage\"");
+        co_return res;
+    }
+    const Actor actor = actor_of(*routed.token);
+
+    // /api/v1/tickets
+    if (seg.size() == 3 && seg[2] == "tickets") {
+        routed.pattern = "/api/v1/tickets";
+        if (method == http::verb::get) {
+            auto reader = app_.store().reader();
+            auto query = parse_ticket_query(url->params(), *reader);
+            if (!query) co_return problem_response(v, query.error());
+            auto page = reader->tickets(*query);
+            json::array tickets;
+            tickets.reserve(page.tickets.size());
+            for (const auto& t : page.tickets) tickets.push_back(to_json(t));
+            co_return json_response(v, Status::ok,
+                                    {{"tickets", std::move(tickets)},
+                                     {"next_cursor", page.next_cursor ? json::value(std::to_string(*page.next_cursor))
+                                                                      : json::value(nullptr)}});
+        }
+        if (method == http::verb::post) {
+            auto body = parse_body(req);
+            if (!body) co_return problem_response(v, body.error());
+            auto enquiry = channels::enquiry_from_api_json(*body, app_.clock().system_now());
+            if (!enquiry) co_return problem_response(v, enquiry.error());
+            if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
+            enquiry->metadata["created_by"] = actor.id;
+            const Intake& intake = app_.intake();
+            auto outcome = co_await write_async<Result<IntakeOutcome>>(
+                app_.store(), [&intake, e = std::move(*enquiry)](StoreTx& tx) { return intake.accept(tx, e); });
+            if (!outcome) co_return problem_response(v, outcome.error());
+            log_events(outcome->events);
+            auto res = json_response(v, outcome->duplicate ? Status::ok : Status::created, to_json(outcome->ticket));
+            res.set(http::field::location, fmt::format("/api/v1/tickets/{}", outcome->ticket.id));
+            co_return res;
+        }
+        co_return not_allowed("GET, POST");
+    }
+
+    // /api/v1/tickets/{id}[/messages|/events]
+    if (seg.size() >= 4 && seg.size() <= 5 && seg[2] == "tickets") {
+        auto id = parse_id(seg[3]);
+        const std::string sub = seg.size() == 5 ? seg[4] : "";
+        routed.pattern = sub.empty() ? "/api/v1/tickets/{id}" : "/api/v1/tickets/{id}/" + sub;
+        if (!id)
+            co_return problem_response(v, problem(errc::not_found, fmt::format("'{}' is not a ticket id or key", seg[3])));
+        auto missing = [&] { return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id)))); };
+
+        if (sub.empty()) {
+            if (method == http::verb::get) {
+                auto ticket = app_.store().reader()->ticket(*id);
+                if (!ticket) co_return missing();
+                co_return json_response(v, Status::ok, to_json(*ticket));
+            }
+            if (method == http::verb::patch) {
+                auto body = parse_body(req);
+                if (!body) co_return problem_response(v, body.error());
+                auto patch = parse_patch(*body, *app_.store().reader());
+                if (!patch) co_return problem_response(v, patch.error());
+                const TicketDesk& desk = app_.desk();
+                auto outcome = co_await write_async<Result<DeskOutcome>>(
+                    app_.store(), [&desk, id = *id, p = std::move(*patch), actor](StoreTx& tx) {
+                        return desk.update(tx, id, p, actor);
+                    });
+                if (!outcome) co_return problem_response(v, outcome.error());
+                log_events(outcome->events);
+                co_return json_response(v, Status::ok, to_json(outcome->ticket));
+            }
+            co_return not_allowed("GET, PATCH");
+        }
+        if (sub == "messages") {
+            if (method == http::verb::get) {
+                auto reader = app_.store().reader();
+                if (!reader->ticket(*id)) co_return missing();
+                json::array messages;
+                for (const auto& m : reader->messages(*id)) messages.push_back(to_json(m));
+                co_return json_response(v, Status::ok, {{"messages", std::move(messages)}});
+            }
+            if (method == http::verb::post) {
+                auto body = parse_body(req);
+                if (!body) co_return problem_response(v, body.error());
+                if (!body->is_object()) co_return problem_response(v, problem(errc::invalid_field, "the request body must be a JSON object"));
+                NewMessage m;
+                for (const auto& kv : body->get_object()) {
+                    if (kv.key() == "body" && kv.value().is_string()) m.body = kv.value().get_string();
+                    else if (kv.key() == "kind" && kv.value().is_string()) {
+                        auto kind = parse_message_kind(kv.value().get_string());
+                        if (!kind || *kind == MessageKind::inbound)
+                            co_return problem_response(v, problem(errc::invalid_field, "kind must be \"reply\" or \"note\"", "kind"));
+                        m.kind = *kind;
+                    } else {
+                        co_return problem_response(
+                            v, problem(errc::invalid_field,
+                                       fmt::format("unknown or mistyped field {}", std::string_view(kv.key())),
+                                       std::string(kv.key())));
+                    }
+                }
+                const TicketDesk& desk = app_.desk();
+                auto outcome = co_await write_async<Result<DeskOutcome>>(
+                    app_.store(), [&desk, id = *id, m = std::move(m), actor](StoreTx& tx) {
+                        return desk.add_message(tx, id, m, actor);
+                    });
+                if (!outcome) co_return problem_response(v, outcome.error());
+                log_events(outcome->events);
+                auto out = to_json(*outcome->message);
+                out.as_object()["ticket"] = to_json(outcome->ticket);
+                auto res = json_response(v, Status::created, out);
+                res.set(http::field::location, fmt::format("/api/v1/tickets/{}/messages", *id));
+                co_return res;
+            }
+            co_return not_allowed("GET, POST");
+        }
+        if (sub == "events") {
+            if (method != http::verb::get) co_return not_allowed("GET");
+            auto reader = app_.store().reader();
+            if (!reader->ticket(*id)) co_return missing();
+            json::array events;
+            for (const auto& e : reader->events(*id)) events.push_back(to_json(e));
+            co_return json_response(v, Status::ok, {{"events", std::move(events)}});
+        }
+    }
+
+    // /api/v1/customers[/{id}]
+    if (seg.size() == 3 && seg[2] == "customers") {
+        routed.pattern = "/api/v1/customers";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        auto params = url->params();
+        auto it = params.find("identity");
+        if (it == params.end() || (*it).value.empty())
+            co_return problem_response(v, problem(errc::invalid_field,
+                                                  "give ?identity=email:ADDRESS or ?identity=phone:+NUMBER", "identity"));
+        auto identity = parse_identity((*it).value);
+        if (!identity)
+            co_return problem_response(v, problem(errc::invalid_field, "identity is not an email address or a phone number", "identity"));
+        auto reader = app_.store().reader();
+        json::array customers;
+        if (auto id = reader->customer_by_identity(*identity))
+            if (auto c = reader->customer(*id)) customers.push_back(to_json(*c));
+        co_return json_response(v, Status::ok, {{"customers", std::move(customers)}});
+    }
+    if (seg.size() == 4 && seg[2] == "customers") {
+        routed.pattern = "/api/v1/customers/{id}";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        auto id = parse_id(seg[3]);
+        auto customer = id ? app_.store().reader()->customer(*id) : std::nullopt;
+        if (!customer) co_return problem_response(v, problem(errc::not_found, fmt::format("customer {} does not exist", seg[3])));
+        co_return json_response(v, Status::ok, to_json(*customer));
+    }
+    if (seg.size() == 3 && seg[2] == "agents") {
+        routed.pattern = "/api/v1/agents";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        json::array agents;
+        for (const auto& a : app_.store().reader()->agents()) agents.push_back(to_json(a));
+        co_return json_response(v, Status::ok, {{"agents", std::move(agents)}});
+    }
+    co_return error_response(v, Status::not_found, "not_found", fmt::format("no such endpoint: {}", std::string(url->path())));
+}
+
+}  // namespace triage::server

@@ -1,0 +1,35 @@
+// Api: the JSON REST API under /api/v1 plus /metrics — routing, authentication, input
+// validation and the mapping of engine problems to HTTP answers, all in one place.
+// One Api serves every connection; it keeps no per-request state (thread-safe).
+#pragma once
+
+#include "server/app.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace triage::server {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+class Api {
+public:
+    explicit Api(App& app);
+
+    // Answers one request; never throws (a failure becomes a 500 with a JSON body).
+    boost::asio::awaitable<Response> handle(Request request);
+
+    // A JSON error response, e.g. for requests the HTTP layer refuses before routing.
+    static Response error_response(unsigned version, boost::beast::http::status status, std::string_view code,
+                                   std::string_view message);
+
+private:
+    struct Routed;
+    boost::asio::awaitable<Response> route(const Request& request, Routed& routed);
+
+    App& app_;
+};
+
+}  // namespace triage::server

@@ -1,0 +1,42 @@
+#include "server/app.hpp"
+
+#include "storage/file_blob_store.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+namespace triage::server {
+
+App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs)
+    : config_(std::move(config)),
+      clock_(clock),
+      store_(std::move(store)),
+      blobs_(std::move(blobs)),
+      intake_(clock_, IntakeDefaults{config_.default_queue}),
+      desk_(clock_),
+      auth_(*store_) {}
+
+App::~App() { stop(); }
+
+std::unique_ptr<App> App::open(Config config, const Clock& clock) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec)
+        throw std::runtime_error(
+            fmt::format("cannot create the data directory {}: {}", config.data_dir.string(), ec.message()));
+    auto store = SqliteStore::open(config.data_dir / "triage.db");
+    auto blobs = std::make_unique<FileBlobStore>(config.data_dir / "blobs");
+    std::unique_ptr<App> app(new App(std::move(config), clock, std::move(store), std::move(blobs)));
+    auto agents = app->config_.agents;
+    write_sync(app->store(), [&](StoreTx& tx) {
+        for (auto& a : agents) tx.upsert_agent(a);
+    });
+    return app;
+}
+
+void App::stop() {
+    if (auto* sqlite = dynamic_cast<SqliteStore*>(store_.get())) sqlite->stop();
+}
+
+}  // namespace triage::server

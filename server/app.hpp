@@ -1,0 +1,51 @@
+// App: the composition root's object graph — config, clock, SQLite store, blob store,
+// intake, ticket desk, auth and metrics — built once at start-up and shared by the HTTP
+// server, the CLI and the tests. Members are thread-safe or immutable after open().
+#pragma once
+
+#include "engine/blob_store.hpp"
+#include "engine/clock.hpp"
+#include "engine/intake.hpp"
+#include "engine/store.hpp"
+#include "engine/ticket_desk.hpp"
+#include "server/auth.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
+
+#include <memory>
+
+namespace triage::server {
+
+class App {
+public:
+    // Opens (creating and migrating) the data directory. Throws std::runtime_error with a
+    // clear message when it cannot. `clock` must outlive the App.
+    static std::unique_ptr<App> open(Config config, const Clock& clock);
+    ~App();
+
+    const Config& config() const { return config_; }
+    const Clock& clock() const { return clock_; }
+    Store& store() { return *store_; }
+    BlobStore& blobs() { return *blobs_; }
+    const Intake& intake() const { return intake_; }
+    const TicketDesk& desk() const { return desk_; }
+    Auth& auth() { return auth_; }
+    Metrics& metrics() { return metrics_; }
+
+    // Finishes queued writes and closes the database.
+    void stop();
+
+private:
+    App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs);
+
+    Config config_;
+    const Clock& clock_;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<BlobStore> blobs_;
+    Intake intake_;
+    TicketDesk desk_;
+    Auth auth_;
+    Metrics metrics_;
+};
+
+}  // namespace triage::server

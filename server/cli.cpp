@@ -1,0 +1,195 @@
+#include "server/cli.hpp"
+
+#include "engine/time_format.hpp"
+#include "server/app.hpp"
+#include "server/json_codec.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <ostream>
+
+namespace triage::server {
+namespace {
+
+constexpr const char* kUsage = R"(usage: triage COMMAND [options]
+
+commands:
+  migrate                      create or upgrade the database schema
+  ticket show ID [--json]      one ticket with its messages and audit log (ID: 42 or T-42)
+  ticket list [--status S] [--queue Q] [--limit N] [--json]
+                               tickets, newest first
+
+options for every command:
+  --data-dir DIR               the data directory (default: $TRIAGE_DATA_DIR or var/data)
+  --config FILE                take data_dir from a triaged config file
+)";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Args {
+    std::vector<std::string> positional;
+    std::string data_dir;
+    std::string config;
+    std::string status;
+    std::string queue;
+    int limit = 50;
+    bool json = false;
+};
+
+Args parse(const std::vector<std::string>& argv) {
+    Args a;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const auto& arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argv.size()) throw UsageError(arg + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--data-dir") a.data_dir = value();
+        else if (arg == "--config") a.config = value();
+        else if (arg == "--status") a.status = value();
+        else if (arg == "--queue") a.queue = value();
+        else if (arg == "--json") a.json = true;
+        else if (arg == "--limit") {
+            auto v = value();
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), a.limit);
+            if (ec != std::errc{} || end != v.data() + v.size() || a.limit < 1 || a.limit > 200)
+                throw UsageError(fmt::format("--limit must be a number from 1 to 200, not '{}'", v));
+        } else if (arg.starts_with("--")) throw UsageError("unknown option " + arg);
+        else a.positional.push_back(arg);
+    }
+    return a;
+}
+
+std::filesystem::path data_dir_of(const Args& a) {
+    if (!a.data_dir.empty()) return a.data_dir;
+    if (!a.config.empty()) return load_config(a.config).data_dir;
+    if (const char* env = std::getenv("TRIAGE_DATA_DIR"); env && *env) return env;
+    return "var/data";
+}
+
+std::unique_ptr<SqliteStore> open_existing(const Args& a) {
+    auto dir = data_dir_of(a);
+    if (!std::filesystem::exists(dir / "triage.db"))
+        throw std::runtime_error(fmt::format("no database in {} (run `triage migrate --data-dir {}` or start triaged)",
+                                             dir.string(), dir.string()));
+    return SqliteStore::open(dir / "triage.db");
+}
+
+std::string opt_time(const std::optional<Timestamp>& t) { return t ? format_rfc3339(*t) : "-"; }
+
+int ticket_show(const Args& a, std::ostream& out, std::ostream& err) {
+    if (a.positional.size() != 3) throw UsageError("ticket show needs one ticket ID, e.g. `triage ticket show T-42`");
+    const auto& raw = a.positional[2];
+    std::optional<TicketId> id = parse_ticket_key(raw);
+    if (!id) {
+        TicketId n = 0;
+        auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
+        if (ec != std::errc{} || end != raw.data() + raw.size() || n <= 0)
+            throw UsageError(fmt::format("'{}' is not a ticket ID (use 42 or T-42)", raw));
+        id = n;
+    }
+    auto store = open_existing(a);
+    auto reader = store->reader();
+    auto t = reader->ticket(*id);
+    if (!t) {
+        err << "triage: ticket " << ticket_key(*id) << " does not exist\n";
+        return 1;
+    }
+    auto messages = reader->messages(*id);
+    auto events = reader->events(*id);
+    if (a.json) {
+        auto v = to_json(*t);
+        boost::json::array ms, es;
+        for (const auto& m : messages) ms.push_back(to_json(m));
+        for (const auto& e : events) es.push_back(to_json(e));
+        v.as_object()["messages"] = std::move(ms);
+        v.as_object()["events"] = std::move(es);
+        out << boost::json::serialize(v) << "\n";
+        return 0;
+    }
+    auto customer = reader->customer(t->requester_id);
+    out << fmt::format("{}  {}\n", ticket_key(t->id), t->subject);
+    out << fmt::format("  status {}  priority {}  queue {}  category {}  tier {}  language {}  channel {}\n",
+                       to_string(t->status), to_string(t->priority), t->queue, t->category.empty() ? "-" : t->category,
+                       to_string(t->tier), t->language, to_string(t->channel));
+    out << fmt::format("  requester {} ({})  assignee {}\n", customer ? customer->name : "?", t->requester_id,
+                       t->assignee_id ? std::to_string(*t->assignee_id) : "-");
+    out << fmt::format("  created {}  first response {}  solved {}  closed {}\n", format_rfc3339(t->created_at),
+                       opt_time(t->first_response_at), opt_time(t->solved_at), opt_time(t->closed_at));
+    out << "\nmessages:\n";
+    for (const auto& m : messages)
+        out << fmt::format("  [{}] {} {} ({}):\n    {}\n", format_rfc3339(m.created_at), to_string(m.kind),
+                           m.author_name.empty() ? std::string(to_string(m.author_kind)) : m.author_name,
+                           to_string(m.channel), m.body);
+    out << "\nevents:\n";
+    for (const auto& e : events) {
+        std::string changes;
+        for (const auto& c : e.changes) changes += fmt::format(" {}: '{}' -> '{}'", c.field, c.before, c.after);
+        out << fmt::format("  [{}] {} by {}{}{}\n", format_rfc3339(e.at), e.type, e.actor, changes,
+                           e.detail.empty() ? "" : " (" + e.detail + ")");
+    }
+    return 0;
+}
+
+int ticket_list(const Args& a, std::ostream& out) {
+    TicketQuery q;
+    q.limit = a.limit;
+    q.queue = a.queue;
+    if (!a.status.empty()) {
+        q.status = parse_status(a.status);
+        if (!q.status)
+            throw UsageError(fmt::format("--status must be new, open, pending, on_hold, solved or closed, not '{}'", a.status));
+    }
+    auto store = open_existing(a);
+    auto page = store->reader()->tickets(q);
+    if (a.json) {
+        boost::json::array ts;
+        for (const auto& t : page.tickets) ts.push_back(to_json(t));
+        out << boost::json::serialize(ts) << "\n";
+        return 0;
+    }
+    out << fmt::format("{:<8} {:<8} {:<7} {:<12} {:<20} {}\n", "KEY", "STATUS", "PRIO", "QUEUE", "CREATED", "SUBJECT");
+    for (const auto& t : page.tickets)
+        out << fmt::format("{:<8} {:<8} {:<7} {:<12} {:<20} {}\n", ticket_key(t.id), to_string(t.status),
+                           to_string(t.priority), t.queue, format_rfc3339(t.created_at), t.subject);
+    return 0;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    try {
+        auto a = parse(argv);
+        if (a.positional.empty()) throw UsageError("no command given");
+        const auto& cmd = a.positional[0];
+        if (cmd == "help") {
+            out << kUsage;
+            return 0;
+        }
+        if (cmd == "migrate") {
+            auto dir = data_dir_of(a);
+            std::filesystem::create_directories(dir);
+            auto store = SqliteStore::open(dir / "triage.db");
+            out << fmt::format("database {} is at schema version {}\n", (dir / "triage.db").string(),
+                               store->schema_version());
+            return 0;
+        }
+        if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
+        if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);
+        if (cmd == "ticket") throw UsageError("ticket needs `show ID` or `list`");
+        throw UsageError(fmt::format("unknown command '{}'", cmd));
+    } catch (const UsageError& e) {
+        err << "triage: " << e.what() << "\n\n" << kUsage;
+        return 2;
+    } catch (const std::exception& e) {
+        err << "triage: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace triage::server

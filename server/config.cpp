@@ -1,0 +1,116 @@
+#include "server/config.hpp"
+
+#include <charconv>
+#include <fmt/format.h>
+#include <stdexcept>
+#include <yaml-cpp/yaml.h>
+
+namespace triage::server {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& file, const YAML::Node& node, const std::string& what) {
+    auto mark = node.Mark();
+    throw std::runtime_error(fmt::format("{}:{}:{}: {}", file.string(), mark.line + 1, mark.column + 1, what));
+}
+
+std::vector<std::string> string_list(const std::filesystem::path& file, const YAML::Node& node, const char* name) {
+    std::vector<std::string> out;
+    if (!node) return out;
+    if (!node.IsSequence()) fail(file, node, fmt::format("{} must be a list", name));
+    for (const auto& item : node) {
+        if (!item.IsScalar()) fail(file, item, fmt::format("{} entries must be strings", name));
+        out.push_back(item.as<std::string>());
+    }
+    return out;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& file, const std::string& p) {
+    std::filesystem::path path(p);
+    return path.is_absolute() ? path : file.parent_path() / path;
+}
+
+}  // namespace
+
+Endpoint parse_endpoint(const std::string& text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument(fmt::format("'{}' is not HOST:PORT", text));
+    Endpoint e;
+    e.host = text.substr(0, colon);
+    if (e.host.size() >= 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
+    if (e.host.empty()) e.host = "0.0.0.0";
+    auto port = std::string_view(text).substr(colon + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value > 65535)
+        throw std::invalid_argument(fmt::format("'{}' has no valid port (0-65535)", text));
+    e.port = static_cast<std::uint16_t>(value);
+    return e;
+}
+
+Config load_config(const std::filesystem::path& file) {
+    Config c;
+    c.source = file;
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(file.string());
+    } catch (const YAML::BadFile&) {
+        throw std::runtime_error(fmt::format("{}: cannot read the config file", file.string()));
+    } catch (const YAML::Exception& e) {
+        throw std::runtime_error(fmt::format("{}:{}:{}: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+    if (!root.IsMap()) fail(file, root, "the config must be a mapping");
+    try {
+        if (auto http = root["http"]) {
+            if (auto listen = http["listen"]) {
+                try {
+                    c.http = parse_endpoint(listen.as<std::string>());
+                } catch (const std::invalid_argument& e) {
+                    fail(file, listen, fmt::format("http.listen: {}", e.what()));
+                }
+            }
+            if (auto limit = http["body_limit"]) c.body_limit = limit.as<std::size_t>();
+            if (auto threads = http["threads"]) {
+                c.io_threads = threads.as<int>();
+                if (c.io_threads < 1 || c.io_threads > 64) fail(file, threads, "http.threads must be 1 to 64");
+            }
+        }
+        if (auto dir = root["data_dir"]) c.data_dir = resolve(file, dir.as<std::string>());
+        if (auto log = root["log"]) {
+            if (auto level = log["level"]) {
+                c.log_level = level.as<std::string>();
+                static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+                if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels))
+                    fail(file, level, "log.level must be trace, debug, info, warn, error, critical or off");
+            }
+        }
+        if (auto intake = root["intake"]) {
+            if (auto q = intake["default_queue"]) c.default_queue = q.as<std::string>();
+        }
+        c.queues = string_list(file, root["queues"], "queues");
+        if (auto agents = root["agents"]) {
+            if (!agents.IsSequence()) fail(file, agents, "agents must be a list");
+            for (const auto& a : agents) {
+                Agent agent;
+                if (!a["name"] || !a["email"]) fail(file, a, "every agent needs a name and an email");
+                agent.name = a["name"].as<std::string>();
+                agent.email = a["email"].as<std::string>();
+                auto role = parse_agent_role(a["role"] ? a["role"].as<std::string>() : "agent");
+                if (!role) fail(file, a["role"], "role must be agent, supervisor, manager or admin");
+                agent.role = *role;
+                agent.queues = string_list(file, a["queues"], "queues");
+                agent.skills = string_list(file, a["skills"], "skills");
+                agent.languages = string_list(file, a["languages"], "languages");
+                c.agents.push_back(std::move(agent));
+            }
+        }
+        if (auto demo = root["demo"]) {
+            if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());
+            if (auto on = demo["load_on_fresh_start"]) c.demo = on.as<bool>();
+        }
+    } catch (const YAML::Exception& e) {
+        throw std::runtime_error(fmt::format("{}:{}:{}: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+    return c;
+}
+
+}  // namespace triage::server

@@ -1,0 +1,40 @@
+// Config: triaged's settings, read from a YAML file and overridden by command-line flags.
+// Relative paths inside the file are resolved against the file's own folder. A plain
+// value built once at start-up; a bad file is a start-up failure with a clear message.
+#pragma once
+
+#include "engine/customer.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace triage::server {
+
+struct Endpoint {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+};
+
+struct Config {
+    std::filesystem::path source;  // the YAML file read, if any
+    Endpoint http;
+    std::size_t body_limit = 1 << 20;  // bytes of one request body
+    int io_threads = 1;
+    std::filesystem::path data_dir = "var/data";
+    std::string log_level = "info";
+    std::string default_queue = "support";
+    std::vector<std::string> queues;
+    std::vector<Agent> agents;
+    std::filesystem::path demo_history;  // JSONL loaded into a fresh data dir when demo is on
+    bool demo = false;
+};
+
+// Reads a YAML config; throws std::runtime_error naming the file, line and problem.
+Config load_config(const std::filesystem::path& file);
+
+// "host:port", "[::1]:port" or ":port"; throws std::invalid_argument with the reason.
+Endpoint parse_endpoint(const std::string& text);
+
+}  // namespace triage::server

@@ -1,0 +1,139 @@
+#include "server/http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace triage::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+HttpServer::HttpServer(asio::io_context& ioc, Api& api, const Endpoint& endpoint, HttpLimits limits)
+    : ioc_(ioc), api_(api), limits_(limits), acceptor_(ioc) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host, ec);
+    if (ec) throw std::runtime_error(fmt::format("http: '{}' is not an IP address", endpoint.host));
+    tcp::endpoint ep{address, endpoint.port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep, ec);
+    if (ec)
+        throw std::runtime_error(
+            fmt::format("http: cannot listen on {}:{}: {}", endpoint.host, endpoint.port, ec.message()));
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+tcp::endpoint HttpServer::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+void HttpServer::start() {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::error("http: accept loop ended: {}", ex.what());
+            }
+        }
+    });
+}
+
+void HttpServer::stop() {
+    stopping_ = true;
+    asio::post(acceptor_.get_executor(), [this] {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+    });
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+    while (!stopping_) {
+        boost::system::error_code ec;
+        auto socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (stopping_ || ec == asio::error::operation_aborted) break;
+            spdlog::warn("http: accept failed: {}", ec.message());
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, session(std::move(socket)), [](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::warn("http: connection dropped: {}", ex.what());  // the server carries on
+            }
+        });
+    }
+}
+
+asio::awaitable<void> HttpServer::session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+        parser.body_limit(limits_.body_limit);
+        stream.expires_after(limits_.idle_timeout);
+        co_await http::async_read_header(stream, buffer, parser, token);
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::eof)
+            break;
+        const bool too_large = ec == http::error::body_limit ||
+                               (!ec && parser.content_length() && *parser.content_length() > limits_.body_limit);
+        if (too_large || ec == http::error::header_limit) {
+            auto res = Api::error_response(11, http::status::payload_too_large, "too_large",
+                                           fmt::format("the request is larger than the limit of {} bytes",
+                                                       too_large ? limits_.body_limit : limits_.header_limit));
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, token);
+            break;
+        }
+        if (ec) {
+            auto res = Api::error_response(11, http::status::bad_request, "malformed",
+                                           fmt::format("malformed HTTP request: {}", ec.message()));
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, token);
+            break;
+        }
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+            http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+            co_await http::async_write(stream, cont, token);
+            if (ec) break;
+        }
+        stream.expires_after(limits_.idle_timeout);
+        co_await http::async_read(stream, buffer, parser, token);
+        if (ec == http::error::body_limit) {
+            auto res = Api::error_response(11, http::status::payload_too_large, "too_large",
+                                           fmt::format("the request body is larger than {} bytes", limits_.body_limit));
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, token);
+            break;
+        }
+        if (ec) break;
+
+        auto request = parser.release();
+        const bool keep_alive = request.keep_alive();
+        ++in_flight_;
+        auto response = co_await api_.handle(std::move(request));
+        --in_flight_;
+        response.keep_alive(keep_alive && !stopping_);
+        response.set(http::field::server, "triaged");
+        stream.expires_after(limits_.idle_timeout);
+        co_await http::async_write(stream, response, token);
+        if (ec || !response.keep_alive()) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace triage::server

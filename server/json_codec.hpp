@@ -1,0 +1,25 @@
+// JSON forms of the engine's values for the REST API: snake_case keys, RFC 3339 UTC
+// timestamps, `id` as the integer and `key` as "T-…". Pure functions; thread-safe.
+#pragma once
+
+#include "engine/customer.hpp"
+#include "engine/error.hpp"
+#include "engine/message.hpp"
+#include "engine/ticket.hpp"
+#include "engine/ticket_event.hpp"
+
+#include <boost/json/value.hpp>
+
+namespace triage::server {
+
+boost::json::value to_json(const Ticket& t);
+boost::json::value to_json(const Message& m);
+boost::json::value to_json(const TicketEvent& e);
+boost::json::value to_json(const Customer& c);
+boost::json::value to_json(const Agent& a);
+
+// {"error": {"code": "...", "message": "...", "field": "..."}}
+boost::json::value error_json(std::string_view code, std::string_view message, std::string_view field = {});
+boost::json::value error_json(const Problem& p);
+
+}  // namespace triage::server

@@ -1,0 +1,56 @@
+#include "engine/customer.hpp"
+#include "engine/intake.hpp"
+#include "engine/ticket.hpp"
+#include "engine/time_format.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace triage;
+using namespace std::chrono;
+
+TEST_CASE("ticket keys read T-1042 in any case and refuse anything else") {
+    CHECK(ticket_key(1042) == "T-1042");
+    CHECK(parse_ticket_key("T-1042") == 1042);
+    CHECK(parse_ticket_key("t-7") == 7);
+    CHECK_FALSE(parse_ticket_key("T-"));
+    CHECK_FALSE(parse_ticket_key("T-0"));
+    CHECK_FALSE(parse_ticket_key("T-12x"));
+    CHECK_FALSE(parse_ticket_key("1042"));
+}
+
+TEST_CASE("RFC 3339 timestamps round-trip and offsets are converted to UTC") {
+    auto t = parse_rfc3339("2026-12-23T15:30:00+02:00");
+    REQUIRE(t);
+    CHECK(format_rfc3339(*t) == "2026-12-23T13:30:00Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2026-03-29T00:59:59.250Z")) == "2026-03-29T00:59:59.250Z");
+    CHECK_FALSE(parse_rfc3339("2026-02-30T00:00:00Z"));
+    CHECK_FALSE(parse_rfc3339("2026-01-01T00:00:00"));
+    CHECK_FALSE(parse_rfc3339("yesterday"));
+}
+
+TEST_CASE("identities are normalised so one person matches across channels") {
+    CHECK(normalise_identity(IdentityKind::email, " Matti.Meikalainen@Posti.FI ").value == "matti.meikalainen@posti.fi");
+    CHECK(normalise_identity(IdentityKind::email, "<aino@example.fi>").value == "aino@example.fi");
+    CHECK(normalise_identity(IdentityKind::email, "not-an-address").value.empty());
+    CHECK(normalise_identity(IdentityKind::phone, "+358 40 123 4567").value == "+358401234567");
+    CHECK(normalise_identity(IdentityKind::phone, "00372 5123 456").value == "+3725123456");
+    CHECK(normalise_identity(IdentityKind::phone, "call me").value.empty());
+    auto id = parse_identity("phone:+371 2612 3456");
+    REQUIRE(id);
+    CHECK(id->value == "+37126123456");
+}
+
+TEST_CASE("tags are trimmed, lower-cased, sorted and unique") {
+    CHECK(normalise_tags({" VIP", "invoice", "vip", "", "Invoice "}) == std::vector<std::string>{"invoice", "vip"});
+}
+
+TEST_CASE("a ticket without a subject takes the first line of its text, cut on a character boundary") {
+    CHECK(subject_from_text("  Lasku  ", "x") == "Lasku");
+    CHECK(subject_from_text("", "\n\nHei, laskussa on virhe\nToinen rivi") == "Hei, laskussa on virhe");
+    CHECK(subject_from_text("", "   ") == "(no subject)");
+    std::string long_text;
+    for (int i = 0; i < 60; ++i) long_text += "ä";  // 120 bytes
+    auto s = subject_from_text("", long_text);
+    CHECK(s.size() <= 80 + 3);
+    CHECK(s.substr(0, 80) == long_text.substr(0, 80));
+}

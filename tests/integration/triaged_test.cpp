@@ -1,0 +1,248 @@
+// Integration: the real triaged binary on a free port with a temporary data directory.
+#include "tests/support/triaged_process.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+#include <fstream>
+
+using namespace triage::test;
+namespace json = boost::json;
+
+namespace {
+
+json::object parse(const std::string& body) { return json::parse(body).as_object(); }
+
+const std::string kTicket = R"({"subject":"Rēķins nav saņemts","body":"Labdien! Es nesaņēmu rēķinu par oktobri. Šūna Ūdens.",
+    "requester":{"name":"Jānis Ozoliņš","email":"janis@example.lv"},"queue":"billing","priority":"high","tags":["Invoice"]})";
+
+void check_error(const HttpResult& r, int status, std::string_view code) {
+    CAPTURE(r.body);
+    CHECK(r.status == status);
+    CHECK(r.headers.at("content-type").starts_with("application/json"));
+    auto body = parse(r.body);
+    REQUIRE(body.contains("error"));
+    CHECK(body.at("error").at("code").as_string() == code);
+    CHECK_FALSE(body.at("error").at("message").as_string().empty());
+}
+
+}  // namespace
+
+TEST_CASE("tickets created over HTTP survive a restart of triaged") {
+    TempDir dir;
+    std::int64_t id = 0;
+    {
+        TriagedProcess server(dir.path());
+        auto created = server.request("POST", "/api/v1/tickets", kTicket);
+        CAPTURE(created.body);
+        REQUIRE(created.status == 201);
+        auto t = parse(created.body);
+        id = t.at("id").as_int64();
+        CHECK(t.at("key").as_string() == "T-" + std::to_string(id));
+        CHECK(t.at("subject").as_string() == "Rēķins nav saņemts");
+        CHECK(t.at("status").as_string() == "new");
+        CHECK(t.at("priority").as_string() == "high");
+        CHECK(t.at("tags").as_array().at(0).as_string() == "invoice");
+        CHECK(t.at("created_at").as_string().size() >= 20);
+        CHECK(created.headers.at("location") == "/api/v1/tickets/" + std::to_string(id));
+        CHECK(server.stop() == 0);
+    }
+    TriagedProcess again(dir.path());
+    auto got = again.request("GET", "/api/v1/tickets/" + std::to_string(id));
+    REQUIRE(got.status == 200);
+    CHECK(parse(got.body).at("subject").as_string() == "Rēķins nav saņemts");
+    auto messages = again.request("GET", "/api/v1/tickets/T-" + std::to_string(id) + "/messages");
+    REQUIRE(messages.status == 200);
+    CHECK(parse(messages.body).at("messages").as_array().at(0).at("body").as_string() ==
+          "Labdien! Es nesaņēmu rēķinu par oktobri. Šūna Ūdens.");
+}
+
+TEST_CASE("the API answers bad requests with the right status and a JSON error body") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+
+    SUBCASE("a missing token gets 401") {
+        auto r = server.request("GET", "/api/v1/tickets", "", "");
+        check_error(r, 401, "unauthorized");
+        CHECK(r.headers.count("www-authenticate") == 1);
+    }
+    SUBCASE("a wrong token gets 401") { check_error(server.request("GET", "/api/v1/tickets", "", "nope"), 401, "unauthorized"); }
+    SUBCASE("health needs no token") {
+        auto r = server.request("GET", "/api/v1/health", "", "");
+        CHECK(r.status == 200);
+        CHECK(parse(r.body).at("status").as_string() == "ok");
+    }
+    SUBCASE("malformed JSON gets 400") {
+        check_error(server.request("POST", "/api/v1/tickets", R"({"subject": "x", "body": )"), 400, "malformed");
+    }
+    SUBCASE("invalid UTF-8 inside JSON gets 400") {
+        check_error(server.request("POST", "/api/v1/tickets", "{\"subject\":\"\xff\xfe\",\"body\":\"x\"}"), 400, "malformed");
+    }
+    SUBCASE("a missing requester gets 422 naming the field") {
+        auto r = server.request("POST", "/api/v1/tickets", R"({"subject":"x","body":"y"})");
+        check_error(r, 422, "invalid_field");
+        CHECK(parse(r.body).at("error").at("field").as_string() == "requester");
+    }
+    SUBCASE("a bad email gets 422") {
+        check_error(server.request("POST", "/api/v1/tickets", R"({"body":"y","requester":{"email":"nobody"}})"), 422,
+                    "invalid_field");
+    }
+    SUBCASE("an unknown ticket gets 404") { check_error(server.request("GET", "/api/v1/tickets/999"), 404, "not_found"); }
+    SUBCASE("an unknown endpoint gets 404") { check_error(server.request("GET", "/api/v1/nothing"), 404, "not_found"); }
+    SUBCASE("a wrong method gets 405 with Allow") {
+        auto r = server.request("DELETE", "/api/v1/tickets");
+        check_error(r, 405, "method_not_allowed");
+        CHECK(r.headers.at("allow") == "GET, POST");
+    }
+    SUBCASE("a body over the limit gets 413") {
+        std::string big(2 << 20, 'a');
+        check_error(server.request("POST", "/api/v1/tickets", big), 413, "too_large");
+    }
+    SUBCASE("a bad list filter gets 422") {
+        check_error(server.request("GET", "/api/v1/tickets?status=sleeping"), 422, "invalid_field");
+        check_error(server.request("GET", "/api/v1/tickets?limit=0"), 422, "invalid_field");
+    }
+    SUBCASE("another media type gets 400") {
+        check_error(server.request("POST", "/api/v1/tickets", "subject=x", TriagedProcess::kToken, "text/plain"), 400,
+                    "malformed");
+    }
+}
+
+TEST_CASE("an invalid status transition over HTTP gets 409 and a valid one is audited") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    auto created = server.request("POST", "/api/v1/tickets", kTicket);
+    REQUIRE(created.status == 201);
+    auto path = "/api/v1/tickets/" + std::to_string(parse(created.body).at("id").as_int64());
+
+    auto bad = server.request("PATCH", path, R"({"status":"closed"})");
+    check_error(bad, 409, "invalid_transition");
+    check_error(server.request("PATCH", path, R"({"status":"asleep"})"), 422, "invalid_field");
+    check_error(server.request("PATCH", path, R"({"colour":"red"})"), 422, "invalid_field");
+
+    auto reply = server.request("POST", path + "/messages", R"({"body":"Labdien, rēķins nosūtīts.","kind":"reply"})");
+    CAPTURE(reply.body);
+    REQUIRE(reply.status == 201);
+    CHECK(parse(reply.body).at("ticket").at("status").as_string() == "open");
+    CHECK_FALSE(parse(reply.body).at("ticket").at("first_response_at").is_null());
+
+    auto solved = server.request("PATCH", path, R"({"status":"solved","priority":"low","tags":["a","B"]})");
+    REQUIRE(solved.status == 200);
+    CHECK(parse(solved.body).at("status").as_string() == "solved");
+    auto closed = server.request("PATCH", path, R"({"status":"closed"})");
+    REQUIRE(closed.status == 200);
+    check_error(server.request("PATCH", path, R"({"status":"open"})"), 409, "invalid_transition");
+
+    auto events = parse(server.request("GET", path + "/events").body).at("events").as_array();
+    REQUIRE(events.size() == 4);
+    CHECK(events[0].at("type").as_string() == "created");
+    CHECK(events[1].at("type").as_string() == "agent_replied");
+    CHECK(events[2].at("type").as_string() == "status_changed");
+    CHECK(events[2].at("actor").as_string() == "token:admin");
+    CHECK(events[3].at("changes").at(0).at("after").as_string() == "closed");
+}
+
+TEST_CASE("the ticket list filters, searches accent-insensitively and pages with a cursor") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    for (int i = 0; i < 7; ++i) {
+        auto body = json::serialize(json::object{
+            {"subject", i % 2 ? "Päivitys epäonnistui" : "Invoice missing"},
+            {"body", i % 2 ? "Hei, sovelluksen päivitys ei onnistu." : "Hello, my invoice is missing."},
+            {"requester", {{"email", "c" + std::to_string(i) + "@example.fi"}}},
+            {"queue", i % 2 ? "technical" : "billing"}});
+        REQUIRE(server.request("POST", "/api/v1/tickets", body).status == 201);
+    }
+    auto all = parse(server.request("GET", "/api/v1/tickets?limit=3").body);
+    CHECK(all.at("tickets").as_array().size() == 3);
+    CHECK(all.at("tickets").as_array()[0].at("id").as_int64() == 7);
+    auto cursor = std::string(all.at("next_cursor").as_string());
+    auto page2 = parse(server.request("GET", "/api/v1/tickets?limit=3&cursor=" + cursor).body);
+    CHECK(page2.at("tickets").as_array()[0].at("id").as_int64() == 4);
+    auto page3 = parse(server.request("GET", "/api/v1/tickets?limit=3&cursor=" +
+                                      std::string(page2.at("next_cursor").as_string())).body);
+    CHECK(page3.at("tickets").as_array().size() == 1);
+    CHECK(page3.at("next_cursor").is_null());
+
+    CHECK(parse(server.request("GET", "/api/v1/tickets?queue=technical").body).at("tickets").as_array().size() == 3);
+    CHECK(parse(server.request("GET", "/api/v1/tickets?q=paivitys").body).at("tickets").as_array().size() == 3);
+    CHECK(parse(server.request("GET", "/api/v1/tickets?q=PÄIVITYS%20sovelluksen").body).at("tickets").as_array().size() == 3);
+    CHECK(server.request("GET", "/api/v1/tickets?q=%22%20OR%20(").status == 200);
+
+    auto customers = parse(server.request("GET", "/api/v1/customers?identity=email:C3@example.fi").body);
+    REQUIRE(customers.at("customers").as_array().size() == 1);
+    auto cid = customers.at("customers").as_array()[0].at("id").as_int64();
+    auto customer = server.request("GET", "/api/v1/customers/" + std::to_string(cid));
+    CHECK(customer.status == 200);
+    CHECK(parse(customer.body).at("identities").as_array()[0].at("value").as_string() == "c3@example.fi");
+}
+
+TEST_CASE("an Idempotency-Key makes a retried create return the first ticket") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    auto body = R"({"body":"Sveiki","requester":{"phone":"+371 2612 3456"},"external_id":"form-77"})";
+    auto a = server.request("POST", "/api/v1/tickets", body);
+    auto b = server.request("POST", "/api/v1/tickets", body);
+    REQUIRE(a.status == 201);
+    CHECK(b.status == 200);
+    CHECK(parse(a.body).at("id") == parse(b.body).at("id"));
+}
+
+TEST_CASE("metrics are served in the Prometheus text format") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+    auto r = server.request("GET", "/metrics", "", "");
+    REQUIRE(r.status == 200);
+    CHECK(r.body.find("triage_http_requests_total{method=\"POST\",route=\"/api/v1/tickets\",status=\"201\"} 1") !=
+          std::string::npos);
+    CHECK(r.body.find("triage_tickets{status=\"new\"} 1") != std::string::npos);
+    CHECK(r.body.find("triage_http_request_duration_seconds_bucket") != std::string::npos);
+}
+
+TEST_CASE("triaged logs one line per request and per ticket event") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+    server.stop();
+    auto log = server.log();
+    CHECK(log.find("POST /api/v1/tickets 201") != std::string::npos);
+    CHECK(log.find("ticket T-1 created by customer:1") != std::string::npos);
+}
+
+TEST_CASE("triaged refuses a bad config with the file and line") {
+    TempDir dir;
+    auto config = dir.path() / "bad.yaml";
+    std::ofstream(config) << "http:\n  listen: 127.0.0.1:99999\n";
+    auto [code, out] = run_command({TRIAGED_PATH, "--config", config.string()});
+    CHECK(code != 0);
+    CHECK(out.find("bad.yaml:2") != std::string::npos);
+}
+
+TEST_CASE("the triage CLI migrates, lists and shows tickets and reports bad input") {
+    TempDir dir;
+    {
+        TriagedProcess server(dir.path());
+        REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+    }
+    const std::string cli = TRIAGE_CLI_PATH;
+    auto [code, out] = run_command({cli, "migrate", "--data-dir", dir.path().string()});
+    CHECK(code == 0);
+    CHECK(out.find("schema version") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "ticket", "list", "--data-dir", dir.path().string()});
+    CHECK(code == 0);
+    CHECK(out.find("Rēķins nav saņemts") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "ticket", "show", "T-1", "--data-dir", dir.path().string()});
+    CHECK(code == 0);
+    CHECK(out.find("Jānis Ozoliņš") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "ticket", "show", "T-99", "--data-dir", dir.path().string()});
+    CHECK(code == 1);
+    CHECK(out.find("does not exist") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "ticket", "show", "banana", "--data-dir", dir.path().string()});
+    CHECK(code == 2);
+    CHECK(out.find("not a ticket ID") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "frobnicate"});
+    CHECK(code == 2);
+    std::tie(code, out) = run_command({cli, "ticket", "list", "--data-dir", (dir.path() / "nowhere").string()});
+    CHECK(code == 1);
+    CHECK(out.find("no database") != std::string::npos);
+}
