@@ -43,6 +43,14 @@ inline Problem problem(errc code, std::string message, std::string field = {}) {
 // Stable machine-readable name of a code, e.g. "invalid_transition".
 const char* errc_name(errc e) noexcept;
 
+// "invalid_transition: cannot change status from closed to open (status)", for logs and tests.
+template <class Ostream>
+Ostream& operator<<(Ostream& os, const Problem& p) {
+    os << errc_name(p.code) << ": " << p.message;
+    if (!p.field.empty()) os << " (" << p.field << ")";
+    return os;
+}
+
 [[noreturn]] void throw_exception_from_error(const Problem& p, const boost::source_location& loc);
 
 template <class T>

@@ -95,7 +95,7 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     if (!enquiry.thread.references.empty()) {
         if (auto hit = tx.ticket_by_message_ids(enquiry.thread.references)) {
             existing = tx.ticket(hit->first);
-            out.threaded_by = fmt::format("references <{}>", hit->second);
+            out.threaded_by = fmt::format("references {}", hit->second);
         }
     }
     if (!existing && enquiry.thread.ticket_id) {

@@ -225,6 +225,14 @@ asio::awaitable<Response> Api::handle(Request req) {
 asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
     const unsigned v = req.version();
     auto url = boost::urls::parse_origin_form(req.target());
+    std::string escaped;
+    if (!url) {  // clients such as curl send raw UTF-8 in the query: escape it and try again
+        for (unsigned char c : req.target()) {
+            if (c >= 0x80 || c == ' ') escaped += fmt::format("%{:02X}", c);
+            else escaped += static_cast<char>(c);
+        }
+        url = boost::urls::parse_origin_form(escaped);
+    }
     if (!url) co_return error_response(v, Status::bad_request, "malformed", "the request target is not a valid path");
     std::vector<std::string> seg;
     for (auto s : url->segments()) seg.push_back(s);
@@ -291,8 +299,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
             enquiry->metadata["created_by"] = actor.id;
             const Intake& intake = app_.intake();
-            auto outcome = co_await write_async<Result<IntakeOutcome>>(
-                app_.store(), [&intake, e = std::move(*enquiry)](StoreTx& tx) { return intake.accept(tx, e); });
+            auto work = [&intake, e = std::move(*enquiry)](StoreTx& tx) { return intake.accept(tx, e); };
+            auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
             if (!outcome) co_return problem_response(v, outcome.error());
             log_events(outcome->events);
             auto res = json_response(v, outcome->duplicate ? Status::ok : Status::created, to_json(outcome->ticket));
@@ -323,10 +331,10 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 auto patch = parse_patch(*body, *app_.store().reader());
                 if (!patch) co_return problem_response(v, patch.error());
                 const TicketDesk& desk = app_.desk();
-                auto outcome = co_await write_async<Result<DeskOutcome>>(
-                    app_.store(), [&desk, id = *id, p = std::move(*patch), actor](StoreTx& tx) {
-                        return desk.update(tx, id, p, actor);
-                    });
+                auto work = [&desk, id = *id, p = std::move(*patch), actor](StoreTx& tx) {
+                    return desk.update(tx, id, p, actor);
+                };
+                auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
                 co_return json_response(v, Status::ok, to_json(outcome->ticket));
@@ -361,10 +369,10 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                     }
                 }
                 const TicketDesk& desk = app_.desk();
-                auto outcome = co_await write_async<Result<DeskOutcome>>(
-                    app_.store(), [&desk, id = *id, m = std::move(m), actor](StoreTx& tx) {
-                        return desk.add_message(tx, id, m, actor);
-                    });
+                auto work = [&desk, id = *id, m = std::move(m), actor](StoreTx& tx) {
+                    return desk.add_message(tx, id, m, actor);
+                };
+                auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
                 auto out = to_json(*outcome->message);

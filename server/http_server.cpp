@@ -75,6 +75,23 @@ asio::awaitable<void> HttpServer::accept_loop() {
     }
 }
 
+namespace {
+
+// After refusing a request whose body is still arriving, read and discard the rest for a
+// moment before closing, so the client sees our answer instead of a connection reset.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16 * 1024> sink;
+    std::size_t total = 0;
+    while (!ec && total < (64u << 20)) {
+        total += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+}  // namespace
+
 asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -97,6 +114,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
                                                        too_large ? limits_.body_limit : limits_.header_limit));
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
+            co_await linger(stream);
             break;
         }
         if (ec) {
@@ -118,6 +136,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
                                            fmt::format("the request body is larger than {} bytes", limits_.body_limit));
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
+            co_await linger(stream);
             break;
         }
         if (ec) break;

@@ -14,27 +14,34 @@
 
 namespace triage::server {
 
-// Runs `fn(StoreTx&) -> T` as one unit of work; a T with `has_error()` true rolls the unit
-// back. Throws what the unit threw or what the commit failed with.
+// Runs `fn(StoreTx&) -> T` as one unit of work and yields its T (always engaged); a T with
+// `has_error()` true rolls the unit back. Throws what the unit threw or the commit failed
+// with. Not a coroutine itself (GCC 12 mishandles lambdas moved through coroutine frames):
+// the work and the handler live in one shared state owned by the two store callbacks.
+// Pass the work as a named variable, not a temporary inside the co_await expression.
 template <class T, class Fn>
-boost::asio::awaitable<T> write_async(Store& store, Fn fn) {
+auto write_async(Store& store, Fn fn) {
     namespace asio = boost::asio;
-    auto out = std::make_shared<std::optional<T>>();
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-        [&store, &fn, out](auto handler) {
-            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, std::optional<T>)>(
+        [&store](auto handler, Fn work) {
+            using Handler = decltype(handler);
+            struct State {
+                Handler handler;
+                Fn work;
+                std::optional<T> out;
+            };
+            auto state = std::make_shared<State>(State{std::move(handler), std::move(work), std::nullopt});
             store.post_write(
-                [fn = std::move(fn), out](StoreTx& tx) mutable {
-                    out->emplace(fn(tx));
-                    return detail::keeps_writes(**out);
+                [state](StoreTx& tx) {
+                    state->out.emplace(state->work(tx));
+                    return detail::keeps_writes(*state->out);
                 },
-                [shared](std::exception_ptr e) {
-                    auto ex = asio::get_associated_executor(*shared);
-                    asio::post(ex, [shared, e]() mutable { std::move (*shared)(e); });
+                [state](std::exception_ptr e) {
+                    auto ex = asio::get_associated_executor(state->handler);
+                    asio::post(ex, [state, e]() mutable { std::move(state->handler)(e, std::move(state->out)); });
                 });
         },
-        asio::use_awaitable);
-    co_return std::move(**out);
+        asio::use_awaitable, std::move(fn));
 }
 
 }  // namespace triage::server

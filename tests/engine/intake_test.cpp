@@ -2,6 +2,8 @@
 #include "engine/ticket_desk.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include "tests/support/result_printer.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace triage;
@@ -39,6 +41,12 @@ struct Fixture {
     }
     std::vector<TicketEvent> events(TicketId id) { return store->reader()->events(id); }
 };
+
+TicketPatch status_patch(TicketStatus s) {
+    TicketPatch p;
+    p.status = s;
+    return p;
+}
 
 Enquiry email(std::string message_id, std::string from = "matti@posti.example.fi", std::string subject = "Lasku puuttuu") {
     Enquiry e;
@@ -146,7 +154,7 @@ TEST_CASE("a reply to a solved ticket reopens it") {
     auto first = f.accept(email("<orig@x>"));
     REQUIRE(f.reply(first->ticket.id, "Lähetin laskun uudelleen."));
     f.clock.advance(hours(1));
-    REQUIRE(f.patch(first->ticket.id, TicketPatch{.status = TicketStatus::solved}));
+    REQUIRE(f.patch(first->ticket.id, status_patch(TicketStatus::solved)));
     f.clock.advance(hours(1));
     auto r = email("<again@x>");
     r.thread.references = {"<orig@x>"};
@@ -164,8 +172,8 @@ TEST_CASE("a reply to a solved ticket reopens it") {
 TEST_CASE("a reply to a closed ticket opens a new ticket linked to the old one") {
     Fixture f;
     auto first = f.accept(email("<orig@x>"));
-    REQUIRE(f.patch(first->ticket.id, TicketPatch{.status = TicketStatus::solved}));
-    REQUIRE(f.patch(first->ticket.id, TicketPatch{.status = TicketStatus::closed}));
+    REQUIRE(f.patch(first->ticket.id, status_patch(TicketStatus::solved)));
+    REQUIRE(f.patch(first->ticket.id, status_patch(TicketStatus::closed)));
     auto r = email("<late@x>");
     r.thread.references = {"<orig@x>"};
     auto out = f.accept(r);
@@ -180,7 +188,7 @@ TEST_CASE("a reply to a closed ticket opens a new ticket linked to the old one")
 TEST_CASE("a customer reply to a pending ticket puts it back to open") {
     Fixture f;
     auto first = f.accept(email("<orig@x>"));
-    REQUIRE(f.patch(first->ticket.id, TicketPatch{.status = TicketStatus::pending}));
+    REQUIRE(f.patch(first->ticket.id, status_patch(TicketStatus::pending)));
     auto r = email("<more@x>");
     r.thread.references = {"<orig@x>"};
     auto out = f.accept(r);
@@ -225,7 +233,7 @@ TEST_CASE("the first agent reply stamps first_response_at and opens a new ticket
 TEST_CASE("an invalid status change through the desk is refused and writes nothing") {
     Fixture f;
     auto t = f.accept(email("<1@x>"));
-    auto r = f.patch(t->ticket.id, TicketPatch{.status = TicketStatus::closed});
+    auto r = f.patch(t->ticket.id, status_patch(TicketStatus::closed));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::invalid_transition);
     CHECK(f.store->reader()->ticket(t->ticket.id)->status == TicketStatus::new_);

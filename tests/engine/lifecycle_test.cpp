@@ -1,5 +1,7 @@
 #include "engine/lifecycle.hpp"
 
+#include "tests/support/result_printer.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace triage;
