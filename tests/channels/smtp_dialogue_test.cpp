@@ -1,0 +1,98 @@
+#include "channels/smtp_dialogue.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace triage::channels;
+
+namespace {
+
+SmtpDialogue make(SmtpProtocol p = SmtpProtocol::smtp, SmtpLimits limits = {}) {
+    return SmtpDialogue(p, "triage.test", limits,
+                        [](std::string_view a) { return a == "support@triage.test" || a == "billing@triage.test"; });
+}
+
+}  // namespace
+
+TEST_CASE("a plain SMTP session delivers one message with dot-unstuffing") {
+    auto d = make();
+    CHECK(d.greeting().starts_with("220 triage.test ESMTP"));
+    auto ehlo = d.feed("EHLO client.example\r\n");
+    CHECK(ehlo.find("250-SIZE") != std::string::npos);
+    CHECK(ehlo.find("250-8BITMIME") != std::string::npos);
+    CHECK(ehlo.find("250-PIPELINING") != std::string::npos);
+    CHECK(ehlo.find("250 ENHANCEDSTATUSCODES") != std::string::npos);
+    CHECK(d.feed("MAIL FROM:<Matti@Example.FI> SIZE=100 BODY=8BITMIME\r\n") == "250 2.1.0 Sender OK\r\n");
+    CHECK(d.feed("RCPT TO:<Support@triage.test>\r\n") == "250 2.1.5 Recipient OK\r\n");
+    CHECK(d.feed("DATA\r\n").starts_with("354 "));
+    CHECK(d.feed("Subject: hei\r\n\r\n..leading dot\r\nline\r\n.\r\n").empty());
+    REQUIRE(d.pending_message());
+    CHECK(d.pending_message()->mail_from == "matti@example.fi");
+    CHECK(d.pending_message()->recipients == std::vector<std::string>{"support@triage.test"});
+    CHECK(d.pending_message()->data == "Subject: hei\r\n\r\n.leading dot\r\nline\r\n");
+    CHECK(d.delivered({{250, "2.0.0 Queued as T-1"}}) == "250 2.0.0 Queued as T-1\r\n");
+    CHECK(d.feed("QUIT\r\n") == "221 2.0.0 Bye\r\n");
+    CHECK(d.closed());
+}
+
+TEST_CASE("pipelined commands are answered in order and data waits for delivery") {
+    auto d = make();
+    auto out = d.feed("EHLO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nRCPT TO:<nobody@triage.test>\r\n"
+                      "DATA\r\nhello\r\n.\r\nNOOP\r\n");
+    CHECK(out.find("250 2.1.0") != std::string::npos);
+    CHECK(out.find("550 5.1.1 <nobody@triage.test>") != std::string::npos);
+    CHECK(out.find("354") != std::string::npos);
+    CHECK(out.find("250 2.0.0 OK") == std::string::npos);  // NOOP waits until the message is answered
+    REQUIRE(d.pending_message());
+    CHECK(d.delivered({{250, "2.0.0 ok"}}) == "250 2.0.0 ok\r\n");
+    CHECK(d.feed("") == "250 2.0.0 OK\r\n");
+}
+
+TEST_CASE("unknown recipients get 550 and a message without recipients is refused") {
+    auto d = make();
+    d.feed("EHLO c\r\nMAIL FROM:<>\r\n");
+    CHECK(d.feed("RCPT TO:<sales@triage.test>\r\n").starts_with("550 5.1.1"));
+    CHECK(d.feed("DATA\r\n").starts_with("554 5.5.1"));
+}
+
+TEST_CASE("an oversize message is refused with 552 before and after DATA") {
+    SmtpLimits limits;
+    limits.max_message_bytes = 64;
+    auto d = make(SmtpProtocol::smtp, limits);
+    d.feed("EHLO c\r\n");
+    CHECK(d.feed("MAIL FROM:<a@b.fi> SIZE=1000\r\n").starts_with("552 5.3.4"));
+    d.feed("MAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\n");
+    std::string big(200, 'x');
+    CHECK(d.feed(big + "\r\n.\r\n").starts_with("552 5.3.4"));
+    CHECK_FALSE(d.pending_message());
+    CHECK(d.feed("MAIL FROM:<a@b.fi>\r\n").starts_with("250"));  // the session goes on
+}
+
+TEST_CASE("commands out of sequence and bad syntax get 5xx replies") {
+    auto d = make();
+    CHECK(d.feed("MAIL FROM:<a@b.fi>\r\n").starts_with("503"));
+    d.feed("HELO c\r\n");
+    CHECK(d.feed("RCPT TO:<support@triage.test>\r\n").starts_with("503"));
+    CHECK(d.feed("MAIL FROM:a@b@\r\n").starts_with("501"));
+    CHECK(d.feed("FROB\r\n").starts_with("500"));
+    CHECK(d.feed("MAIL FROM:<a@b.fi>\r\n") == "250 Sender OK\r\n");  // no enhanced codes after HELO
+}
+
+TEST_CASE("LMTP answers once per recipient after DATA") {
+    auto d = make(SmtpProtocol::lmtp);
+    CHECK(d.greeting().find("LMTP") != std::string::npos);
+    CHECK(d.feed("EHLO c\r\n").starts_with("500"));
+    d.feed("LHLO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nRCPT TO:<billing@triage.test>\r\nDATA\r\n");
+    d.feed("x\r\n.\r\n");
+    REQUIRE(d.pending_message());
+    auto out = d.delivered({{250, "2.0.0 T-1"}, {250, "2.0.0 T-1"}});
+    CHECK(out == "250 2.0.0 T-1\r\n250 2.0.0 T-1\r\n");
+}
+
+TEST_CASE("a client that keeps sending junk is disconnected") {
+    SmtpLimits limits;
+    limits.max_errors = 3;
+    auto d = make(SmtpProtocol::smtp, limits);
+    auto out = d.feed("A\r\nB\r\nC\r\nD\r\n");
+    CHECK(d.closed());
+    CHECK(out.find("421") != std::string::npos);
+}
