@@ -18,8 +18,17 @@ struct ThreadHints {
     std::vector<std::string> references;  // external ids this replies to (In-Reply-To first, then References)
 };
 
+// What an enquiry is besides a person writing: machine-sent mail never opens a conversation
+// loop (RFC 3834), and a bounce never opens a ticket at all.
+enum class EnquiryKind {
+    message,     // a person wrote
+    auto_reply,  // out-of-office and other auto-submitted mail: a note on its ticket
+    bounce,      // a delivery status notification: a note on the ticket of the bounced message
+};
+
 struct Enquiry {
     Channel channel = Channel::api;
+    EnquiryKind kind = EnquiryKind::message;
     Timestamp received_at{};
     std::string external_id;  // e.g. Message-ID, CDR unique id; "" when the channel has none
     std::string sender_name;

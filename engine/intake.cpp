@@ -30,6 +30,30 @@ TicketEvent event(const Ticket& t, Timestamp at, const std::string& actor, std::
     return e;
 }
 
+// The customer of an enquiry: the first identity we know wins and learns the others;
+// with none known, a new customer with all of them.
+CustomerId resolve_customer(StoreTx& tx, const Enquiry& enquiry, Timestamp now) {
+    std::vector<Identity> identities;
+    for (const auto& raw : enquiry.sender) {
+        auto id = normalise_identity(raw.kind, raw.value);
+        if (!id.value.empty() && std::find(identities.begin(), identities.end(), id) == identities.end())
+            identities.push_back(std::move(id));
+    }
+    for (const auto& id : identities) {
+        if (auto known = tx.customer_by_identity(id)) {
+            for (const auto& other : identities) tx.add_identity(*known, other);
+            return *known;
+        }
+    }
+    Customer c;
+    c.name = enquiry.sender_name;
+    c.organisation = enquiry.organisation;
+    c.identities = std::move(identities);
+    c.preferred_language = enquiry.language == "und" ? "" : enquiry.language;
+    c.created_at = now;
+    return tx.insert_customer(c);
+}
+
 }  // namespace
 
 std::string subject_from_text(const std::string& subject, const std::string& text) {
@@ -66,30 +90,6 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
         }
     }
 
-    // Customer: the first identity we know wins; the others are added to that customer.
-    std::vector<Identity> identities;
-    for (const auto& raw : enquiry.sender) {
-        auto id = normalise_identity(raw.kind, raw.value);
-        if (!id.value.empty() && std::find(identities.begin(), identities.end(), id) == identities.end())
-            identities.push_back(std::move(id));
-    }
-    std::optional<CustomerId> customer_id;
-    for (const auto& id : identities)
-        if ((customer_id = tx.customer_by_identity(id))) break;
-    if (customer_id) {
-        for (const auto& id : identities) tx.add_identity(*customer_id, id);
-    } else {
-        Customer c;
-        c.name = enquiry.sender_name;
-        c.organisation = enquiry.organisation;
-        c.identities = identities;
-        c.preferred_language = enquiry.language == "und" ? "" : enquiry.language;
-        c.created_at = now;
-        customer_id = tx.insert_customer(c);
-    }
-    out.customer_id = *customer_id;
-    const std::string actor = fmt::format("customer:{}", *customer_id);
-
     // Threading: message references first, then an explicit ticket hint.
     std::optional<Ticket> existing;
     if (!enquiry.thread.references.empty()) {
@@ -102,11 +102,24 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
         existing = tx.ticket(*enquiry.thread.ticket_id);
         if (existing) out.threaded_by = fmt::format("ticket key {}", ticket_key(existing->id));
     }
+    if (enquiry.kind == EnquiryKind::bounce && !existing) {
+        out.unthreaded = true;  // a bounce never opens a ticket, nor a customer for mailer-daemon
+        out.threaded_by = "unthreaded bounce";
+        return out;
+    }
+
+    const CustomerId customer_id = enquiry.kind == EnquiryKind::bounce
+                                       ? existing->requester_id  // mailer-daemon is nobody: the bounce is about the requester
+                                       : resolve_customer(tx, enquiry, now);
+    out.customer_id = customer_id;
+    const std::string actor =
+        enquiry.kind == EnquiryKind::bounce ? std::string("system") : fmt::format("customer:{}", customer_id);
+
 
     Message message;
     message.kind = MessageKind::inbound;
     message.author_kind = AuthorKind::customer;
-    message.author_id = *customer_id;
+    message.author_id = customer_id;
     message.author_name = enquiry.sender_name;
     message.channel = enquiry.channel;
     message.body = enquiry.text;
@@ -115,6 +128,25 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     message.external_id = enquiry.external_id;
     message.raw_sha256 = enquiry.raw_sha256;
     message.created_at = received;
+
+    if (enquiry.kind != EnquiryKind::message) {
+        if (existing) {  // machine mail: a note on its ticket, whatever the status; no reopen
+            Ticket& t = *existing;
+            message.kind = MessageKind::note;
+            message.author_kind = AuthorKind::system;
+            message.ticket_id = t.id;
+            tx.insert_message(message);
+            t.updated_at = now;
+            tx.update_ticket(t);
+            out.events.push_back(event(t, now, actor,
+                                       enquiry.kind == EnquiryKind::bounce ? "bounce_attached" : "auto_reply_attached",
+                                       {}, out.threaded_by));
+            for (auto& e : out.events) tx.append_event(e);
+            out.ticket = std::move(t);
+            out.message = std::move(message);
+            return out;
+        }
+    }
 
     if (existing && existing->status != TicketStatus::closed) {
         Ticket& t = *existing;
@@ -157,7 +189,7 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     t.tags = normalise_tags(enquiry.tags);
     t.language = enquiry.language.empty() ? "und" : enquiry.language;
     t.channel = enquiry.channel;
-    t.requester_id = *customer_id;
+    t.requester_id = customer_id;
     t.status = TicketStatus::new_;
     t.created_at = received;
     t.updated_at = now;

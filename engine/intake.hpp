@@ -1,6 +1,7 @@
 // Intake: the one place that turns an Enquiry into ticket changes, inside ONE store
 // transaction: dedupe by channel + external id, find or create the customer by any
-// identity, thread onto a hinted ticket or open a new one. Idempotent: the same enquiry
+// identity, thread onto a hinted ticket or open a new one. Auto-replies and bounces that
+// thread become internal notes and change no status; an unthreaded bounce opens nothing. Idempotent: the same enquiry
 // twice yields the first outcome with `duplicate` set and writes nothing.
 // Stateless apart from its injected clock and defaults; safe to share between threads.
 #pragma once
@@ -26,6 +27,7 @@ struct IntakeOutcome {
     CustomerId customer_id = 0;
     bool created = false;    // a new ticket was opened
     bool duplicate = false;  // already taken in earlier: nothing written
+    bool unthreaded = false;  // a bounce that matched no ticket: nothing written (raw bytes are kept by the channel)
     std::string threaded_by;  // how it was threaded: "new", "references <id>", "ticket key", "follow-up of T-n"
     std::vector<TicketEvent> events;  // the audit events written, for the edge to log and publish
 };

@@ -268,3 +268,43 @@ TEST_CASE("a patch records every changed field in one audit event") {
     CHECK(events[1].changes.size() == 4);
     CHECK(r->ticket.tags == std::vector<std::string>{"invoice", "vip"});
 }
+
+TEST_CASE("an auto-reply to an existing ticket becomes a note and changes no status") {
+    Fixture f;
+    auto first = f.accept(email("<orig@x>"));
+    REQUIRE(f.patch(first->ticket.id, status_patch(TicketStatus::solved)));
+    auto ooo = email("<ooo@x>");
+    ooo.kind = EnquiryKind::auto_reply;
+    ooo.thread.references = {"<orig@x>"};
+    auto out = f.accept(ooo);
+    REQUIRE(out);
+    CHECK_FALSE(out->created);
+    CHECK(out->ticket.status == TicketStatus::solved);
+    CHECK(out->message.kind == MessageKind::note);
+    CHECK(f.events(first->ticket.id).back().type == "auto_reply_attached");
+}
+
+TEST_CASE("a bounce that matches no ticket opens nothing and creates no customer") {
+    Fixture f;
+    auto dsn = email("<dsn@x>", "mailer-daemon@mx.example");
+    dsn.kind = EnquiryKind::bounce;
+    dsn.thread.references = {"<never-sent@x>"};
+    auto out = f.accept(dsn);
+    REQUIRE(out);
+    CHECK(out->unthreaded);
+    CHECK(f.store->reader()->tickets({}).tickets.empty());
+    CHECK_FALSE(f.store->reader()->customer_by_identity({IdentityKind::email, "mailer-daemon@mx.example"}));
+}
+
+TEST_CASE("a bounce of a ticket's message is attached to that ticket as a note") {
+    Fixture f;
+    auto first = f.accept(email("<orig@x>"));
+    auto dsn = email("<dsn@x>", "mailer-daemon@mx.example");
+    dsn.kind = EnquiryKind::bounce;
+    dsn.thread.references = {"<orig@x>"};
+    auto out = f.accept(dsn);
+    REQUIRE(out);
+    CHECK(out->ticket.id == first->ticket.id);
+    CHECK(f.events(first->ticket.id).back().type == "bounce_attached");
+    CHECK(f.events(first->ticket.id).back().actor == "system");
+}
