@@ -112,8 +112,11 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
                                        ? existing->requester_id  // mailer-daemon is nobody: the bounce is about the requester
                                        : resolve_customer(tx, enquiry, now);
     out.customer_id = customer_id;
-    const std::string actor =
-        enquiry.kind == EnquiryKind::bounce ? std::string("system") : fmt::format("customer:{}", customer_id);
+    // Who acts: the system for a bounce, the API client that filed it on the customer's
+    // behalf, or the customer who wrote.
+    std::string actor = fmt::format("customer:{}", customer_id);
+    if (enquiry.kind == EnquiryKind::bounce) actor = "system";
+    else if (auto by = enquiry.metadata.find("created_by"); by != enquiry.metadata.end()) actor = by->second;
 
 
     Message message;

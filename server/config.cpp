@@ -103,6 +103,29 @@ Config load_config(const std::filesystem::path& file) {
                 c.agents.push_back(std::move(agent));
             }
         }
+        for (const char* name : {"smtp", "lmtp"}) {
+            auto node = root[name];
+            if (!node || !node["listen"]) continue;
+            try {
+                (std::string(name) == "smtp" ? c.email.smtp : c.email.lmtp) = parse_endpoint(node["listen"].as<std::string>());
+            } catch (const std::invalid_argument& e) {
+                fail(file, node["listen"], fmt::format("{}.listen: {}", name, e.what()));
+            }
+        }
+        if (auto email = root["email"]) {
+            if (auto host = email["hostname"]) c.email.hostname = host.as<std::string>();
+            if (auto max = email["max_message_bytes"]) c.email.max_message_bytes = max.as<std::size_t>();
+            if (auto boxes = email["mailboxes"]) {
+                if (!boxes.IsMap()) fail(file, boxes, "email.mailboxes must map addresses to queues");
+                for (const auto& kv : boxes) {
+                    auto address = kv.first.as<std::string>();
+                    for (auto& ch : address) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                    if (address.find('@') == std::string::npos)
+                        fail(file, kv.first, fmt::format("'{}' is not an email address", address));
+                    c.email.mailboxes[address] = kv.second.as<std::string>();
+                }
+            }
+        }
         if (auto demo = root["demo"]) {
             if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());
             if (auto on = demo["load_on_fresh_start"]) c.demo = on.as<bool>();

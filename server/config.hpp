@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,15 @@ namespace triage::server {
 struct Endpoint {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
+};
+
+// Inbound email: listeners and which of our addresses feed which queue.
+struct EmailConfig {
+    std::optional<Endpoint> smtp;  // smtp.listen / --smtp
+    std::optional<Endpoint> lmtp;  // lmtp.listen / --lmtp
+    std::string hostname = "triage.localhost";  // in the greeting and Received: lines
+    std::size_t max_message_bytes = 25u << 20;
+    std::map<std::string, std::string> mailboxes;  // lower-case address -> queue
 };
 
 struct Config {
@@ -29,6 +40,7 @@ struct Config {
     std::vector<Agent> agents;
     std::filesystem::path demo_history;  // JSONL loaded into a fresh data dir when demo is on
     bool demo = false;
+    EmailConfig email;
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

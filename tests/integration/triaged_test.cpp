@@ -206,7 +206,7 @@ TEST_CASE("triaged logs one line per request and per ticket event") {
     server.stop();
     auto log = server.log();
     CHECK(log.find("POST /api/v1/tickets 201") != std::string::npos);
-    CHECK(log.find("ticket T-1 created by customer:1") != std::string::npos);
+    CHECK(log.find("ticket T-1 created by token:admin") != std::string::npos);
 }
 
 TEST_CASE("triaged refuses a bad config with the file and line") {
