@@ -1,0 +1,59 @@
+// The read half of the SQLite store, over a connection it owns: the StoreReader queries shared
+// by pooled readers (Reader) and the writer's transaction (Tx, sqlite_tx.hpp), which reads its
+// own uncommitted writes through the same code. Not thread-safe: one thread at a time.
+#pragma once
+
+#include "engine/store.hpp"
+#include "storage/fts_query.hpp"
+#include "storage/sqlite_connection.hpp"
+
+#include <memory>
+
+namespace triage::sqlite {
+
+template <class Base>
+class ReadOps : public Base {
+public:
+    explicit ReadOps(std::unique_ptr<Connection> connection);
+    ~ReadOps() override;
+
+    std::optional<Ticket> ticket(TicketId id) override;
+    TicketPage tickets(const TicketQuery& query) override;
+    std::vector<Message> messages(TicketId ticket) override;
+    std::vector<TicketEvent> events(TicketId ticket) override;
+
+    std::optional<Customer> customer(CustomerId id) override;
+    std::optional<CustomerId> customer_by_identity(const Identity& identity) override;
+
+    std::optional<Agent> agent(AgentId id) override;
+    std::optional<Agent> agent_by_email(std::string_view email) override;
+    std::vector<Agent> agents() override;
+
+    std::optional<MessageRef> message_by_external_id(Channel channel, std::string_view external_id) override;
+    std::optional<std::pair<TicketId, std::string>> ticket_by_message_ids(
+        const std::vector<std::string>& external_ids) override;
+
+    std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() override;
+    std::optional<ApiToken> token_by_hash(std::string_view token_hash) override;
+
+    Connection& connection() noexcept { return *connection_; }
+
+private:
+    std::unique_ptr<Connection> connection_;
+    std::unique_ptr<SearchTokenizer> tokenizer_;  // made on the first text search
+};
+
+extern template class ReadOps<StoreReader>;
+extern template class ReadOps<StoreTx>;
+
+// A pooled read-only connection; sees the last committed state, one statement at a time.
+class Reader final : public ReadOps<StoreReader> {
+public:
+    using ReadOps::ReadOps;
+};
+
+// Limits of one page of TicketQuery results.
+inline constexpr int kMinPageSize = 1;
+inline constexpr int kMaxPageSize = 200;
+
+}  // namespace triage::sqlite

@@ -1,0 +1,158 @@
+#include "storage/sqlite_schema.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace triage::sqlite {
+namespace {
+
+// Conventions: timestamps are INTEGER milliseconds since the Unix epoch, UTC; enums are
+// their engine `to_string` text; lists are JSON text (storage/json_columns.hpp).
+constexpr std::array kMigrations{
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE customers (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL,
+    organisation       TEXT NOT NULL DEFAULT '',
+    tier               TEXT NOT NULL DEFAULT 'standard',
+    preferred_language TEXT NOT NULL DEFAULT '',
+    created_at         INTEGER NOT NULL
+) STRICT;
+
+-- A rowid table, not WITHOUT ROWID: rowid order is the order identities were added.
+CREATE TABLE identities (
+    kind        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    PRIMARY KEY (kind, value)
+) STRICT;
+CREATE INDEX identities_by_customer ON identities(customer_id);
+
+CREATE TABLE agents (
+    id        INTEGER PRIMARY KEY,
+    name      TEXT NOT NULL,
+    email     TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role      TEXT NOT NULL,
+    queues    TEXT NOT NULL DEFAULT '[]',
+    skills    TEXT NOT NULL DEFAULT '[]',
+    languages TEXT NOT NULL DEFAULT '[]'
+) STRICT;
+
+-- AUTOINCREMENT: ticket numbers are shown to customers ("T-1042") and are never reused,
+-- even after the newest ticket is deleted.
+CREATE TABLE tickets (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject           TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    priority          TEXT NOT NULL,
+    queue             TEXT NOT NULL DEFAULT '',
+    category          TEXT NOT NULL DEFAULT '',
+    tags              TEXT NOT NULL DEFAULT '[]',
+    language          TEXT NOT NULL DEFAULT 'und',
+    channel           TEXT NOT NULL,
+    requester_id      INTEGER NOT NULL REFERENCES customers(id),
+    assignee_id       INTEGER REFERENCES agents(id),
+    tier              TEXT NOT NULL,
+    follow_up_of      INTEGER REFERENCES tickets(id),
+    reopen_count      INTEGER NOT NULL DEFAULT 0,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    first_response_at INTEGER,
+    solved_at         INTEGER,
+    closed_at         INTEGER
+) STRICT;
+-- One index per list filter, each already in list order (newest first).
+CREATE INDEX tickets_by_status    ON tickets(status, id DESC);
+CREATE INDEX tickets_by_queue     ON tickets(queue, id DESC);
+CREATE INDEX tickets_by_channel   ON tickets(channel, id DESC);
+CREATE INDEX tickets_by_assignee  ON tickets(assignee_id, id DESC);
+CREATE INDEX tickets_by_requester ON tickets(requester_id, id DESC);
+
+CREATE TABLE messages (
+    id          INTEGER PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    kind        TEXT NOT NULL,
+    author_kind TEXT NOT NULL,
+    author_id   INTEGER NOT NULL DEFAULT 0,
+    author_name TEXT NOT NULL DEFAULT '',
+    channel     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    html        TEXT,
+    attachments TEXT NOT NULL DEFAULT '[]',
+    external_id TEXT NOT NULL DEFAULT '',
+    raw_sha256  TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_by_ticket ON messages(ticket_id, id);
+-- Dedupe: a channel delivers a given external id once. Partial, so messages without an
+-- external id never collide; queries must repeat `external_id <> ''` to use these.
+CREATE UNIQUE INDEX messages_by_channel_external_id ON messages(channel, external_id) WHERE external_id <> '';
+-- Threading: a reply's In-Reply-To / References may name a message from any channel.
+CREATE INDEX messages_by_external_id ON messages(external_id) WHERE external_id <> '';
+
+CREATE TABLE events (
+    id        INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    type      TEXT NOT NULL,
+    changes   TEXT NOT NULL DEFAULT '[]',
+    detail    TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX events_by_ticket ON events(ticket_id, id);
+
+CREATE TABLE api_tokens (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    token_hash TEXT NOT NULL UNIQUE,  -- hex SHA-256 of the token; the token itself is never stored
+    role       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+-- Full-text search over ticket subjects and message bodies. One row per subject
+-- (rowid = -ticket id) and one per message (rowid = message id), so a ticket matches when
+-- each search word appears in its subject or any of its messages. Contentless: the text
+-- already lives in tickets and messages. unicode61 with remove_diacritics 2 folds case and
+-- accents ("päivä" = "PAIVA", "šūna" = "suna"); storage/fts_query.cpp tokenizes search
+-- words with the same options.
+-- No triggers maintain it: FTS5 writes its pending index data out as a new segment at every
+-- savepoint, and the writer opens one per unit of work, so storage/sqlite_tx.cpp queues the
+-- index changes and applies them once per batch, just before COMMIT. A contentless table
+-- forgets a row only when given the exact text it indexed.
+CREATE VIRTUAL TABLE ticket_text USING fts5(
+    text, content = '', tokenize = 'unicode61 remove_diacritics 2'
+);
+)sql",
+};
+
+}  // namespace
+
+int latest_schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
+
+int migrate(Connection& connection) {
+    const int latest = latest_schema_version();
+    auto check = [&](int version) {
+        if (version > latest)
+            throw std::runtime_error{"its schema version " + std::to_string(version) +
+                                     " is newer than this build of Triage knows (" +
+                                     std::to_string(latest) + "); upgrade Triage or use a matching backup"};
+    };
+    auto version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
+    check(version);
+    while (version < latest) {
+        Transaction tx{connection};
+        // Read again under the write lock: another process may have migrated meanwhile.
+        version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
+        check(version);
+        if (version == latest) break;  // ~Transaction ends the empty transaction
+        connection.exec(kMigrations[static_cast<std::size_t>(version)]);
+        connection.exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
+        tx.commit();
+        ++version;
+    }
+    return version;
+}
+
+}  // namespace triage::sqlite

@@ -1,0 +1,244 @@
+#include "storage/sqlite_store.hpp"
+
+#include "storage/sqlite_connection.hpp"
+#include "storage/sqlite_reader.hpp"
+#include "storage/sqlite_schema.hpp"
+#include "storage/sqlite_tx.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+
+namespace triage {
+namespace {
+
+void remove_database_files(const std::filesystem::path& path) noexcept {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+}
+
+}  // namespace
+
+namespace sqlite {
+
+// Read-only connections, each wrapped in a Reader, lent out one thread at a time. Leases
+// hold the pool alive, so a lease may outlive the store; the pool then also removes a
+// temporary database's files, once the last connection to them is closed. Thread-safe.
+class ReaderPool : public std::enable_shared_from_this<ReaderPool> {
+public:
+    ReaderPool(std::string path, bool temporary) : path_{std::move(path)}, temporary_{temporary} {}
+
+    ~ReaderPool() {
+        idle_.clear();
+        if (temporary_) remove_database_files(path_);
+    }
+
+    void open_idle(int count) {
+        for (int i = 0; i < count; ++i) give_back(open_reader().release());
+    }
+
+    std::shared_ptr<StoreReader> lease() {
+        std::unique_ptr<Reader> reader;
+        {
+            std::lock_guard lock{mutex_};
+            if (!idle_.empty()) {
+                reader = std::move(idle_.back());
+                idle_.pop_back();
+            }
+        }
+        if (!reader) reader = open_reader();  // no cap: leases are short and per-thread
+        return std::shared_ptr<StoreReader>{reader.release(), [pool = shared_from_this()](StoreReader* r) {
+                                                pool->give_back(static_cast<Reader*>(r));
+                                            }};
+    }
+
+private:
+    std::unique_ptr<Reader> open_reader() {
+        return std::make_unique<Reader>(std::make_unique<Connection>(path_, Connection::Mode::read_only));
+    }
+
+    void give_back(Reader* reader) {
+        std::unique_ptr<Reader> owned{reader};
+        std::lock_guard lock{mutex_};
+        idle_.push_back(std::move(owned));
+    }
+
+    const std::string path_;
+    const bool temporary_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Reader>> idle_;  // guarded by mutex_
+};
+
+}  // namespace sqlite
+
+namespace {
+
+void set_journal_mode_wal(sqlite::Connection& connection) {
+    sqlite::Statement statement{connection.handle(), "PRAGMA journal_mode = WAL"};
+    sqlite::StatementUse use{statement};
+    if (!use.step() || use.text_view(0) != "wal")
+        throw std::runtime_error{"cannot switch to WAL mode (journal_mode is " + use.text(0) + ")"};
+}
+
+// `done` runs on the writer thread; noexcept turns a throwing callback into a loud
+// std::terminate instead of a writer that silently stopped.
+void finish(const Store::Done& done, std::exception_ptr error) noexcept {
+    if (done) done(std::move(error));
+}
+
+}  // namespace
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::filesystem::path& db_path, SqliteOptions opts) {
+    // Plain ":memory:" would give every connection its own empty database.
+    if (db_path == ":memory:") return open_in_memory(opts);
+    return std::unique_ptr<SqliteStore>{new SqliteStore{db_path, opts, false}};
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::open_in_memory(SqliteOptions opts) {
+    static std::atomic<int> next{0};
+    std::error_code ec;
+    std::filesystem::path dir = "/dev/shm";
+    if (!std::filesystem::is_directory(dir, ec)) dir = std::filesystem::temp_directory_path();
+    auto path = dir / ("triage-mem-" + std::to_string(::getpid()) + "-" + std::to_string(next++) + ".db");
+    remove_database_files(path);  // left by an earlier process with this pid, it would be reopened
+    opts.durable = false;
+    return std::unique_ptr<SqliteStore>{new SqliteStore{path, opts, true}};
+}
+
+int SqliteStore::latest_schema_version() noexcept { return sqlite::latest_schema_version(); }
+
+SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, bool temporary)
+    : path_{path}, opts_{opts}, temporary_{temporary} {
+    try {
+        auto connection = std::make_unique<sqlite::Connection>(path_.string(), sqlite::Connection::Mode::read_write);
+        try {
+            set_journal_mode_wal(*connection);
+            connection->exec(opts_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            // temp_store: savepoint journals stay in memory. cache_size: 32 MiB, so a big batch
+            // does not spill pages before its commit.
+            connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768");
+            schema_version_ = sqlite::migrate(*connection);
+        } catch (const std::exception& e) {
+            throw std::runtime_error{"cannot use database " + path_.string() + ": " + e.what()};
+        }
+        tx_ = std::make_unique<sqlite::Tx>(std::move(connection));
+        // Readers open after the migration, so they never see a half-made schema.
+        readers_ = std::make_shared<sqlite::ReaderPool>(path_.string(), temporary_);
+        readers_->open_idle(std::max(opts_.readers, 0));
+    } catch (...) {
+        tx_.reset();
+        readers_.reset();
+        if (temporary_) remove_database_files(path_);
+        throw;
+    }
+    writer_ = std::thread{[this] {
+        pthread_setname_np(pthread_self(), "triage-writer");
+        run_writer();
+    }};
+}
+
+SqliteStore::~SqliteStore() {
+    stop();
+    tx_.reset();
+    readers_.reset();  // a temporary database's files go with the pool's last connection
+}
+
+void SqliteStore::post_write(Work work, Done done) {
+    std::unique_lock lock{mutex_};
+    if (stopping_) {
+        lock.unlock();
+        finish(done, std::make_exception_ptr(std::runtime_error{"the store is stopped; write not run"}));
+        return;
+    }
+    // The writer waits only on an empty queue, so only the first unit needs to wake it.
+    const bool wake = queue_.empty();
+    queue_.push_back(Unit{std::move(work), std::move(done)});
+    lock.unlock();
+    if (wake) wake_writer_.notify_one();
+}
+
+std::shared_ptr<StoreReader> SqliteStore::reader() { return readers_->lease(); }
+
+void SqliteStore::stop() {
+    std::lock_guard stop_lock{stop_mutex_};
+    {
+        std::lock_guard lock{mutex_};
+        stopping_ = true;
+    }
+    wake_writer_.notify_one();
+    if (writer_.joinable()) writer_.join();
+}
+
+void SqliteStore::checkpoint() {
+    // Its own connection, so the writer thread is never interrupted: TRUNCATE waits (busy
+    // timeout) for the writer's current batch and for readers, then resets the WAL.
+    sqlite::Connection connection{path_.string(), sqlite::Connection::Mode::read_write};
+    sqlite::Statement statement{connection.handle(), "PRAGMA wal_checkpoint(TRUNCATE)"};
+    sqlite::StatementUse result{statement};
+    if (!result.step() || result.int64(0) != 0)
+        throw std::runtime_error{"checkpoint of " + path_.string() + " did not finish: the database stayed busy"};
+}
+
+void SqliteStore::run_writer() {
+    const auto max_batch = static_cast<std::size_t>(std::max(opts_.max_batch, 1));
+    std::vector<Unit> batch;
+    batch.reserve(max_batch);
+    for (;;) {
+        {
+            std::unique_lock lock{mutex_};
+            wake_writer_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            if (queue_.empty()) return;  // stopping, and every posted unit has run
+            const auto take = std::min(queue_.size(), max_batch);
+            std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take), std::back_inserter(batch));
+            queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+        }
+        run_batch(batch);
+        batch.clear();
+    }
+}
+
+void SqliteStore::run_batch(std::vector<Unit>& batch) {
+    std::vector<std::exception_ptr> errors(batch.size());
+    std::exception_ptr batch_error;
+    try {
+        sqlite::Transaction transaction{tx_->connection()};
+        for (std::size_t i = 0; i < batch.size(); ++i) errors[i] = run_unit(batch[i]);
+        tx_->apply_index_changes();
+        transaction.commit();
+    } catch (...) {
+        tx_->discard_index_changes();
+        batch_error = std::current_exception();  // nothing of the batch was committed
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) finish(batch[i].done, batch_error ? batch_error : errors[i]);
+}
+
+std::exception_ptr SqliteStore::run_unit(Unit& unit) {
+    auto& connection = tx_->connection();
+    sqlite::Savepoint savepoint{connection};
+    tx_->begin_unit();
+    std::exception_ptr error;
+    try {
+        if (unit.work(*tx_)) {
+            savepoint.release();
+            return nullptr;
+        }
+    } catch (...) {
+        error = std::current_exception();
+    }
+    // On some errors (I/O, disk full, out of memory) SQLite abandons the whole transaction:
+    // the batch-mates' writes are gone too, so the whole batch must fail.
+    if (connection.autocommit()) {
+        if (error) std::rethrow_exception(error);
+        throw std::runtime_error{"the batch transaction ended inside a unit of work"};
+    }
+    savepoint.rollback();
+    tx_->rollback_unit();
+    return error;
+}
+
+}  // namespace triage

@@ -1,0 +1,94 @@
+// SqliteStore: the engine's Store on one SQLite file in WAL mode. A writer thread owns the
+// write connection and runs posted units in group commits (one transaction, one fsync for all
+// queued); readers are pooled read-only connections. Thread-safe: call from any thread.
+#pragma once
+
+#include "engine/store.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace triage {
+
+namespace sqlite {
+class Tx;
+class ReaderPool;
+}  // namespace sqlite
+
+struct SqliteOptions {
+    // true: synchronous=FULL, the WAL is fsynced at every commit, so a unit whose `done` ran
+    // survives power loss. false: synchronous=NORMAL, survives a crash of the process but a
+    // power cut may lose the last commits (tests, throwaway databases).
+    bool durable = true;
+    int max_batch = 1024;  // units per group commit
+    int readers = 4;       // read connections opened up front; more are opened on demand
+};
+
+class SqliteStore final : public Store {
+public:
+    // Opens or creates the database at `db_path` (its directory must exist) and migrates it
+    // to the latest schema (":memory:" means open_in_memory). Throws std::runtime_error naming
+    // the path when the file cannot be opened, is not a database, or has a newer schema.
+    static std::unique_ptr<SqliteStore> open(const std::filesystem::path& db_path, SqliteOptions opts = {});
+
+    // A private database for tests and tools: a fresh file in /dev/shm (RAM) when there is
+    // one, else in the temporary directory, deleted with the store and its last reader lease.
+    // Same code paths as a file database (WAL, read-only readers); `durable` is forced off.
+    static std::unique_ptr<SqliteStore> open_in_memory(SqliteOptions opts = {});
+
+    static int latest_schema_version() noexcept;
+
+    ~SqliteStore() override;  // stop(), then closes the database
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    // `done` must not throw (it runs on the writer thread: a throw ends the process), and
+    // neither `work` nor `done` may wait for another write, which would deadlock the writer.
+    // After stop(), `done` is called at once, on the caller's thread, with an error.
+    void post_write(Work work, Done done) override;
+    std::shared_ptr<StoreReader> reader() override;
+
+    // Runs every unit already posted, then ends the writer thread. Idempotent; blocks.
+    // Not to be called from `work` or `done`.
+    void stop();
+
+    // Copies the WAL into the database file and truncates the WAL. Blocks; throws on error.
+    void checkpoint();
+
+    int schema_version() const noexcept { return schema_version_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    struct Unit {
+        Work work;
+        Done done;
+    };
+
+    SqliteStore(const std::filesystem::path& path, SqliteOptions opts, bool temporary);
+    void run_writer();
+    void run_batch(std::vector<Unit>& batch);
+    std::exception_ptr run_unit(Unit& unit);
+
+    const std::filesystem::path path_;
+    const SqliteOptions opts_;
+    const bool temporary_;  // an open_in_memory database, removed with the store
+    int schema_version_ = 0;
+
+    std::unique_ptr<sqlite::Tx> tx_;  // owns the write connection; writer thread only after start
+    std::shared_ptr<sqlite::ReaderPool> readers_;  // shared with outstanding leases
+
+    std::mutex mutex_;
+    std::condition_variable wake_writer_;
+    std::deque<Unit> queue_;   // guarded by mutex_; a deque, as the writer takes from the front
+    bool stopping_ = false;    // guarded by mutex_
+
+    std::mutex stop_mutex_;  // serialises stop(), hence the join
+    std::thread writer_;
+};
+
+}  // namespace triage
