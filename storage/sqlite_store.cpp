@@ -5,17 +5,22 @@
 #include "storage/sqlite_schema.hpp"
 #include "storage/sqlite_tx.hpp"
 
+#include <malloc.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <iterator>
 #include <stdexcept>
 #include <string>
 
 namespace triage {
 namespace {
+
+constexpr std::chrono::seconds kIdleBeforeRelease{1};
 
 void remove_database_files(const std::filesystem::path& path) noexcept {
     std::error_code ec;
@@ -40,6 +45,12 @@ public:
 
     void open_idle(int count) {
         for (int i = 0; i < count; ++i) give_back(open_reader().release());
+    }
+
+    // Hands back the page caches of the connections not lent out (the server is idle).
+    void release_memory() {
+        std::lock_guard lock{mutex_};
+        for (auto& reader : idle_) sqlite3_db_release_memory(reader->connection().handle());
     }
 
     std::shared_ptr<StoreReader> lease() {
@@ -119,9 +130,9 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
         try {
             set_journal_mode_wal(*connection);
             connection->exec(opts_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-            // temp_store: savepoint journals stay in memory. cache_size: 32 MiB, so a big batch
-            // does not spill pages before its commit.
-            connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768");
+            // temp_store: savepoint journals stay in memory. cache_size: 16 MiB, so a big batch
+            // does not spill pages before its commit; given back when the writer idles.
+            connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384");
             schema_version_ = sqlite::migrate(*connection);
         } catch (const std::exception& e) {
             throw std::runtime_error{"cannot use database " + path_.string() + ": " + e.what()};
@@ -188,11 +199,21 @@ void SqliteStore::run_writer() {
     const auto max_batch = static_cast<std::size_t>(std::max(opts_.max_batch, 1));
     std::vector<Unit> batch;
     batch.reserve(max_batch);
+    bool memory_released = true;
     for (;;) {
         {
             std::unique_lock lock{mutex_};
-            wake_writer_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            auto ready = [&] { return !queue_.empty() || stopping_; };
+            if (!wake_writer_.wait_for(lock, kIdleBeforeRelease, ready)) {
+                // A quiet second after work: give the page caches and freed heap back to the
+                // system, so an idle server stays small however busy it was.
+                lock.unlock();
+                if (!memory_released) release_idle_memory();
+                memory_released = true;
+                continue;
+            }
             if (queue_.empty()) return;  // stopping, and every posted unit has run
+            memory_released = false;
             const auto take = std::min(queue_.size(), max_batch);
             std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take), std::back_inserter(batch));
             queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
@@ -200,6 +221,12 @@ void SqliteStore::run_writer() {
         run_batch(batch);
         batch.clear();
     }
+}
+
+void SqliteStore::release_idle_memory() noexcept {
+    sqlite3_db_release_memory(tx_->connection().handle());
+    readers_->release_memory();
+    malloc_trim(0);
 }
 
 void SqliteStore::run_batch(std::vector<Unit>& batch) {

@@ -72,6 +72,7 @@ private:
     SqliteStore(const std::filesystem::path& path, SqliteOptions opts, bool temporary);
     void run_writer();
     void run_batch(std::vector<Unit>& batch);
+    void release_idle_memory() noexcept;  // writer thread only
     std::exception_ptr run_unit(Unit& unit);
 
     const std::filesystem::path path_;
