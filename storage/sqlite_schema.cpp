@@ -125,6 +125,18 @@ CREATE VIRTUAL TABLE ticket_text USING fts5(
     text, content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
 )sql",
+    // 2: under load, indexing of new rows is deferred to a later batch (storage/sqlite_tx.cpp);
+    // the watermark says up to which message and ticket the index is complete, so a restart
+    // after a crash indexes the rest.
+    R"sql(
+CREATE TABLE search_watermark (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    message_id INTEGER NOT NULL,
+    ticket_id  INTEGER NOT NULL
+) STRICT;
+INSERT INTO search_watermark (id, message_id, ticket_id)
+VALUES (1, (SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max(id), 0) FROM tickets));
+)sql",
 };
 
 }  // namespace

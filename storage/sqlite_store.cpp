@@ -138,6 +138,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
             throw std::runtime_error{"cannot use database " + path_.string() + ": " + e.what()};
         }
         tx_ = std::make_unique<sqlite::Tx>(std::move(connection));
+        tx_->recover_index();
         // Readers open after the migration, so they never see a half-made schema.
         readers_ = std::make_shared<sqlite::ReaderPool>(path_.string(), temporary_);
         readers_->open_idle(std::max(opts_.readers, 0));
@@ -235,8 +236,14 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
     try {
         sqlite::Transaction transaction{tx_->connection()};
         for (std::size_t i = 0; i < batch.size(); ++i) errors[i] = run_unit(batch[i]);
-        tx_->apply_index_changes();
+        bool busy;
+        {
+            std::lock_guard lock{mutex_};
+            busy = !queue_.empty();
+        }
+        tx_->apply_index_changes(busy);
         transaction.commit();
+        tx_->commit_index_changes();
     } catch (...) {
         tx_->discard_index_changes();
         batch_error = std::current_exception();  // nothing of the batch was committed
