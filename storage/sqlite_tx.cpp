@@ -200,6 +200,14 @@ void Tx::discard_index_changes() noexcept {
 }
 
 void Tx::recover_index() {
+    // Looked at without a write lock first: opening an up-to-date database writes nothing.
+    const char* behind =
+        "SELECT (SELECT coalesce(max(id), 0) FROM messages) > message_id"
+        " OR (SELECT coalesce(max(id), 0) FROM tickets) > ticket_id FROM search_watermark WHERE id = 1";
+    {
+        auto row = connection().query(behind);
+        if (!row.step() || row.int64(0) == 0) return;
+    }
     Transaction transaction{connection()};
     std::int64_t message_mark = 0, ticket_mark = 0;
     {
