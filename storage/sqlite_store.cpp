@@ -21,6 +21,7 @@ namespace triage {
 namespace {
 
 constexpr std::chrono::seconds kIdleBeforeRelease{1};
+constexpr int kCheckpointPages = 1000;  // SQLite's own auto-checkpoint threshold
 
 void remove_database_files(const std::filesystem::path& path) noexcept {
     std::error_code ec;
@@ -132,13 +133,15 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
             connection->exec(opts_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
             // temp_store: savepoint journals stay in memory. cache_size: 16 MiB, so a big batch
             // does not spill pages before its commit; given back when the writer idles.
-            connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384");
+            connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
+                             " PRAGMA journal_size_limit = 67108864");
             schema_version_ = sqlite::migrate(*connection);
         } catch (const std::exception& e) {
             throw std::runtime_error{"cannot use database " + path_.string() + ": " + e.what()};
         }
         tx_ = std::make_unique<sqlite::Tx>(std::move(connection));
         tx_->recover_index();
+        if (!temporary_) sqlite3_wal_hook(tx_->connection().handle(), &SqliteStore::on_wal_commit, this);
         // Readers open after the migration, so they never see a half-made schema.
         readers_ = std::make_shared<sqlite::ReaderPool>(path_.string(), temporary_);
         readers_->open_idle(std::max(opts_.readers, 0));
@@ -147,6 +150,12 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
         readers_.reset();
         if (temporary_) remove_database_files(path_);
         throw;
+    }
+    if (!temporary_) {
+        checkpointer_ = std::thread{[this] {
+            pthread_setname_np(pthread_self(), "triage-wal");
+            run_checkpointer();
+        }};
     }
     writer_ = std::thread{[this] {
         pthread_setname_np(pthread_self(), "triage-writer");
@@ -184,6 +193,48 @@ void SqliteStore::stop() {
     }
     wake_writer_.notify_one();
     if (writer_.joinable()) writer_.join();
+    {
+        std::lock_guard lock{checkpoint_mutex_};
+        checkpointer_stopping_ = true;
+    }
+    wake_checkpointer_.notify_one();
+    if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    if (pages < kCheckpointPages) return SQLITE_OK;
+    auto* store = static_cast<SqliteStore*>(self);
+    {
+        std::lock_guard lock{store->checkpoint_mutex_};
+        if (store->checkpoint_wanted_) return SQLITE_OK;
+        store->checkpoint_wanted_ = true;
+    }
+    store->wake_checkpointer_.notify_one();
+    return SQLITE_OK;
+}
+
+void SqliteStore::run_checkpointer() {
+    std::unique_ptr<sqlite::Connection> connection;
+    for (;;) {
+        {
+            std::unique_lock lock{checkpoint_mutex_};
+            wake_checkpointer_.wait(lock, [&] { return checkpoint_wanted_ || checkpointer_stopping_; });
+            if (checkpointer_stopping_) return;
+        }
+        try {
+            if (!connection)
+                connection = std::make_unique<sqlite::Connection>(path_.string(), sqlite::Connection::Mode::read_write);
+            // PASSIVE: copies what it can without waiting for the writer or readers; the WAL
+            // restarts from the top once a checkpoint has caught up.
+            sqlite::Statement statement{connection->handle(), "PRAGMA wal_checkpoint(PASSIVE)"};
+            sqlite::StatementUse use{statement};
+            use.step();
+        } catch (const std::exception&) {
+            connection.reset();  // retried at the next wake-up; the WAL only grows meanwhile
+        }
+        std::lock_guard lock{checkpoint_mutex_};
+        checkpoint_wanted_ = false;
+    }
 }
 
 void SqliteStore::checkpoint() {

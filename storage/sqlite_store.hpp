@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+struct sqlite3;
+
 namespace triage {
 
 namespace sqlite {
@@ -90,6 +92,16 @@ private:
 
     std::mutex stop_mutex_;  // serialises stop(), hence the join
     std::thread writer_;
+
+    // WAL checkpoints run on their own thread and connection, off the writer's path: the
+    // writer's WAL hook wakes it once the WAL holds kCheckpointPages pages.
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
+    void run_checkpointer();
+    std::mutex checkpoint_mutex_;
+    std::condition_variable wake_checkpointer_;
+    bool checkpoint_wanted_ = false;     // guarded by checkpoint_mutex_
+    bool checkpointer_stopping_ = false;  // guarded by checkpoint_mutex_
+    std::thread checkpointer_;
 };
 
 }  // namespace triage
