@@ -7,38 +7,40 @@ namespace triage::server {
 void Metrics::observe(std::string_view method, std::string_view route, unsigned status,
                       std::chrono::nanoseconds latency) {
     const double seconds = std::chrono::duration<double>(latency).count();
+    thread_local std::string key;  // reused: no allocation per request
+    key.assign(method).append(" ").append(route);
     std::lock_guard lock(mutex_);
-    ++requests_[{std::string(method), std::string(route), status}];
-    auto& h = latency_[{std::string(method), std::string(route)}];
+    auto it = series_.find(std::string_view(key));
+    if (it == series_.end()) it = series_.emplace(key, Series{std::string(method), std::string(route), {}, {}, 0, 0}).first;
+    auto& s = it->second;
+    ++s.by_status[status];
     for (std::size_t i = 0; i < kBuckets.size(); ++i)
-        if (seconds <= kBuckets[i]) ++h.counts[i];
-    ++h.count;
-    h.sum += seconds;
+        if (seconds <= kBuckets[i]) ++s.buckets[i];
+    ++s.count;
+    s.sum += seconds;
 }
 
 std::string Metrics::prometheus(const std::vector<std::pair<TicketStatus, std::int64_t>>& by_status) const {
     std::string out;
+    std::lock_guard lock(mutex_);
     out += "# HELP triage_http_requests_total HTTP requests answered, by method, route and status.\n";
     out += "# TYPE triage_http_requests_total counter\n";
-    std::lock_guard lock(mutex_);
-    for (const auto& [key, count] : requests_) {
-        const auto& [method, route, status] = key;
-        out += fmt::format("triage_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n", method,
-                           route, status, count);
-    }
+    for (const auto& [key, s] : series_)
+        for (const auto& [status, count] : s.by_status)
+            out += fmt::format("triage_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n", s.method,
+                               s.route, status, count);
     out += "# HELP triage_http_request_duration_seconds Time from a request's arrival to its response.\n";
     out += "# TYPE triage_http_request_duration_seconds histogram\n";
-    for (const auto& [key, h] : latency_) {
-        const auto& [method, route] = key;
+    for (const auto& [key, s] : series_) {
         for (std::size_t i = 0; i < kBuckets.size(); ++i)
             out += fmt::format("triage_http_request_duration_seconds_bucket{{method=\"{}\",route=\"{}\",le=\"{}\"}} {}\n",
-                               method, route, kBuckets[i], h.counts[i]);
+                               s.method, s.route, kBuckets[i], s.buckets[i]);
         out += fmt::format("triage_http_request_duration_seconds_bucket{{method=\"{}\",route=\"{}\",le=\"+Inf\"}} {}\n",
-                           method, route, h.count);
-        out += fmt::format("triage_http_request_duration_seconds_sum{{method=\"{}\",route=\"{}\"}} {}\n", method, route,
-                           h.sum);
-        out += fmt::format("triage_http_request_duration_seconds_count{{method=\"{}\",route=\"{}\"}} {}\n", method,
-                           route, h.count);
+                           s.method, s.route, s.count);
+        out += fmt::format("triage_http_request_duration_seconds_sum{{method=\"{}\",route=\"{}\"}} {}\n", s.method,
+                           s.route, s.sum);
+        out += fmt::format("triage_http_request_duration_seconds_count{{method=\"{}\",route=\"{}\"}} {}\n", s.method,
+                           s.route, s.count);
     }
     out += "# HELP triage_tickets Tickets by current status.\n";
     out += "# TYPE triage_tickets gauge\n";

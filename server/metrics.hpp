@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <tuple>
 #include <vector>
 
 namespace triage::server {
@@ -25,14 +24,16 @@ public:
 private:
     static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};  // seconds
-    struct Histogram {
-        std::array<std::uint64_t, kBuckets.size()> counts{};
+    struct Series {  // one method and route
+        std::string method, route;
+        std::map<unsigned, std::uint64_t> by_status;
+        std::array<std::uint64_t, kBuckets.size()> buckets{};
         std::uint64_t count = 0;
         double sum = 0;  // seconds
     };
     mutable std::mutex mutex_;
-    std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;  // guarded by mutex_
-    std::map<std::pair<std::string, std::string>, Histogram> latency_;                 // guarded by mutex_
+    // Keyed "METHOD route"; std::less<> so a request finds its series by string_view.
+    std::map<std::string, Series, std::less<>> series_;  // guarded by mutex_
 };
 
 }  // namespace triage::server

@@ -6,6 +6,7 @@
 #include "server/app.hpp"
 #include "server/demo_history.hpp"
 #include "server/http_server.hpp"
+#include "server/log_sink.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -13,7 +14,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
         if (!options.log_level.empty()) config.log_level = options.log_level;
         if (options.demo) config.demo = true;
 
-        auto logger = spdlog::stdout_logger_mt("triaged");
+        auto logger = std::make_shared<spdlog::logger>("triaged", std::make_shared<BufferedStdoutSink>());
         spdlog::set_default_logger(logger);
         spdlog::set_level(spdlog::level::from_str(config.log_level));
         spdlog::flush_every(std::chrono::seconds(1));
