@@ -1215,6 +1215,9 @@ BaselineResult run_sqlite_baseline(const fs::path& file, std::uint64_t tickets, 
     connection.exec("PRAGMA synchronous = FULL");
     connection.exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768");
     triage::sqlite::migrate(connection);
+    // The server keeps the full-text index in a second file written by its own thread; the
+    // baseline writes the same index rows into the same file, in the same transaction.
+    triage::sqlite::migrate_search(connection);
     sqlite3* db = connection.handle();
 
     RawStatement find_identity(db, "SELECT customer_id FROM identities WHERE kind = 'email' AND value = ?1");
@@ -1231,8 +1234,8 @@ BaselineResult run_sqlite_baseline(const fs::path& file, std::uint64_t tickets, 
                               "INSERT INTO events (ticket_id, at, actor, type, changes, detail)"
                               " VALUES (?1, ?2, 'token:admin', 'created', ?3, 'new')");
     // Full-text rows for the subject (rowid -ticket id) and the message (rowid message id):
-    // storage/sqlite_tx.cpp writes them itself, once per batch; a schema whose triggers
-    // maintain ticket_text gets them from the triggers instead.
+    // storage/search_indexer.cpp writes them; a schema whose triggers maintain ticket_text
+    // gets them from the triggers instead.
     const bool fts_by_triggers = connection.query_int64(
                                      "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
                                      " AND sql LIKE '%ticket_text%'") > 0;

@@ -79,8 +79,10 @@ Agent read_agent(const StatementUse& row) {
 constexpr std::string_view kTextFilter =
     " AND id IN (SELECT CASE WHEN ticket_text.rowid < 0 THEN -ticket_text.rowid"
     " ELSE (SELECT ticket_id FROM messages WHERE messages.id = ticket_text.rowid) END AS hit"
-    " FROM json_each(?7) AS word JOIN ticket_text ON ticket_text MATCH word.value"
+    " FROM json_each(?7) AS word JOIN search.ticket_text AS ticket_text ON ticket_text MATCH word.value"
     " GROUP BY hit HAVING count(DISTINCT word.key) = json_array_length(?7))";
+
+constexpr std::chrono::milliseconds kSearchCatchUp{500};  // at most, under heavy load
 
 }  // namespace
 
@@ -89,6 +91,14 @@ ReadOps<Base>::ReadOps(std::unique_ptr<Connection> connection) : connection_{std
 
 template <class Base>
 ReadOps<Base>::~ReadOps() = default;
+
+template <class Base>
+void ReadOps<Base>::attach_search(const std::string& search_path, std::shared_ptr<SearchIndexer> wait_on) {
+    auto attach = connection_->query("ATTACH DATABASE ?1 AS search");
+    attach.bind_all(search_path);
+    attach.run();
+    indexer_ = std::move(wait_on);
+}
 
 template <class Base>
 std::optional<Ticket> ReadOps<Base>::ticket(TicketId id) {
@@ -105,6 +115,8 @@ TicketPage ReadOps<Base>::tickets(const TicketQuery& query) {
     if (!query.text.empty()) {
         if (!tokenizer_) tokenizer_ = std::make_unique<SearchTokenizer>(connection_->handle());
         phrases = tokenizer_->phrases(query.text);
+        // Read your writes: what was committed before this search began is searchable.
+        if (!phrases.empty() && indexer_) indexer_->wait_until_current(kSearchCatchUp);
     }
 
     // The SQL follows the filter's shape, so each shape is prepared once per connection;

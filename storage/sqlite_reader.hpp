@@ -5,6 +5,7 @@
 
 #include "engine/store.hpp"
 #include "storage/fts_query.hpp"
+#include "storage/search_indexer.hpp"
 #include "storage/sqlite_connection.hpp"
 
 #include <memory>
@@ -38,8 +39,13 @@ public:
 
     Connection& connection() noexcept { return *connection_; }
 
+    // Attaches the full-text index file as schema `search`. With `wait_on`, a text search
+    // first waits (briefly) until the index holds everything committed before it began.
+    void attach_search(const std::string& search_path, std::shared_ptr<SearchIndexer> wait_on);
+
 private:
     std::unique_ptr<Connection> connection_;
+    std::shared_ptr<SearchIndexer> indexer_;  // null: search what is indexed now
     std::unique_ptr<SearchTokenizer> tokenizer_;  // made on the first text search
 };
 

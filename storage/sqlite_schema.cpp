@@ -111,40 +111,35 @@ CREATE TABLE api_tokens (
     created_at INTEGER NOT NULL
 ) STRICT;
 
--- Full-text search over ticket subjects and message bodies. One row per subject
--- (rowid = -ticket id) and one per message (rowid = message id), so a ticket matches when
--- each search word appears in its subject or any of its messages. Contentless: the text
--- already lives in tickets and messages. unicode61 with remove_diacritics 2 folds case and
--- accents ("päivä" = "PAIVA", "šūna" = "suna"); storage/fts_query.cpp tokenizes search
--- words with the same options.
--- No triggers maintain it: FTS5 writes its pending index data out as a new segment at every
--- savepoint, and the writer opens one per unit of work, so storage/sqlite_tx.cpp queues the
--- index changes and applies them once per batch, just before COMMIT. A contentless table
--- forgets a row only when given the exact text it indexed.
+)sql",
+};
+
+// The full-text index lives in its own file, written by its own thread
+// (storage/search_indexer.cpp), so indexing stays off the main writer's commit path.
+constexpr std::array kSearchMigrations = {
+    // 1: one row per subject (rowid = -ticket id) and one per message (rowid = message id), so
+    // a ticket matches when each search word appears in its subject or any of its messages.
+    // Contentless: the text lives in the main database. unicode61 with remove_diacritics 2
+    // folds case and accents ("päivä" = "PAIVA", "šūna" = "suna"); storage/fts_query.cpp
+    // tokenizes search words with the same options. A contentless table forgets a row only
+    // when given the exact text it indexed. The watermark says up to which message and
+    // ticket the index is complete.
+    R"sql(
 CREATE VIRTUAL TABLE ticket_text USING fts5(
     text, content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
-)sql",
-    // 2: under load, indexing of new rows is deferred to a later batch (storage/sqlite_tx.cpp);
-    // the watermark says up to which message and ticket the index is complete, so a restart
-    // after a crash indexes the rest.
-    R"sql(
 CREATE TABLE search_watermark (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     message_id INTEGER NOT NULL,
     ticket_id  INTEGER NOT NULL
 ) STRICT;
-INSERT INTO search_watermark (id, message_id, ticket_id)
-VALUES (1, (SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max(id), 0) FROM tickets));
+INSERT INTO search_watermark (id, message_id, ticket_id) VALUES (1, 0, 0);
 )sql",
 };
 
-}  // namespace
-
-int latest_schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
-
-int migrate(Connection& connection) {
-    const int latest = latest_schema_version();
+template <std::size_t N>
+int run_migrations(Connection& connection, const std::array<const char*, N>& migrations) {
+    const int latest = static_cast<int>(N);
     auto check = [&](int version) {
         if (version > latest)
             throw std::runtime_error{"its schema version " + std::to_string(version) +
@@ -159,12 +154,20 @@ int migrate(Connection& connection) {
         version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
         check(version);
         if (version == latest) break;  // ~Transaction ends the empty transaction
-        connection.exec(kMigrations[static_cast<std::size_t>(version)]);
+        connection.exec(migrations[static_cast<std::size_t>(version)]);
         connection.exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
         tx.commit();
         ++version;
     }
     return version;
 }
+
+}  // namespace
+
+int latest_schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
+
+int migrate(Connection& connection) { return run_migrations(connection, kMigrations); }
+
+int migrate_search(Connection& connection) { return run_migrations(connection, kSearchMigrations); }
 
 }  // namespace triage::sqlite

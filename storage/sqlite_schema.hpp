@@ -13,4 +13,7 @@ int latest_schema_version() noexcept;
 // up-to-date database; throws when the database is newer than this build knows.
 int migrate(Connection& connection);
 
+// The same for the full-text index file (storage/search_indexer.hpp).
+int migrate_search(Connection& connection);
+
 }  // namespace triage::sqlite

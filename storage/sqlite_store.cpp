@@ -1,5 +1,6 @@
 #include "storage/sqlite_store.hpp"
 
+#include "storage/search_indexer.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "storage/sqlite_reader.hpp"
 #include "storage/sqlite_schema.hpp"
@@ -25,7 +26,8 @@ constexpr int kCheckpointPages = 1000;  // SQLite's own auto-checkpoint threshol
 
 void remove_database_files(const std::filesystem::path& path) noexcept {
     std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+    for (const auto& file : {path, sqlite::SearchIndexer::path_for(path)})
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix, ec);
 }
 
 }  // namespace
@@ -37,7 +39,8 @@ namespace sqlite {
 // temporary database's files, once the last connection to them is closed. Thread-safe.
 class ReaderPool : public std::enable_shared_from_this<ReaderPool> {
 public:
-    ReaderPool(std::string path, bool temporary) : path_{std::move(path)}, temporary_{temporary} {}
+    ReaderPool(std::string path, bool temporary, std::shared_ptr<SearchIndexer> indexer)
+        : path_{std::move(path)}, temporary_{temporary}, indexer_{std::move(indexer)} {}
 
     ~ReaderPool() {
         idle_.clear();
@@ -71,7 +74,9 @@ public:
 
 private:
     std::unique_ptr<Reader> open_reader() {
-        return std::make_unique<Reader>(std::make_unique<Connection>(path_, Connection::Mode::read_only));
+        auto reader = std::make_unique<Reader>(std::make_unique<Connection>(path_, Connection::Mode::read_only));
+        reader->attach_search(SearchIndexer::path_for(path_).string(), indexer_);
+        return reader;
     }
 
     void give_back(Reader* reader) {
@@ -82,6 +87,7 @@ private:
 
     const std::string path_;
     const bool temporary_;
+    const std::shared_ptr<SearchIndexer> indexer_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Reader>> idle_;  // guarded by mutex_
 };
@@ -140,17 +146,21 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
             throw std::runtime_error{"cannot use database " + path_.string() + ": " + e.what()};
         }
         tx_ = std::make_unique<sqlite::Tx>(std::move(connection));
-        tx_->recover_index();
+        indexer_ = std::make_shared<sqlite::SearchIndexer>(sqlite::SearchIndexer::path_for(path_), opts_.durable);
+        indexer_->recover(tx_->connection());
+        tx_->attach_search(sqlite::SearchIndexer::path_for(path_).string(), nullptr);
         if (!temporary_) sqlite3_wal_hook(tx_->connection().handle(), &SqliteStore::on_wal_commit, this);
         // Readers open after the migration, so they never see a half-made schema.
-        readers_ = std::make_shared<sqlite::ReaderPool>(path_.string(), temporary_);
+        readers_ = std::make_shared<sqlite::ReaderPool>(path_.string(), temporary_, indexer_);
         readers_->open_idle(std::max(opts_.readers, 0));
     } catch (...) {
         tx_.reset();
         readers_.reset();
+        indexer_.reset();
         if (temporary_) remove_database_files(path_);
         throw;
     }
+    indexer_->start();
     if (!temporary_) {
         checkpointer_ = std::thread{[this] {
             pthread_setname_np(pthread_self(), "triage-wal");
@@ -193,6 +203,7 @@ void SqliteStore::stop() {
     }
     wake_writer_.notify_one();
     if (writer_.joinable()) writer_.join();
+    if (indexer_) indexer_->stop();
     {
         std::lock_guard lock{checkpoint_mutex_};
         checkpointer_stopping_ = true;
@@ -287,18 +298,12 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
     try {
         sqlite::Transaction transaction{tx_->connection()};
         for (std::size_t i = 0; i < batch.size(); ++i) errors[i] = run_unit(batch[i]);
-        bool busy;
-        {
-            std::lock_guard lock{mutex_};
-            busy = !queue_.empty();
-        }
-        tx_->apply_index_changes(busy);
         transaction.commit();
-        tx_->commit_index_changes();
     } catch (...) {
         tx_->discard_index_changes();
         batch_error = std::current_exception();  // nothing of the batch was committed
     }
+    if (!batch_error) indexer_->enqueue(tx_->take_index_changes());  // before `done`: a later search waits for it
     for (std::size_t i = 0; i < batch.size(); ++i) finish(batch[i].done, batch_error ? batch_error : errors[i]);
 }
 

@@ -20,6 +20,7 @@ namespace triage {
 namespace sqlite {
 class Tx;
 class ReaderPool;
+class SearchIndexer;
 }  // namespace sqlite
 
 struct SqliteOptions {
@@ -83,6 +84,7 @@ private:
     int schema_version_ = 0;
 
     std::unique_ptr<sqlite::Tx> tx_;  // owns the write connection; writer thread only after start
+    std::shared_ptr<sqlite::SearchIndexer> indexer_;  // shared with the readers that wait on it
     std::shared_ptr<sqlite::ReaderPool> readers_;  // shared with outstanding leases
 
     std::mutex mutex_;

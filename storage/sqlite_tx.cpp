@@ -8,13 +8,6 @@
 namespace triage::sqlite {
 namespace {
 
-constexpr std::chrono::milliseconds kMaxIndexLag{250};  // how stale search may be under load
-constexpr std::size_t kMaxDeferredRows = 4096;
-
-}  // namespace
-
-namespace {
-
 std::int64_t to_ms(Timestamp t) { return t.time_since_epoch().count(); }
 
 std::optional<std::int64_t> to_ms(const std::optional<Timestamp>& t) {
@@ -150,83 +143,16 @@ void Tx::rollback_unit() noexcept {
     index_changes_.erase(index_changes_.begin() + static_cast<std::ptrdiff_t>(unit_start_), index_changes_.end());
 }
 
-void Tx::apply_index_changes(bool busy) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool removes = std::any_of(index_changes_.begin(), index_changes_.end(),
-                                     [](const IndexChange& c) { return c.remove; });
-    // A removal must follow the insertion it undoes, so it never waits behind deferred rows.
-    deferring_ = busy && !removes && deferred_.size() + index_changes_.size() < kMaxDeferredRows &&
-                 (deferred_.empty() || now - deferred_since_ < kMaxIndexLag);
-    if (deferring_) {
-        if (deferred_.empty()) deferred_since_ = now;
-        return;
-    }
-    std::vector<IndexChange> all;
-    all.reserve(deferred_.size() + index_changes_.size());
-    all.insert(all.end(), deferred_.begin(), deferred_.end());
-    all.insert(all.end(), index_changes_.begin(), index_changes_.end());
-    // FTS5 also flushes a segment whenever a rowid is lower than the one before, and subject
-    // (negative) and body (positive) rows alternate. Sorted, the batch makes one segment.
-    // Stable, so changes to one row keep their order (remove the old text, then add the new).
-    std::stable_sort(all.begin(), all.end(), [](const IndexChange& a, const IndexChange& b) { return a.rowid < b.rowid; });
-    for (const IndexChange& change : all) {
-        auto row = connection().query(change.remove
-                                          ? "INSERT INTO ticket_text (ticket_text, rowid, text) VALUES ('delete', ?1, ?2)"
-                                          : "INSERT INTO ticket_text (rowid, text) VALUES (?1, ?2)");
-        row.bind_all(change.rowid, change.text);
-        row.run();
-    }
-    // Everything committed so far, and this batch, is now indexed.
-    connection().query(
-        "UPDATE search_watermark SET message_id = (SELECT coalesce(max(id), 0) FROM messages),"
-        " ticket_id = (SELECT coalesce(max(id), 0) FROM tickets)").run();
-}
-
-void Tx::commit_index_changes() noexcept {
-    if (deferring_) {
-        std::move(index_changes_.begin(), index_changes_.end(), std::back_inserter(deferred_));
-    } else {
-        deferred_.clear();
-    }
-    index_changes_.clear();
+std::vector<IndexChange> Tx::take_index_changes() noexcept {
+    std::vector<IndexChange> out;
+    out.swap(index_changes_);
     unit_start_ = 0;
-    deferring_ = false;
+    return out;
 }
 
 void Tx::discard_index_changes() noexcept {
     index_changes_.clear();
     unit_start_ = 0;
-    deferring_ = false;
-}
-
-void Tx::recover_index() {
-    // Looked at without a write lock first: opening an up-to-date database writes nothing.
-    const char* behind =
-        "SELECT (SELECT coalesce(max(id), 0) FROM messages) > message_id"
-        " OR (SELECT coalesce(max(id), 0) FROM tickets) > ticket_id FROM search_watermark WHERE id = 1";
-    {
-        auto row = connection().query(behind);
-        if (!row.step() || row.int64(0) == 0) return;
-    }
-    Transaction transaction{connection()};
-    std::int64_t message_mark = 0, ticket_mark = 0;
-    {
-        auto row = connection().query("SELECT message_id, ticket_id FROM search_watermark WHERE id = 1");
-        if (row.step()) message_mark = row.int64(0), ticket_mark = row.int64(1);
-    }
-    {  // subjects: rowid -id, so descending ids give ascending rowids
-        auto rows = connection().query("SELECT id, subject FROM tickets WHERE id > ?1 ORDER BY id DESC");
-        rows.bind_all(ticket_mark);
-        while (rows.step()) queue_index_change(-rows.int64(0), rows.text_view(1), false);
-    }
-    {
-        auto rows = connection().query("SELECT id, body FROM messages WHERE id > ?1 ORDER BY id");
-        rows.bind_all(message_mark);
-        while (rows.step()) queue_index_change(rows.int64(0), rows.text_view(1), false);
-    }
-    apply_index_changes(false);
-    transaction.commit();
-    commit_index_changes();
 }
 
 }  // namespace triage::sqlite
