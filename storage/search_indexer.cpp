@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <pthread.h>
+#include <sqlite3.h>
 
 namespace triage::sqlite {
 
@@ -82,12 +83,18 @@ void SearchIndexer::wait_until_current(std::chrono::milliseconds limit) {
 
 void SearchIndexer::run() {
     std::vector<IndexChange> batch;
+    bool memory_released = true;
     for (;;) {
         std::uint64_t upto;
         {
             std::unique_lock lock{mutex_};
-            wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            if (!wake_.wait_for(lock, std::chrono::seconds(1), [&] { return !queue_.empty() || stopping_; })) {
+                if (!memory_released) sqlite3_db_release_memory(connection_->handle());  // idle: give the cache back
+                memory_released = true;
+                continue;
+            }
             if (queue_.empty()) return;  // stopping, and everything is indexed
+            memory_released = false;
             batch.swap(queue_);
             upto = enqueued_;
         }
