@@ -1,6 +1,8 @@
 #include "server/cli.hpp"
 
 #include "engine/time_format.hpp"
+#include "escalation/business_calendar.hpp"
+#include "escalation/calendar_config.hpp"
 #include "server/app.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
@@ -10,6 +12,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <ostream>
+#include <yaml-cpp/yaml.h>
 
 namespace triage::server {
 namespace {
@@ -21,6 +24,11 @@ commands:
   ticket show ID [--json]      one ticket with its messages and audit log (ID: 42 or T-42)
   ticket list [--status S] [--queue Q] [--limit N] [--json]
                                tickets, newest first
+  sla deadline --start RFC3339 --minutes N
+               (--config FILE --calendar NAME | --tz ZONE --hours SPEC [--holidays LIST])
+                               the deadline N business minutes after START, as RFC 3339;
+                               SPEC like 'mon-thu 08:00-17:00; fri 08:00-15:00',
+                               LIST like 2026-12-24,2026-12-25 or 2026-12-24..2026-12-26
 
 options for every command:
   --data-dir DIR               the data directory (default: $TRIAGE_DATA_DIR or var/data)
@@ -39,6 +47,8 @@ struct Args {
     std::string queue;
     int limit = 50;
     bool json = false;
+    // sla deadline
+    std::string start, minutes, calendar, tz, hours, holidays;
 };
 
 Args parse(const std::vector<std::string>& argv) {
@@ -54,6 +64,12 @@ Args parse(const std::vector<std::string>& argv) {
         else if (arg == "--status") a.status = value();
         else if (arg == "--queue") a.queue = value();
         else if (arg == "--json") a.json = true;
+        else if (arg == "--start") a.start = value();
+        else if (arg == "--minutes") a.minutes = value();
+        else if (arg == "--calendar") a.calendar = value();
+        else if (arg == "--tz") a.tz = value();
+        else if (arg == "--hours") a.hours = value();
+        else if (arg == "--holidays") a.holidays = value();
         else if (arg == "--limit") {
             auto v = value();
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), a.limit);
@@ -160,6 +176,71 @@ int ticket_list(const Args& a, std::ostream& out) {
     return 0;
 }
 
+// The calendars of a config: a `calendars:` section in the file itself, or a
+// `calendars_file:` it names (relative to the file).
+Result<CalendarMap> calendars_of(const std::filesystem::path& file) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(file.string());
+    } catch (const YAML::BadFile&) {
+        return problem(errc::not_found, fmt::format("{}: cannot read the file", file.string()));
+    } catch (const YAML::Exception& e) {
+        return problem(errc::malformed,
+                       fmt::format("{}:{}:{}: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+    if (root["calendars"]) return load_calendars(root["calendars"], file.string());
+    if (auto other = root["calendars_file"]) {
+        std::filesystem::path path = other.as<std::string>();
+        return load_calendars(path.is_absolute() ? path : file.parent_path() / path);
+    }
+    return problem(errc::not_found, fmt::format("{} has no calendars: section and no calendars_file:", file.string()));
+}
+
+int sla_deadline(const Args& a, std::ostream& out) {
+    if (a.start.empty() || a.minutes.empty()) throw UsageError("sla deadline needs --start and --minutes");
+    auto start = parse_rfc3339(a.start);
+    if (!start)
+        throw UsageError(fmt::format("--start '{}' is not an RFC 3339 time such as 2026-12-23T15:30:00+02:00", a.start));
+    std::int64_t minutes = -1;
+    auto [end, ec] = std::from_chars(a.minutes.data(), a.minutes.data() + a.minutes.size(), minutes);
+    if (ec != std::errc{} || end != a.minutes.data() + a.minutes.size() || minutes < 0 ||
+        minutes > BusinessCalendar::kMaxBusinessMinutes)
+        throw UsageError(fmt::format("--minutes must be a whole number of business minutes, not '{}'", a.minutes));
+
+    auto fail = [](const Problem& p) -> int { throw std::runtime_error(p.message); };
+    std::optional<BusinessCalendar> calendar;
+    if (!a.calendar.empty() || !a.config.empty()) {
+        if (a.config.empty() || a.calendar.empty()) throw UsageError("--config and --calendar go together");
+        if (!a.tz.empty() || !a.hours.empty() || !a.holidays.empty())
+            throw UsageError("give either --config/--calendar or an inline --tz/--hours/--holidays, not both");
+        auto calendars = calendars_of(a.config);
+        if (!calendars) return fail(calendars.error());
+        auto it = calendars->find(a.calendar);
+        if (it == calendars->end()) {
+            std::string names;
+            for (const auto& [name, c] : *calendars) names += (names.empty() ? "" : ", ") + name;
+            throw std::runtime_error(fmt::format("no calendar '{}' in {} (it has: {})", a.calendar, a.config, names));
+        }
+        calendar = it->second;
+    } else {
+        if (a.tz.empty() || a.hours.empty())
+            throw UsageError("give --config FILE --calendar NAME, or an inline calendar with --tz and --hours");
+        auto hours = parse_hours_spec(a.hours);
+        if (!hours) throw UsageError(fmt::format("--hours: {}", hours.error().message));
+        std::vector<HolidayRange> holidays;
+        if (!a.holidays.empty()) {
+            auto parsed = parse_holidays(a.holidays);
+            if (!parsed) throw UsageError(fmt::format("--holidays: {}", parsed.error().message));
+            holidays = std::move(*parsed);
+        }
+        auto made = BusinessCalendar::make("inline", a.tz, std::move(*hours), std::move(holidays));
+        if (!made) throw UsageError(fmt::format("--tz/--hours: {}", made.error().message));
+        calendar = std::move(*made);
+    }
+    out << format_rfc3339(calendar->add_business_minutes(*start, minutes)) << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
@@ -182,6 +263,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
         if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);
         if (cmd == "ticket") throw UsageError("ticket needs `show ID` or `list`");
+        if (cmd == "sla" && a.positional.size() == 2 && a.positional[1] == "deadline") return sla_deadline(a, out);
+        if (cmd == "sla") throw UsageError("sla needs `deadline`");
         throw UsageError(fmt::format("unknown command '{}'", cmd));
     } catch (const UsageError& e) {
         err << "triage: " << e.what() << "\n\n" << kUsage;

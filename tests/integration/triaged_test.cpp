@@ -246,3 +246,24 @@ TEST_CASE("the triage CLI migrates, lists and shows tickets and reports bad inpu
     CHECK(code == 1);
     CHECK(out.find("no database") != std::string::npos);
 }
+
+TEST_CASE("triage sla deadline prints the business-hours deadline from an inline or a configured calendar") {
+    const std::string cli = TRIAGE_CLI_PATH;
+    auto [code, out] = run_command({cli, "sla", "deadline", "--start", "2026-12-23T15:30:00+02:00", "--minutes", "240",
+                                    "--tz", "Europe/Helsinki", "--hours", "mon-fri 08:00-16:00", "--holidays",
+                                    "2026-12-24,2026-12-25"});
+    CHECK(code == 0);
+    CHECK(out == "2026-12-28T09:30:00Z\n");
+    std::tie(code, out) = run_command({cli, "sla", "deadline", "--start", "2026-12-23T15:30:00+02:00", "--minutes", "240",
+                                       "--config", std::string(TRIAGE_SOURCE_DIR) + "/examples/triage.yaml",
+                                       "--calendar", "lv-support"});
+    CHECK(code == 0);
+    CHECK(out.starts_with("2026-12-2"));
+    std::tie(code, out) = run_command({cli, "sla", "deadline", "--start", "2026-12-23T15:30:00Z", "--minutes", "30",
+                                       "--tz", "Europe/Helsinki", "--hours", "mon-fry 08:00-16:00"});
+    CHECK(code == 2);
+    CHECK(out.find("fry") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "sla", "deadline", "--start", "2026-12-23T15:30:00Z", "--minutes", "-5",
+                                       "--tz", "Europe/Helsinki", "--hours", "mon-fri 08:00-16:00"});
+    CHECK(code == 2);
+}
