@@ -54,11 +54,12 @@ asio::awaitable<void> SmtpListener::accept_loop() {
 }
 
 asio::awaitable<void> SmtpListener::session(tcp::socket socket) {
-    ++sessions_;
+    auto counters = counters_;
+    ++counters->sessions;
     struct Count {
-        std::atomic<int>& n;
-        ~Count() { --n; }
-    } count{sessions_};
+        std::shared_ptr<Counters> counters;
+        ~Count() { --counters->sessions; }
+    } count{counters};
     boost::system::error_code ec;
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     auto remote = socket.remote_endpoint(ec);
@@ -91,11 +92,13 @@ asio::awaitable<void> SmtpListener::session(tcp::socket socket) {
                 out.clear();
             }
             std::vector<SmtpReply> replies;
+            ++counters->delivering;
             try {
                 replies = co_await deliver_(std::move(*message));
             } catch (const std::exception& e) {
                 replies = {{451, fmt::format("4.3.0 Temporary failure, try again later ({})", e.what())}};
             }
+            --counters->delivering;
             out += dialogue.delivered(replies);
             out += dialogue.feed({});
         }

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace triage::channels {
@@ -34,7 +35,8 @@ public:
     boost::asio::ip::tcp::endpoint local_endpoint() const;
     void start();
     void stop();
-    int sessions() const { return sessions_.load(); }
+    int sessions() const { return counters_->sessions.load(); }
+    int deliveries() const { return counters_->delivering.load(); }  // messages being stored right now
 
 private:
     boost::asio::awaitable<void> accept_loop();
@@ -46,7 +48,13 @@ private:
     Deliver deliver_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::atomic<bool> stopping_{false};
-    std::atomic<int> sessions_{0};
+    // Shared with the session coroutines: a session frame destroyed with the io_context,
+    // after the listener, still has its counters to update.
+    struct Counters {
+        std::atomic<int> sessions{0};
+        std::atomic<int> delivering{0};
+    };
+    std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
 };
 
 }  // namespace triage::channels

@@ -1,0 +1,84 @@
+#include "channels/mime_parts.hpp"
+
+namespace triage::channels {
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+}  // namespace
+
+std::string part_content(GMimePart* part) {
+    GMimeDataWrapper* content = part ? g_mime_part_get_content(part) : nullptr;
+    if (!content) return {};
+    auto stream = adopt(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(content, stream.get());
+    return std::string(stream_bytes(GMIME_STREAM_MEM(stream.get())));
+}
+
+std::string object_bytes(GMimeObject* object) {
+    if (!object) return {};
+    auto stream = adopt(g_mime_stream_mem_new());
+    g_mime_object_write_to_stream(object, nullptr, stream.get());
+    return std::string(stream_bytes(GMIME_STREAM_MEM(stream.get())));
+}
+
+std::optional<std::string> first_raw_header(GMimeHeaderList* headers, std::string_view name) {
+    if (!headers) return std::nullopt;
+    const std::string wanted = lower(name);
+    const int count = g_mime_header_list_get_count(headers);
+    for (int i = 0; i < count; ++i) {
+        GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
+        const char* header_name = g_mime_header_get_name(header);
+        if (!header_name || lower(header_name) != wanted) continue;
+        const char* raw = g_mime_header_get_raw_value(header);
+        return std::string(raw ? raw : "");
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> first_raw_header(GMimeObject* object, std::string_view name) {
+    return object ? first_raw_header(g_mime_object_get_header_list(object), name) : std::nullopt;
+}
+
+std::optional<std::string> raw_header_in_bytes(std::string_view bytes, std::string_view name) {
+    const std::string wanted = lower(name) + ":";
+    std::optional<std::string> found;
+    for (std::size_t start = 0; start < bytes.size();) {
+        auto end = bytes.find('\n', start);
+        if (end == std::string_view::npos) end = bytes.size();
+        std::string_view line = bytes.substr(start, end - start);
+        start = end + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) break;  // end of the header block
+        if (line.front() == ' ' || line.front() == '\t') {
+            if (found) *found += std::string(" ") + std::string(line.substr(1));
+            continue;
+        }
+        if (found) break;
+        if (line.size() >= wanted.size() && lower(line.substr(0, wanted.size())) == wanted)
+            found = std::string(line.substr(wanted.size()));
+    }
+    return found;
+}
+
+std::string mime_type(GMimeObject* object) {
+    GMimeContentType* type = object ? g_mime_object_get_content_type(object) : nullptr;
+    if (!type) return "text/plain";
+    const char* media = g_mime_content_type_get_media_type(type);
+    const char* sub = g_mime_content_type_get_media_subtype(type);
+    if (!media || !*media) return "text/plain";
+    return lower(media) + "/" + lower(sub && *sub ? sub : "octet-stream");
+}
+
+std::string content_type_parameter(GMimeObject* object, const char* name) {
+    GMimeContentType* type = object ? g_mime_object_get_content_type(object) : nullptr;
+    const char* value = type ? g_mime_content_type_get_parameter(type, name) : nullptr;
+    return value ? std::string(value) : std::string();
+}
+
+}  // namespace triage::channels
