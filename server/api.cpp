@@ -2,6 +2,7 @@
 
 #include "channels/api_enquiry.hpp"
 #include "engine/time_format.hpp"
+#include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/store_async.hpp"
 
@@ -73,15 +74,6 @@ Result<json::value> parse_body(const Request& req) {
     auto value = json::parse(req.body(), ec, {}, options);
     if (ec) return problem(errc::malformed, fmt::format("malformed JSON: {}", ec.message()));
     return value;
-}
-
-void log_events(const std::vector<TicketEvent>& events) {
-    for (const auto& e : events) {
-        std::string changes;
-        for (const auto& c : e.changes) changes += fmt::format(" {}: '{}' -> '{}'", c.field, c.before, c.after);
-        spdlog::info("ticket {} {} by {}{}{}", ticket_key(e.ticket_id), e.type, e.actor, changes,
-                     e.detail.empty() ? "" : " (" + e.detail + ")");
-    }
 }
 
 Actor actor_of(const ApiToken& token) { return Actor{"token:" + token.name, token.name, std::nullopt}; }

@@ -6,6 +6,7 @@
 #include "storage/sqlite_schema.hpp"
 #include "storage/sqlite_tx.hpp"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -22,7 +24,8 @@ namespace triage {
 namespace {
 
 constexpr std::chrono::seconds kIdleBeforeRelease{1};
-constexpr int kCheckpointPages = 1000;  // SQLite's own auto-checkpoint threshold
+constexpr int kCheckpointPages = 1000;
+constexpr std::chrono::milliseconds kBatchWindow{4};  // how long a commit keeps taking new units  // SQLite's own auto-checkpoint threshold
 
 void remove_database_files(const std::filesystem::path& path) noexcept {
     std::error_code ec;
@@ -136,7 +139,9 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
         auto connection = std::make_unique<sqlite::Connection>(path_.string(), sqlite::Connection::Mode::read_write);
         try {
             set_journal_mode_wal(*connection);
-            connection->exec(opts_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            // NORMAL: commits do not wait for the disk. A durable store fdatasyncs the WAL on
+            // the syncer thread before any unit of a commit is acknowledged (run_syncer).
+            connection->exec("PRAGMA synchronous = NORMAL");
             // temp_store: savepoint journals stay in memory. cache_size: 16 MiB, so a big batch
             // does not spill pages before its commit; given back when the writer idles.
             connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
@@ -165,6 +170,12 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
         checkpointer_ = std::thread{[this] {
             pthread_setname_np(pthread_self(), "triage-wal");
             run_checkpointer();
+        }};
+    }
+    if (opts_.durable) {
+        syncer_ = std::thread{[this] {
+            pthread_setname_np(pthread_self(), "triage-sync");
+            run_syncer();
         }};
     }
     writer_ = std::thread{[this] {
@@ -203,6 +214,12 @@ void SqliteStore::stop() {
     }
     wake_writer_.notify_one();
     if (writer_.joinable()) writer_.join();
+    {
+        std::lock_guard lock{sync_mutex_};
+        syncer_stopping_ = true;
+    }
+    wake_syncer_.notify_one();
+    if (syncer_.joinable()) syncer_.join();  // every committed unit acknowledged
     if (indexer_) indexer_->stop();
     {
         std::lock_guard lock{checkpoint_mutex_};
@@ -210,6 +227,29 @@ void SqliteStore::stop() {
     }
     wake_checkpointer_.notify_one();
     if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void SqliteStore::run_syncer() {
+    const std::string wal = path_.string() + "-wal";
+    int fd = -1;
+    std::vector<Acknowledgement> batch;
+    for (;;) {
+        {
+            std::unique_lock lock{sync_mutex_};
+            wake_syncer_.wait(lock, [&] { return !awaiting_sync_.empty() || syncer_stopping_; });
+            if (awaiting_sync_.empty()) break;  // stopping, and everything is acknowledged
+            batch.swap(awaiting_sync_);
+        }
+        // Everything in `batch` was committed (written to the WAL) before this fdatasync
+        // starts, so once it returns, all of it is on disk.
+        std::exception_ptr failure;
+        if (fd < 0) fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fdatasync(fd) != 0)
+            failure = std::make_exception_ptr(std::runtime_error{"cannot sync " + wal + ": " + std::strerror(errno)});
+        for (auto& a : batch) finish(a.done, failure ? failure : a.error);
+        batch.clear();
+    }
+    if (fd >= 0) ::close(fd);
 }
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
@@ -293,18 +333,43 @@ void SqliteStore::release_idle_memory() noexcept {
 }
 
 void SqliteStore::run_batch(std::vector<Unit>& batch) {
-    std::vector<std::exception_ptr> errors(batch.size());
+    std::vector<std::exception_ptr> errors;
+    errors.reserve(batch.capacity());
     std::exception_ptr batch_error;
+    const auto max_batch = static_cast<std::size_t>(std::max(opts_.max_batch, 1));
+    const auto started = std::chrono::steady_clock::now();
     try {
         sqlite::Transaction transaction{tx_->connection()};
-        for (std::size_t i = 0; i < batch.size(); ++i) errors[i] = run_unit(batch[i]);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            errors.push_back(run_unit(batch[i]));
+            // Units that arrived meanwhile join this commit while it is young: the commit
+            // comes when the writer has caught up, so a steady stream makes few, full commits.
+            if (i + 1 == batch.size() && batch.size() < max_batch &&
+                std::chrono::steady_clock::now() - started < kBatchWindow) {
+                std::lock_guard lock{mutex_};
+                const auto take = std::min(queue_.size(), max_batch - batch.size());
+                std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take), std::back_inserter(batch));
+                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+            }
+        }
         transaction.commit();
     } catch (...) {
         tx_->discard_index_changes();
         batch_error = std::current_exception();  // nothing of the batch was committed
     }
     if (!batch_error) indexer_->enqueue(tx_->take_index_changes());  // before `done`: a later search waits for it
-    for (std::size_t i = 0; i < batch.size(); ++i) finish(batch[i].done, batch_error ? batch_error : errors[i]);
+    if (batch_error || !opts_.durable) {
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            finish(batch[i].done, batch_error ? batch_error : i < errors.size() ? errors[i] : nullptr);
+        return;
+    }
+    bool wake;
+    {
+        std::lock_guard lock{sync_mutex_};
+        wake = awaiting_sync_.empty();
+        for (std::size_t i = 0; i < batch.size(); ++i) awaiting_sync_.push_back({std::move(batch[i].done), errors[i]});
+    }
+    if (wake) wake_syncer_.notify_one();
 }
 
 std::exception_ptr SqliteStore::run_unit(Unit& unit) {

@@ -95,6 +95,21 @@ private:
     std::mutex stop_mutex_;  // serialises stop(), hence the join
     std::thread writer_;
 
+    // Pipelined group commit (durable stores): the writer commits without waiting for the
+    // disk and goes on with the next batch, while this thread fdatasyncs the WAL and only
+    // then calls the committed units' `done`. One fdatasync covers every batch committed
+    // before it began.
+    struct Acknowledgement {
+        Done done;
+        std::exception_ptr error;
+    };
+    void run_syncer();
+    std::mutex sync_mutex_;
+    std::condition_variable wake_syncer_;
+    std::vector<Acknowledgement> awaiting_sync_;  // guarded by sync_mutex_
+    bool syncer_stopping_ = false;                // guarded by sync_mutex_
+    std::thread syncer_;
+
     // WAL checkpoints run on their own thread and connection, off the writer's path: the
     // writer's WAL hook wakes it once the WAL holds kCheckpointPages pages.
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);

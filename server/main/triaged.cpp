@@ -4,13 +4,16 @@
 #include "engine/clock.hpp"
 #include "server/api.hpp"
 #include "server/app.hpp"
+#include "channels/smtp_listener.hpp"
 #include "server/demo_history.hpp"
+#include "server/email_intake.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -20,14 +23,18 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage: triaged [--config FILE] [--http HOST:PORT] [--data-dir DIR]
-               [--log-level LEVEL] [--demo] [--port-file FILE]
+               [--smtp HOST:PORT] [--lmtp HOST:PORT] [--log-level LEVEL] [--demo]
+               [--port-file FILE] [--smtp-port-file FILE]
 
   --config FILE      YAML configuration (see examples/triage.yaml)
   --http HOST:PORT   listen address; port 0 picks a free port (overrides http.listen)
   --data-dir DIR     database, raw messages and attachments (overrides data_dir)
+  --smtp HOST:PORT   inbound SMTP listener (overrides smtp.listen); port 0 picks one
+  --lmtp HOST:PORT   inbound LMTP listener (overrides lmtp.listen)
   --log-level LEVEL  trace, debug, info, warn, error, critical or off
   --demo             load the demo history when the data directory is fresh
   --port-file FILE   write the bound HTTP port to FILE once listening
+  --smtp-port-file FILE  the same for the SMTP listener
 Environment: TRIAGE_ADMIN_TOKEN, when set, is installed as an admin API token.
 )";
 
@@ -37,6 +44,9 @@ struct Options {
     std::string data_dir;
     std::string log_level;
     std::string port_file;
+    std::string smtp;
+    std::string lmtp;
+    std::string smtp_port_file;
     bool demo = false;
 };
 
@@ -53,6 +63,9 @@ Options parse_args(int argc, char** argv) {
         else if (arg == "--data-dir") o.data_dir = value();
         else if (arg == "--log-level") o.log_level = value();
         else if (arg == "--port-file") o.port_file = value();
+        else if (arg == "--smtp") o.smtp = value();
+        else if (arg == "--lmtp") o.lmtp = value();
+        else if (arg == "--smtp-port-file") o.smtp_port_file = value();
         else if (arg == "--demo") o.demo = true;
         else if (arg == "--help" || arg == "-h") {
             std::cout << kUsage;
@@ -80,6 +93,8 @@ int main(int argc, char** argv) {
         if (!options.data_dir.empty()) config.data_dir = options.data_dir;
         if (!options.log_level.empty()) config.log_level = options.log_level;
         if (options.demo) config.demo = true;
+        if (!options.smtp.empty()) config.email.smtp = parse_endpoint(options.smtp);
+        if (!options.lmtp.empty()) config.email.lmtp = parse_endpoint(options.lmtp);
 
         auto logger = std::make_shared<spdlog::logger>("triaged", std::make_shared<BufferedStdoutSink>());
         spdlog::set_default_logger(logger);
@@ -105,6 +120,34 @@ int main(int argc, char** argv) {
         spdlog::info("triaged listening on http://{}:{} (data in {})", bound.address().to_string(), bound.port(),
                      config.data_dir.string());
         spdlog::default_logger()->flush();
+
+        // Inbound email: SMTP and LMTP listeners feeding the same intake.
+        boost::asio::thread_pool blocking(2);  // fsync and MIME parsing, never on I/O threads
+        EmailIntake email(*app, blocking);
+        std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
+        for (auto [endpoint, protocol] : {std::pair{config.email.smtp, channels::SmtpProtocol::smtp},
+                                          std::pair{config.email.lmtp, channels::SmtpProtocol::lmtp}}) {
+            if (!endpoint) continue;
+            channels::SmtpListenerOptions mail_options;
+            mail_options.protocol = protocol;
+            mail_options.hostname = config.email.hostname;
+            mail_options.limits.max_message_bytes = config.email.max_message_bytes;
+            auto listener = std::make_unique<channels::SmtpListener>(
+                ioc, endpoint->host, endpoint->port, mail_options,
+                [&email](std::string_view address) { return email.accepts(address); },
+                [&email](channels::SmtpEnvelope envelope) { return email.deliver(std::move(envelope)); });
+            listener->start();
+            auto ep = listener->local_endpoint();
+            spdlog::info("{} listening on {}:{} for {} mailboxes", protocol == channels::SmtpProtocol::smtp ? "SMTP" : "LMTP",
+                         ep.address().to_string(), ep.port(), config.email.mailboxes.size());
+            if (protocol == channels::SmtpProtocol::smtp && !options.smtp_port_file.empty()) {
+                std::ofstream(options.smtp_port_file + ".tmp") << ep.port() << "\n";
+                std::filesystem::rename(options.smtp_port_file + ".tmp", options.smtp_port_file);
+            }
+            mail_listeners.push_back(std::move(listener));
+        }
+
+        // Last, once every listener is up: tests and scripts wait for this file.
         if (!options.port_file.empty()) {
             std::ofstream(options.port_file + ".tmp") << bound.port() << "\n";
             std::filesystem::rename(options.port_file + ".tmp", options.port_file);
@@ -115,7 +158,9 @@ int main(int argc, char** argv) {
         std::function<void()> wait_drained;
         auto deadline = std::chrono::steady_clock::now();
         wait_drained = [&] {
-            if (http.in_flight() == 0 || std::chrono::steady_clock::now() > deadline) {
+            int mail_sessions = 0;
+            for (auto& l : mail_listeners) mail_sessions += l->deliveries();
+            if ((http.in_flight() == 0 && mail_sessions == 0) || std::chrono::steady_clock::now() > deadline) {
                 ioc.stop();
                 return;
             }
@@ -126,6 +171,7 @@ int main(int argc, char** argv) {
             if (ec) return;
             spdlog::info("signal {}: finishing requests in flight and shutting down", signal);
             http.stop();
+            for (auto& l : mail_listeners) l->stop();
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             wait_drained();
         });
@@ -134,6 +180,7 @@ int main(int argc, char** argv) {
         for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
         ioc.run();
         for (auto& t : threads) t.join();
+        blocking.join();
         app->stop();
         spdlog::info("triaged stopped");
         spdlog::shutdown();

@@ -1,0 +1,118 @@
+#include "server/email_intake.hpp"
+
+#include "channels/email_parser.hpp"
+#include "engine/time_format.hpp"
+#include "server/event_log.hpp"
+#include "server/store_async.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace triage::server {
+namespace asio = boost::asio;
+using channels::SmtpReply;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+std::vector<SmtpReply> replies_for(const Result<IntakeOutcome>& outcome) {
+    if (!outcome) return {{451, fmt::format("4.3.0 Not taken in, try again later ({})", outcome.error().message)}};
+    if (outcome->unthreaded) return {{250, "2.0.0 Delivery report noted; it matches no ticket"}};
+    if (outcome->duplicate)
+        return {{250, fmt::format("2.0.0 Already received as part of {}", ticket_key(outcome->ticket.id))}};
+    return {{250, fmt::format("2.0.0 Received, {}", ticket_key(outcome->ticket.id))}};
+}
+
+void log_outcome(const Enquiry& e, const Result<IntakeOutcome>& outcome) {
+    if (!outcome) {
+        spdlog::error("email {} from {}: not taken in: {}", e.external_id,
+                      e.sender.empty() ? std::string("<>") : e.sender.front().value, outcome.error().message);
+        return;
+    }
+    spdlog::info("email {} from {}: {} ({})", e.external_id, e.sender.empty() ? std::string("<>") : e.sender.front().value,
+                 outcome->unthreaded ? std::string("no ticket") : ticket_key(outcome->ticket.id), outcome->threaded_by);
+    log_events(outcome->events);
+}
+
+}  // namespace
+
+EmailIntake::EmailIntake(App& app, asio::thread_pool& blocking) : app_(app), blocking_(blocking) {}
+
+bool EmailIntake::accepts(std::string_view address) const {
+    return app_.config().email.mailboxes.contains(std::string(address));
+}
+
+Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& envelope_recipients) {
+    // The raw bytes first: whatever happens next, the message is on disk.
+    const std::string raw_sha256 = app_.blobs().put(raw);
+    auto parsed = channels::parse_email(raw);
+    Enquiry e = std::move(parsed.enquiry);
+    e.raw_sha256 = raw_sha256;
+    if (e.external_id.empty()) e.external_id = "<" + raw_sha256 + "@sha256.invalid>";
+    for (auto& a : parsed.attachments) {
+        Attachment meta;
+        meta.filename = a.filename;
+        meta.content_type = a.content_type;
+        meta.size = static_cast<std::int64_t>(a.bytes.size());
+        meta.sha256 = app_.blobs().put(a.bytes);
+        e.attachments.push_back(std::move(meta));
+    }
+    if (parsed.classification.bounce) e.kind = EnquiryKind::bounce;
+    else if (parsed.classification.auto_submitted) e.kind = EnquiryKind::auto_reply;
+    // The queue of the first of our addresses it was sent to: the envelope first (it says
+    // which of our mailboxes it reached), then the headers.
+    const auto& boxes = app_.config().email.mailboxes;
+    const std::vector<std::string>& header_recipients = parsed.recipients;
+    for (const auto* list : {&envelope_recipients, &header_recipients}) {
+        for (const auto& r : *list) {
+            if (auto it = boxes.find(r); it != boxes.end() && e.queue.empty()) e.queue = it->second;
+        }
+    }
+    if (!e.metadata.contains("date") && e.received_at != Timestamp{})
+        e.metadata["date"] = format_rfc3339(e.received_at);
+    e.received_at = app_.clock().system_now();  // SLA clocks run from arrival, not from the sender's Date
+    e.metadata["envelope_to"] = join(envelope_recipients);
+    return e;
+}
+
+asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvelope envelope) {
+    auto io = co_await asio::this_coro::executor;
+    // Hop to the blocking pool (fsync, parsing) and back: bind_executor makes the coroutine
+    // resume on the pool, not on its own strand.
+    auto pool = blocking_.get_executor();
+    co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
+    // As final delivery does: Return-Path from the envelope (an empty one marks machine
+    // mail for the classifier), then our Received: trace line.
+    std::string raw = fmt::format("Return-Path: <{}>\r\nReceived: from {} ([{}]) by {} with {}; {}\r\n",
+                                  envelope.mail_from, envelope.helo, envelope.remote,
+                                  app_.config().email.hostname, "ESMTP",
+                                  format_rfc3339(app_.clock().system_now())) +
+                      envelope.data;
+    Enquiry enquiry = prepare(std::move(raw), envelope.recipients);
+    enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
+    co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+    const Intake& intake = app_.intake();
+    auto work = [&intake, e = enquiry](StoreTx& tx) { return intake.accept(tx, e); };
+    auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
+    log_outcome(enquiry, outcome);
+    co_return replies_for(outcome);
+}
+
+Result<IntakeOutcome> EmailIntake::ingest(std::string raw, const std::vector<std::string>& envelope_recipients) {
+    Enquiry enquiry = prepare(std::move(raw), envelope_recipients);
+    const Intake& intake = app_.intake();
+    auto outcome = write_sync(app_.store(), [&](StoreTx& tx) { return intake.accept(tx, enquiry); });
+    log_outcome(enquiry, outcome);
+    return outcome;
+}
+
+}  // namespace triage::server
