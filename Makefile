@@ -28,6 +28,7 @@ run: build
 	@echo "  Triage is starting on http://$(HTTP)"
 	@echo "  API token (admin):  $(TRIAGE_ADMIN_TOKEN)"
 	@echo "  try:  curl -H 'Authorization: Bearer $(TRIAGE_ADMIN_TOKEN)' http://$(HTTP)/api/v1/tickets"
+	@echo "  email: swaks --server 127.0.0.1:2525 --to support@triage.example --from you@example.fi"
 	@echo "  data: $(DATA_DIR)  (a fresh data directory gets the demo history)"
 	@echo ""
 	@mkdir -p $(DATA_DIR)
@@ -44,6 +45,7 @@ sanitize: deps
 
 bench: build
 	@$(BUILD)/api_bench
+	@$(BUILD)/store_bench
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
