@@ -1,5 +1,7 @@
 #include "channels/email_classification.hpp"
 
+#include "engine/text.hpp"
+
 #include "channels/mime_header_decoder.hpp"
 #include "channels/mime_parts.hpp"
 
@@ -17,19 +19,9 @@ constexpr std::size_t kBodyWindow = 4096;  // bytes of the first text part searc
 constexpr std::array<std::string_view, 16> kReplyPrefixes{"re:", "re :", "fw:", "fwd:", "fw :", "aw:", "wg:", "sv:",
                                                           "vs:", "vl:", "tr:", "rv:", "antw:", "vast:", "ats:", "pārs:"};
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
-std::string_view trim(std::string_view s) noexcept {
-    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
+std::string_view trim(std::string_view s) noexcept { return trim_space(s); }
 
 bool contains_any(std::string_view haystack_lower, std::initializer_list<std::string_view> needles) {
     return std::any_of(needles.begin(), needles.end(),

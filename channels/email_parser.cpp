@@ -1,5 +1,7 @@
 #include "channels/email_parser.hpp"
 
+#include "engine/text.hpp"
+
 #include "channels/mime_charset.hpp"
 #include "channels/mime_flowed.hpp"
 #include "channels/mime_gobject.hpp"
@@ -31,19 +33,9 @@ struct ParserOptionsFree {
     void operator()(GMimeParserOptions* options) const noexcept { g_mime_parser_options_free(options); }
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
-std::string_view trim(std::string_view s) noexcept {
-    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
+std::string_view trim(std::string_view s) noexcept { return trim_space(s); }
 
 bool blank(std::string_view s) noexcept { return trim(s).empty(); }
 

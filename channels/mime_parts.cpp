@@ -1,14 +1,11 @@
 #include "channels/mime_parts.hpp"
 
+#include "engine/text.hpp"
+
 namespace triage::channels {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
 }  // namespace
 

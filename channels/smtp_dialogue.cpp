@@ -1,5 +1,7 @@
 #include "channels/smtp_dialogue.hpp"
 
+#include "engine/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
@@ -14,18 +16,9 @@ std::string upper(std::string_view s) {
     return out;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-    return s;
-}
+std::string_view trim(std::string_view s) noexcept { return trim_space(s); }
 
 // "MAIL FROM:" / "RCPT TO:" prefix check, case-insensitive, spaces tolerated before ':'.
 std::optional<std::string_view> after_keyword(std::string_view line, std::string_view keyword) {

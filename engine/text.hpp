@@ -1,0 +1,26 @@
+// Small ASCII text helpers shared by the channels and the engine: case folding for
+// protocol keywords and header names, and trimming of ASCII white space. Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace triage {
+
+// Lower-cases ASCII letters only; other bytes (UTF-8 included) are kept as they are.
+inline std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// Without leading and trailing spaces, tabs, CR and LF.
+inline std::string_view trim_space(std::string_view s) noexcept {
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace triage
