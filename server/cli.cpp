@@ -4,10 +4,14 @@
 #include "escalation/business_calendar.hpp"
 #include "escalation/calendar_config.hpp"
 #include "server/app.hpp"
+#include "server/email_intake.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <algorithm>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <fstream>
 #include <charconv>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -24,6 +28,9 @@ commands:
   ticket show ID [--json]      one ticket with its messages and audit log (ID: 42 or T-42)
   ticket list [--status S] [--queue Q] [--limit N] [--json]
                                tickets, newest first
+  import-maildir DIR [--config FILE]
+                               take in the mail in DIR/new (fetchmail/getmail Maildir), moving
+                               each message to DIR/cur only once it is committed
   sla deadline --start RFC3339 --minutes N
                (--config FILE --calendar NAME | --tz ZONE --hours SPEC [--holidays LIST])
                                the deadline N business minutes after START, as RFC 3339;
@@ -196,6 +203,52 @@ Result<CalendarMap> calendars_of(const std::filesystem::path& file) {
     return problem(errc::not_found, fmt::format("{} has no calendars: section and no calendars_file:", file.string()));
 }
 
+int import_maildir(const Args& a, std::ostream& out, std::ostream& err) {
+    if (a.positional.size() != 2) throw UsageError("import-maildir needs one Maildir folder");
+    const std::filesystem::path maildir = a.positional[1];
+    const auto fresh = maildir / "new", seen = maildir / "cur";
+    if (!std::filesystem::is_directory(fresh))
+        throw std::runtime_error(fmt::format("{} is not a Maildir: it has no new/ folder", maildir.string()));
+    std::filesystem::create_directories(seen);
+    Config config = a.config.empty() ? Config{} : load_config(a.config);
+    config.data_dir = data_dir_of(a);
+    config.demo = false;
+    SystemClock clock;
+    auto app = App::open(config, clock);
+    boost::asio::thread_pool blocking(1);
+    EmailIntake email(*app, blocking);
+
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(fresh))
+        if (entry.is_regular_file()) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());  // Maildir names start with the delivery time
+    int imported = 0, duplicates = 0, failed = 0;
+    for (const auto& file : files) {
+        std::ifstream in(file, std::ios::binary);
+        std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+            err << fmt::format("triage: {}: cannot read; left in new/\n", file.string());
+            ++failed;
+            continue;
+        }
+        auto outcome = email.ingest(std::move(raw), {});
+        if (!outcome) {
+            err << fmt::format("triage: {}: {}; left in new/\n", file.string(), outcome.error().message);
+            ++failed;
+            continue;
+        }
+        // Committed: only now does it leave new/ (":2," marks it seen, as Maildir readers expect).
+        std::filesystem::rename(file, seen / (file.filename().string() + ":2,S"));
+        outcome->duplicate ? ++duplicates : ++imported;
+        out << fmt::format("{} -> {}{}\n", file.filename().string(),
+                           outcome->unthreaded ? std::string("no ticket (bounce)") : ticket_key(outcome->ticket.id),
+                           outcome->duplicate ? " (already had it)" : "");
+    }
+    blocking.join();
+    out << fmt::format("{} imported, {} already present, {} failed\n", imported, duplicates, failed);
+    return failed == 0 ? 0 : 1;
+}
+
 int sla_deadline(const Args& a, std::ostream& out) {
     if (a.start.empty() || a.minutes.empty()) throw UsageError("sla deadline needs --start and --minutes");
     auto start = parse_rfc3339(a.start);
@@ -260,6 +313,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
                                store->schema_version());
             return 0;
         }
+        if (cmd == "import-maildir") return import_maildir(a, out, err);
         if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
         if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);
         if (cmd == "ticket") throw UsageError("ticket needs `show ID` or `list`");
