@@ -82,7 +82,7 @@ constexpr std::string_view kTextFilter =
     " FROM json_each(?7) AS word JOIN search.ticket_text AS ticket_text ON ticket_text MATCH word.value"
     " GROUP BY hit HAVING count(DISTINCT word.key) = json_array_length(?7))";
 
-constexpr std::chrono::milliseconds kSearchCatchUp{500};  // at most, under heavy load
+constexpr std::chrono::milliseconds kSearchCatchUp{2000};  // at most, under heavy load
 
 }  // namespace
 

@@ -55,7 +55,7 @@ TEST_CASE("a search right after a write finds it while other writes pour in") {
     auto store = SqliteStore::open_in_memory();
     std::atomic<bool> stop{false};
     std::thread noise([&] {
-        for (int i = 0; !stop && i < 20000; ++i)
+        for (int i = 0; !stop && i < 5000; ++i)
             store->post_write([](StoreTx& tx) {
                 Customer c;
                 tx.insert_customer(c);
