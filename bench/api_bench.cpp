@@ -2,6 +2,7 @@
 // loopback port and measures ticket creation through the HTTP API, GET latency and idle RSS,
 // then raw SQLite inserts of the same rows as a baseline; prints figures and a RESULT line.
 #include "storage/sqlite_connection.hpp"
+#include "storage/search_indexer.hpp"
 #include "storage/sqlite_schema.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -1215,9 +1216,20 @@ BaselineResult run_sqlite_baseline(const fs::path& file, std::uint64_t tickets, 
     connection.exec("PRAGMA synchronous = FULL");
     connection.exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768");
     triage::sqlite::migrate(connection);
-    // The server keeps the full-text index in a second file written by its own thread; the
-    // baseline writes the same index rows into the same file, in the same transaction.
-    triage::sqlite::migrate_search(connection);
+    // The server keeps the full-text index in a second file, written by its own thread; the
+    // baseline writes the same index rows into such a file, attached, in the same transaction.
+    const auto search_file = triage::sqlite::SearchIndexer::path_for(file);
+    {
+        triage::sqlite::Connection search(search_file.string(), triage::sqlite::Connection::Mode::read_write);
+        search.exec("PRAGMA journal_mode = WAL");
+        triage::sqlite::migrate_search(search);
+    }
+    {
+        const std::string search_name = search_file.string();  // bound text must outlive the step
+        auto attach = connection.query("ATTACH DATABASE ?1 AS search");
+        attach.bind_all(search_name);
+        attach.run();
+    }
     sqlite3* db = connection.handle();
 
     RawStatement find_identity(db, "SELECT customer_id FROM identities WHERE kind = 'email' AND value = ?1");
@@ -1239,7 +1251,7 @@ BaselineResult run_sqlite_baseline(const fs::path& file, std::uint64_t tickets, 
     const bool fts_by_triggers = connection.query_int64(
                                      "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
                                      " AND sql LIKE '%ticket_text%'") > 0;
-    RawStatement index_text(db, "INSERT INTO ticket_text (rowid, text) VALUES (?1, ?2)");
+    RawStatement index_text(db, "INSERT INTO search.ticket_text (rowid, text) VALUES (?1, ?2)");
     RawStatement begin(db, "BEGIN IMMEDIATE");
     RawStatement commit(db, "COMMIT");
 
