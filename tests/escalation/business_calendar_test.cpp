@@ -3,6 +3,8 @@
 #include "engine/time_format.hpp"
 #include "tests/support/result_printer.hpp"
 
+#include "tests/support/time_literals.hpp"
+
 #include <doctest/doctest.h>
 
 #include <random>
@@ -11,16 +13,11 @@
 
 using namespace triage;
 using namespace std::chrono;
+using triage::test::at;
+using triage::test::iso;
 
 namespace {
 
-Timestamp at(std::string_view rfc3339) {
-    auto t = parse_rfc3339(rfc3339);
-    REQUIRE_MESSAGE(t, rfc3339);
-    return *t;
-}
-
-std::string iso(Timestamp t) { return format_rfc3339(t); }
 
 // A calendar the way the CLI builds one: --tz, --hours, --holidays.
 BusinessCalendar inline_calendar(std::string_view tz, std::string_view hours_spec, std::string_view holiday_list = "") {

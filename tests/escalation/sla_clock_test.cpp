@@ -4,6 +4,8 @@
 #include "engine/time_format.hpp"
 #include "tests/support/result_printer.hpp"
 
+#include "tests/support/time_literals.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -11,17 +13,11 @@
 
 using namespace triage;
 using namespace std::chrono;
+using triage::test::at;
+using triage::test::iso;
 
 namespace {
 
-Timestamp at(std::string_view rfc3339) {
-    auto t = parse_rfc3339(rfc3339);
-    REQUIRE_MESSAGE(t, rfc3339);
-    return *t;
-}
-
-std::string iso(Timestamp t) { return format_rfc3339(t); }
-std::string iso(std::optional<Timestamp> t) { return t ? format_rfc3339(*t) : "none"; }
 
 // Helsinki, mon-fri 08:00-16:00 (06:00-14:00Z in winter), closed 24-25 December 2026.
 const BusinessCalendar& helsinki() {
