@@ -1,5 +1,7 @@
 #include "channels/api_enquiry.hpp"
 
+#include "engine/text.hpp"
+
 #include <boost/json.hpp>
 #include <algorithm>
 #include <fmt/format.h>
@@ -34,7 +36,6 @@ Result<void> only_known(const json::object& o, std::initializer_list<std::string
     return {};
 }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
 }  // namespace
 
@@ -52,7 +53,7 @@ Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp receiv
     e.received_at = received_at;
     TRIAGE_TRY(e.subject, optional_string(o, "subject", kMaxSubject, "subject"));
     TRIAGE_TRY(e.text, optional_string(o, "body", kMaxBody, "body"));
-    if (blank(e.text)) return problem(errc::invalid_field, "body is required", "body");
+    if (is_blank(e.text)) return problem(errc::invalid_field, "body is required", "body");
     TRIAGE_TRY(e.queue, optional_string(o, "queue", 64, "queue"));
     TRIAGE_TRY(e.category, optional_string(o, "category", 64, "category"));
     TRIAGE_TRY(e.language, optional_string(o, "language", 35, "language"));

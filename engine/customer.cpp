@@ -1,5 +1,7 @@
 #include "engine/customer.hpp"
 
+#include "engine/text.hpp"
+
 #include <algorithm>
 
 namespace triage {
@@ -38,9 +40,7 @@ Identity normalise_identity(IdentityKind kind, std::string_view raw) {
         if (at == std::string_view::npos || at == 0 || at + 1 >= s.size() || s.find('@', at + 1) != std::string_view::npos)
             return id;
         if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; })) return id;
-        id.value.assign(s);
-        for (auto& c : id.value)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        id.value = ascii_lower(s);
         return id;
     }
     std::string digits;

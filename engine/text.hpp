@@ -23,4 +23,7 @@ inline std::string_view trim_space(std::string_view s) noexcept {
     return s;
 }
 
+// True when `s` holds nothing but spaces, tabs, CR and LF.
+inline bool is_blank(std::string_view s) noexcept { return trim_space(s).empty(); }
+
 }  // namespace triage

@@ -1,5 +1,7 @@
 #include "engine/ticket.hpp"
 
+#include "engine/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -72,13 +74,17 @@ std::optional<TicketId> parse_ticket_key(std::string_view key) noexcept {
     return id;
 }
 
+std::optional<TicketId> parse_ticket_ref(std::string_view text) noexcept {
+    if (auto key = parse_ticket_key(text)) return key;
+    TicketId id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
+    return id;
+}
+
 std::vector<std::string> normalise_tags(std::vector<std::string> tags) {
     for (auto& t : tags) {
-        auto first = t.find_first_not_of(" \t\r\n");
-        auto last = t.find_last_not_of(" \t\r\n");
-        t = first == std::string::npos ? std::string{} : t.substr(first, last - first + 1);
-        for (auto& c : t)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        t = ascii_lower(trim_space(t));
     }
     std::erase_if(tags, [](const std::string& t) { return t.empty(); });
     std::sort(tags.begin(), tags.end());

@@ -35,6 +35,8 @@ std::optional<Tier> parse_tier(std::string_view s) noexcept;
 // "T-1042" for 1042; parse_ticket_key accepts "T-1042" (any case) and returns 1042.
 std::string ticket_key(TicketId id);
 std::optional<TicketId> parse_ticket_key(std::string_view key) noexcept;
+// A ticket named either way people write it: "42" or "T-42".
+std::optional<TicketId> parse_ticket_ref(std::string_view text) noexcept;
 
 struct Ticket {
     TicketId id = 0;  // 0 until stored; sequential from 1

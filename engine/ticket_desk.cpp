@@ -1,6 +1,7 @@
 #include "engine/ticket_desk.hpp"
 
 #include "engine/lifecycle.hpp"
+#include "engine/text.hpp"
 
 #include <fmt/format.h>
 
@@ -19,7 +20,6 @@ std::string join(const std::vector<std::string>& v) {
 
 std::string agent_label(std::optional<AgentId> id) { return id ? std::to_string(*id) : std::string{}; }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
 }  // namespace
 
@@ -37,7 +37,7 @@ Result<DeskOutcome> TicketDesk::update(StoreTx& tx, TicketId id, const TicketPat
                        fmt::format("{} is closed and cannot change; a customer reply opens a follow-up", ticket_key(id)),
                        "status");
     if (patch.subject) {
-        if (blank(*patch.subject)) return problem(errc::invalid_field, "subject must not be empty", "subject");
+        if (is_blank(*patch.subject)) return problem(errc::invalid_field, "subject must not be empty", "subject");
         if (patch.subject->size() > kMaxSubject) return problem(errc::invalid_field, "subject is too long", "subject");
         if (*patch.subject != t.subject) changes.push_back({"subject", t.subject, *patch.subject}), t.subject = *patch.subject;
     }
@@ -46,7 +46,7 @@ Result<DeskOutcome> TicketDesk::update(StoreTx& tx, TicketId id, const TicketPat
         t.priority = *patch.priority;
     }
     if (patch.queue) {
-        if (blank(*patch.queue) || patch.queue->size() > kMaxQueueName)
+        if (is_blank(*patch.queue) || patch.queue->size() > kMaxQueueName)
             return problem(errc::invalid_field, "queue must be a name of 1 to 64 characters", "queue");
         if (*patch.queue != t.queue) changes.push_back({"queue", t.queue, *patch.queue}), t.queue = *patch.queue;
     }
@@ -94,7 +94,7 @@ Result<DeskOutcome> TicketDesk::update(StoreTx& tx, TicketId id, const TicketPat
 Result<DeskOutcome> TicketDesk::add_message(StoreTx& tx, TicketId id, const NewMessage& in, const Actor& actor) const {
     if (in.kind == MessageKind::inbound)
         return problem(errc::invalid_field, "kind must be \"reply\" or \"note\"", "kind");
-    if (blank(in.body)) return problem(errc::invalid_field, "body must not be empty", "body");
+    if (is_blank(in.body)) return problem(errc::invalid_field, "body must not be empty", "body");
     if (in.body.size() > kMaxBody) return problem(errc::too_large, "body is larger than 1 MiB", "body");
     auto found = tx.ticket(id);
     if (!found) return problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(id)));

@@ -55,14 +55,6 @@ Response problem_response(unsigned version, const Problem& p) {
     return json_response(version, status_of(p.code), error_json(p));
 }
 
-std::optional<std::int64_t> parse_id(std::string_view s) {
-    if (auto key = parse_ticket_key(s)) return key;
-    std::int64_t id = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-    if (ec != std::errc{} || end != s.data() + s.size() || id <= 0) return std::nullopt;
-    return id;
-}
-
 // Parses a JSON request body: 415 for another media type, 400 for malformed JSON.
 Result<json::value> parse_body(const Request& req) {
     auto type = req[http::field::content_type];
@@ -157,7 +149,7 @@ Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, S
         } else if (key == "assignee") {
             if (value == "none") {
                 q.unassigned = true;
-            } else if (auto id = parse_id(value)) {
+            } else if (auto id = parse_ticket_ref(value)) {
                 q.assignee = *id;
             } else if (auto agent = reader.agent_by_email(value)) {
                 q.assignee = agent->id;
@@ -165,7 +157,7 @@ Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, S
                 return problem(errc::invalid_field, "assignee must be an agent id, an agent's email or none", "assignee");
             }
         } else if (key == "requester") {
-            auto id = parse_id(value);
+            auto id = parse_ticket_ref(value);
             if (!id) return problem(errc::invalid_field, "requester must be a customer id", "requester");
             q.requester = *id;
         } else if (key == "q") {
@@ -177,7 +169,7 @@ Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, S
                 return problem(errc::invalid_field, "limit must be an integer from 1 to 200", "limit");
             q.limit = limit;
         } else if (key == "cursor") {
-            auto id = parse_id(value);
+            auto id = parse_ticket_ref(value);
             if (!id) return problem(errc::invalid_field, "cursor must be the next_cursor of an earlier page", "cursor");
             q.after = *id;
         } else {
@@ -304,7 +296,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
 
     // /api/v1/tickets/{id}[/messages|/events]
     if (seg.size() >= 4 && seg.size() <= 5 && seg[2] == "tickets") {
-        auto id = parse_id(seg[3]);
+        auto id = parse_ticket_ref(seg[3]);
         const std::string sub = seg.size() == 5 ? seg[4] : "";
         routed.pattern = sub.empty() ? "/api/v1/tickets/{id}" : "/api/v1/tickets/{id}/" + sub;
         if (!id)
@@ -406,7 +398,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
     if (seg.size() == 4 && seg[2] == "customers") {
         routed.pattern = "/api/v1/customers/{id}";
         if (method != http::verb::get) co_return not_allowed("GET");
-        auto id = parse_id(seg[3]);
+        auto id = parse_ticket_ref(seg[3]);
         auto customer = id ? app_.store().reader()->customer(*id) : std::nullopt;
         if (!customer) co_return problem_response(v, problem(errc::not_found, fmt::format("customer {} does not exist", seg[3])));
         co_return json_response(v, Status::ok, to_json(*customer));

@@ -108,14 +108,8 @@ std::string opt_time(const std::optional<Timestamp>& t) { return t ? format_rfc3
 int ticket_show(const Args& a, std::ostream& out, std::ostream& err) {
     if (a.positional.size() != 3) throw UsageError("ticket show needs one ticket ID, e.g. `triage ticket show T-42`");
     const auto& raw = a.positional[2];
-    std::optional<TicketId> id = parse_ticket_key(raw);
-    if (!id) {
-        TicketId n = 0;
-        auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
-        if (ec != std::errc{} || end != raw.data() + raw.size() || n <= 0)
-            throw UsageError(fmt::format("'{}' is not a ticket ID (use 42 or T-42)", raw));
-        id = n;
-    }
+    auto id = parse_ticket_ref(raw);
+    if (!id) throw UsageError(fmt::format("'{}' is not a ticket ID (use 42 or T-42)", raw));
     auto store = open_existing(a);
     auto reader = store->reader();
     auto t = reader->ticket(*id);

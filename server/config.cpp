@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "engine/text.hpp"
+
 #include <charconv>
 #include <fmt/format.h>
 #include <stdexcept>
@@ -118,8 +120,7 @@ Config load_config(const std::filesystem::path& file) {
             if (auto boxes = email["mailboxes"]) {
                 if (!boxes.IsMap()) fail(file, boxes, "email.mailboxes must map addresses to queues");
                 for (const auto& kv : boxes) {
-                    auto address = kv.first.as<std::string>();
-                    for (auto& ch : address) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                    auto address = ascii_lower(kv.first.as<std::string>());
                     if (address.find('@') == std::string::npos)
                         fail(file, kv.first, fmt::format("'{}' is not an email address", address));
                     c.email.mailboxes[address] = kv.second.as<std::string>();

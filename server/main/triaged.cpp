@@ -75,6 +75,12 @@ Options parse_args(int argc, char** argv) {
     return o;
 }
 
+// Written whole and then renamed, so a reader never sees half a number.
+void write_port_file(const std::string& path, unsigned short port) {
+    std::ofstream(path + ".tmp") << port << "\n";
+    std::filesystem::rename(path + ".tmp", path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -140,18 +146,13 @@ int main(int argc, char** argv) {
             auto ep = listener->local_endpoint();
             spdlog::info("{} listening on {}:{} for {} mailboxes", protocol == channels::SmtpProtocol::smtp ? "SMTP" : "LMTP",
                          ep.address().to_string(), ep.port(), config.email.mailboxes.size());
-            if (protocol == channels::SmtpProtocol::smtp && !options.smtp_port_file.empty()) {
-                std::ofstream(options.smtp_port_file + ".tmp") << ep.port() << "\n";
-                std::filesystem::rename(options.smtp_port_file + ".tmp", options.smtp_port_file);
-            }
+            if (protocol == channels::SmtpProtocol::smtp && !options.smtp_port_file.empty())
+                write_port_file(options.smtp_port_file, ep.port());
             mail_listeners.push_back(std::move(listener));
         }
 
         // Last, once every listener is up: tests and scripts wait for this file.
-        if (!options.port_file.empty()) {
-            std::ofstream(options.port_file + ".tmp") << bound.port() << "\n";
-            std::filesystem::rename(options.port_file + ".tmp", options.port_file);
-        }
+        if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
         boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
         boost::asio::steady_timer drain(ioc);
