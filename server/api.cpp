@@ -1,6 +1,7 @@
 #include "server/api.hpp"
 
 #include "channels/api_enquiry.hpp"
+#include "server/api_channels.hpp"
 #include "engine/time_format.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
@@ -181,7 +182,8 @@ Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, S
 
 }  // namespace
 
-Api::Api(App& app) : app_(app) {}
+Api::Api(App& app) : app_(app), channels_(std::make_unique<ChannelRoutes>(app)) {}
+Api::~Api() = default;
 
 Response Api::error_response(unsigned version, Status status, std::string_view code, std::string_view message) {
     return json_response(version, status, error_json(code, message));
@@ -258,6 +260,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         co_return res;
     }
     const Actor actor = actor_of(*routed.token);
+    if (auto res = co_await channels_->route_authenticated(req, seg, actor.id, routed.pattern)) co_return std::move(*res);
 
     // /api/v1/tickets
     if (seg.size() == 3 && seg[2] == "tickets") {

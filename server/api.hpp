@@ -8,15 +8,19 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <memory>
 
 namespace triage::server {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
+class ChannelRoutes;
+
 class Api {
 public:
     explicit Api(App& app);
+    ~Api();
 
     // Answers one request; never throws (a failure becomes a 500 with a JSON body).
     boost::asio::awaitable<Response> handle(Request request);
@@ -30,6 +34,7 @@ private:
     boost::asio::awaitable<Response> route(const Request& request, Routed& routed);
 
     App& app_;
+    std::unique_ptr<ChannelRoutes> channels_;  // phone, web form, customer merge (api_channels.cpp)
 };
 
 }  // namespace triage::server

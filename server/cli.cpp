@@ -4,6 +4,7 @@
 #include "escalation/business_calendar.hpp"
 #include "escalation/calendar_config.hpp"
 #include "server/app.hpp"
+#include "server/cli_channels.hpp"
 #include "server/email_intake.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
@@ -31,6 +32,9 @@ commands:
   import-maildir DIR [--config FILE]
                                take in the mail in DIR/new (fetchmail/getmail Maildir), moving
                                each message to DIR/cur only once it is committed
+  import-cdr --format asterisk|freeswitch FILE [--config FILE]
+                               take in a PBX call log (Asterisk Master.csv, FreeSWITCH
+                               cdr-csv); again is harmless; bad rows are reported and skipped
   sla deadline --start RFC3339 --minutes N
                (--config FILE --calendar NAME | --tz ZONE --hours SPEC [--holidays LIST])
                                the deadline N business minutes after START, as RFC 3339;
@@ -56,6 +60,7 @@ struct Args {
     bool json = false;
     // sla deadline
     std::string start, minutes, calendar, tz, hours, holidays;
+    std::string format;  // import-cdr
 };
 
 Args parse(const std::vector<std::string>& argv) {
@@ -77,6 +82,7 @@ Args parse(const std::vector<std::string>& argv) {
         else if (arg == "--tz") a.tz = value();
         else if (arg == "--hours") a.hours = value();
         else if (arg == "--holidays") a.holidays = value();
+        else if (arg == "--format") a.format = value();
         else if (arg == "--limit") {
             auto v = value();
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), a.limit);
@@ -308,6 +314,13 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
             return 0;
         }
         if (cmd == "import-maildir") return import_maildir(a, out, err);
+        if (cmd == "import-cdr") {
+            if (a.positional.size() != 2) throw UsageError("import-cdr needs one CDR file");
+            Config config = a.config.empty() ? Config{} : load_config(a.config);
+            config.data_dir = data_dir_of(a);
+            config.demo = false;
+            return import_cdr_command(config, a.format, a.positional[1], out, err);
+        }
         if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
         if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);
         if (cmd == "ticket") throw UsageError("ticket needs `show ID` or `list`");

@@ -127,6 +127,17 @@ Config load_config(const std::filesystem::path& file) {
                 }
             }
         }
+        if (auto phone = root["phone"]) {
+            if (auto region = phone["default_region"]) c.phone.default_region = region.as<std::string>();
+            if (c.phone.default_region.size() != 2) fail(file, phone["default_region"], "phone.default_region must be a two-letter country code such as FI");
+            c.phone.support_lines = string_list(file, phone["support_lines"], "phone.support_lines");
+            if (auto spool = phone["cdr_spool"]) {
+                if (auto dir = spool["dir"]) c.phone.cdr_spool = resolve(file, dir.as<std::string>());
+                if (auto format = spool["format"]) c.phone.cdr_spool_format = format.as<std::string>();
+                if (c.phone.cdr_spool_format != "asterisk" && c.phone.cdr_spool_format != "freeswitch")
+                    fail(file, spool["format"], "phone.cdr_spool.format must be asterisk or freeswitch");
+            }
+        }
         if (auto demo = root["demo"]) {
             if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());
             if (auto on = demo["load_on_fresh_start"]) c.demo = on.as<bool>();

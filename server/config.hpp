@@ -28,6 +28,14 @@ struct EmailConfig {
     std::map<std::string, std::string> mailboxes;  // lower-case address -> queue
 };
 
+// Phone calls: numbers are normalised in this region; support lines decide call-backs.
+struct PhoneConfig {
+    std::string default_region = "FI";       // phone.default_region (ISO 3166)
+    std::vector<std::string> support_lines;  // phone.support_lines: called numbers/extensions; empty = all
+    std::filesystem::path cdr_spool;         // phone.cdr_spool.dir: watched for *.csv
+    std::string cdr_spool_format = "asterisk";  // phone.cdr_spool.format
+};
+
 struct Config {
     std::filesystem::path source;  // the YAML file read, if any
     Endpoint http;
@@ -41,6 +49,7 @@ struct Config {
     std::filesystem::path demo_history;  // JSONL loaded into a fresh data dir when demo is on
     bool demo = false;
     EmailConfig email;
+    PhoneConfig phone;
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

@@ -1,0 +1,266 @@
+#include "channels/cdr_csv.hpp"
+
+#include "channels/mime_charset.hpp"
+#include "channels/phone_number.hpp"
+#include "engine/text.hpp"
+#include "engine/time_format.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fmt/format.h>
+#include <unordered_map>
+
+namespace triage::channels {
+namespace {
+
+// An extension or a dialplan name ("2001", "s", "vmu2001", "helpdesk"), not a phone number.
+bool is_extension(std::string_view s) {
+    if (is_withheld_caller_id(s) || s.front() == '+') return false;  // a caller from outside
+    const bool digits = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) return s.size() <= 5;
+    return true;
+}
+
+Result<Timestamp> cdr_time(std::string_view s, std::string_view field) {
+    // "YYYY-MM-DD HH:MM:SS", UTC
+    if (s.size() != 19 || s[10] != ' ')
+        return problem(errc::invalid_field, fmt::format("{} '{}' is not YYYY-MM-DD HH:MM:SS", field, s), std::string(field));
+    std::string text(s);
+    text[10] = 'T';
+    text += 'Z';
+    auto t = parse_rfc3339(text);
+    if (!t) return problem(errc::invalid_field, fmt::format("{} '{}' is not a valid time", field, s), std::string(field));
+    return *t;
+}
+
+Result<std::int64_t> cdr_int(std::string_view s, std::string_view field) {
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || v < 0)
+        return problem(errc::invalid_field, fmt::format("{} '{}' is not a whole number of seconds", field, s), std::string(field));
+    return v;
+}
+
+// The name part of an Asterisk clid: "\"Jüri Tamm\" <+3725123456>" -> Jüri Tamm.
+std::string clid_name(std::string_view clid) {
+    auto lt = clid.rfind('<');
+    std::string_view name = trim_space(lt == std::string_view::npos ? std::string_view{} : clid.substr(0, lt));
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+    return std::string(name);
+}
+
+bool withheld_name(std::string_view name) {
+    auto n = ascii_lower(name);
+    return n.empty() || n == "anonymous" || n == "restricted" || n == "unknown";
+}
+
+// One row, before calls are merged.
+struct Row {
+    std::string unique_id;
+    std::string src, dst, name, app;
+    Timestamp start{}, end{};
+    bool answered = false;
+    CallDisposition disposition = CallDisposition::answered;
+    std::int64_t billsec = 0;
+    std::string userfield;
+};
+
+Result<Row> asterisk_row(const std::vector<std::string>& f) {
+    if (f.size() < 17 || f.size() > 21)
+        return problem(errc::malformed, fmt::format("{} columns, expected 17 to 21 (cdr_csv with loguniqueid=yes)", f.size()));
+    Row r;
+    r.src = f[1];
+    r.dst = f[2];
+    r.name = clid_name(f[4]);
+    r.app = f[7];
+    TRIAGE_TRY(r.start, cdr_time(f[9], "start"));
+    TRIAGE_TRY(r.end, cdr_time(f[11], "end"));
+    if (!f[10].empty()) {
+        TRIAGE_TRY(auto answer, cdr_time(f[10], "answer"));
+        (void)answer;
+    }
+    TRIAGE_TRY(auto duration, cdr_int(f[12], "duration"));
+    (void)duration;
+    TRIAGE_TRY(r.billsec, cdr_int(f[13], "billsec"));
+    auto disposition = parse_call_disposition(f[14]);
+    if (!disposition && f[14] == "UNKNOWN") disposition = CallDisposition::failed;
+    if (!disposition) return problem(errc::invalid_field, fmt::format("disposition '{}' is not known", f[14]), "disposition");
+    r.disposition = *disposition;
+    r.unique_id = f[16];
+    if (r.unique_id.empty()) return problem(errc::invalid_field, "the uniqueid column is empty", "uniqueid");
+    if (f.size() > 17) r.userfield = f[17];
+    return r;
+}
+
+Result<Row> freeswitch_row(const std::vector<std::string>& f) {
+    if (f.size() != 15) return problem(errc::malformed, fmt::format("{} columns, expected 15 (the example template)", f.size()));
+    Row r;
+    r.name = f[0];
+    r.src = f[1];
+    r.dst = f[2];
+    TRIAGE_TRY(r.start, cdr_time(f[4], "start_stamp"));
+    TRIAGE_TRY(r.end, cdr_time(f[6], "end_stamp"));
+    TRIAGE_TRY(auto duration, cdr_int(f[7], "duration"));
+    (void)duration;
+    TRIAGE_TRY(r.billsec, cdr_int(f[8], "billsec"));
+    const std::string& cause = f[9];
+    if (cause.empty()) return problem(errc::invalid_field, "hangup_cause is empty", "hangup_cause");
+    if (!f[5].empty()) {
+        TRIAGE_TRY(auto answer, cdr_time(f[5], "answer_stamp"));
+        (void)answer;
+        r.disposition = CallDisposition::answered;
+    } else if (cause == "USER_BUSY") {
+        r.disposition = CallDisposition::busy;
+    } else if (cause == "NO_ANSWER" || cause == "ORIGINATOR_CANCEL" || cause == "NO_USER_RESPONSE" ||
+               cause == "NORMAL_CLEARING") {
+        r.disposition = CallDisposition::no_answer;
+    } else {
+        r.disposition = CallDisposition::failed;
+    }
+    r.unique_id = f[10];
+    if (r.unique_id.empty()) return problem(errc::invalid_field, "the uuid column is empty", "uuid");
+    return r;
+}
+
+}  // namespace
+
+std::optional<CdrFormat> parse_cdr_format(std::string_view s) noexcept {
+    if (s == "asterisk") return CdrFormat::asterisk;
+    if (s == "freeswitch") return CdrFormat::freeswitch;
+    return std::nullopt;
+}
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
+    fields.clear();
+    std::size_t i = 0;
+    const std::size_t n = line.size();
+    while (true) {
+        std::string field;
+        if (i < n && line[i] == '"') {
+            ++i;
+            while (true) {
+                if (i >= n) return false;  // unterminated
+                auto q = line.find('"', i);
+                if (q == std::string_view::npos) return false;
+                field.append(line.substr(i, q - i));
+                i = q + 1;
+                if (i < n && line[i] == '"') {
+                    field += '"';
+                    ++i;
+                    continue;
+                }
+                break;
+            }
+            if (i < n && line[i] != ',') return false;
+        } else {
+            auto c = line.find(',', i);
+            auto end = c == std::string_view::npos ? n : c;
+            field.assign(line.substr(i, end - i));
+            if (field.find('"') != std::string::npos) return false;
+            i = end;
+        }
+        fields.push_back(std::move(field));
+        if (i >= n) return true;
+        ++i;  // the comma
+        if (i == n) {
+            fields.emplace_back();
+            return true;
+        }
+    }
+}
+
+CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std::string& raw_sha256) {
+    CdrBatch out;
+    std::unordered_map<std::string, std::size_t> by_id;  // unique id -> index in out.calls
+    std::vector<std::string> fields;
+    std::vector<bool> answered_by_person;
+    const std::string source = options.format == CdrFormat::asterisk ? "cdr:asterisk" : "cdr:freeswitch";
+    auto is_support_line = [&](const std::string& dst) {
+        return options.support_lines.empty() ||
+               std::find(options.support_lines.begin(), options.support_lines.end(), dst) != options.support_lines.end();
+    };
+    std::size_t line_no = 0, pos = 0;
+    while (pos < bytes.size()) {
+        auto nl = bytes.find('\n', pos);
+        std::string_view line = bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? bytes.size() : nl + 1;
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (is_blank(line)) continue;
+        auto bad = [&](std::string message) { out.errors.push_back({line_no, std::move(message)}); };
+        if (!is_valid_utf8(line)) {
+            bad("the row is not valid UTF-8");
+            continue;
+        }
+        if (!split_csv_line(line, fields)) {
+            bad("a quoted field is not closed or has text after its closing quote (the row may be cut off)");
+            continue;
+        }
+        auto row = options.format == CdrFormat::asterisk ? asterisk_row(fields) : freeswitch_row(fields);
+        if (!row) {
+            bad(row.error().message);
+            continue;
+        }
+        ++out.rows;
+        Row& r = *row;
+        // A fax line's call is only the transport: the fax itself arrives by email.
+        if (r.app == "ReceiveFAX" || r.app == "SendFAX") {
+            ++out.skipped_rows;
+            continue;
+        }
+        // Voicemail and an IVR the caller hung up in: the PBX answered, nobody spoke.
+        const bool machine = r.app == "VoiceMail" || r.app == "BackGround";
+        const bool answered = r.disposition == CallDisposition::answered && !machine;
+
+        if (auto it = by_id.find(r.unique_id); it != by_id.end()) {  // another attempt of the same call
+            PhoneCall& call = out.calls[it->second];
+            auto end = std::max(call.started_at + std::chrono::seconds(call.duration_s), r.end);
+            call.started_at = std::min(call.started_at, r.start);
+            call.duration_s = std::chrono::duration_cast<std::chrono::seconds>(end - call.started_at).count();
+            if (answered && !answered_by_person[it->second]) {
+                answered_by_person[it->second] = true;
+                call.disposition = CallDisposition::answered;
+            }
+            continue;
+        }
+
+        PhoneCall call;
+        call.external_id = r.unique_id;
+        call.source = source;
+        call.raw_sha256 = raw_sha256;
+        call.started_at = r.start;
+        call.duration_s = std::chrono::duration_cast<std::chrono::seconds>(r.end - r.start).count();
+        call.disposition = answered ? CallDisposition::answered
+                                    : (machine ? CallDisposition::no_answer : r.disposition);
+        const bool src_internal = is_extension(r.src);
+        const bool dst_internal = is_extension(r.dst) || r.dst.empty();
+        if (src_internal && !dst_internal) {
+            call.direction = CallDirection::outbound;
+            call.number = to_e164(r.dst, options.region).value_or("");
+            call.line = r.src;
+        } else if (src_internal && dst_internal) {
+            call.direction = CallDirection::internal;
+            call.line = r.dst;
+        } else {
+            call.direction = CallDirection::inbound;
+            call.number = to_e164(r.src, options.region).value_or("");
+            call.line = r.dst;
+            call.to_support_line = machine || is_support_line(r.dst);
+            if (!withheld_name(r.name) && !call.number.empty()) call.caller_name = r.name;
+        }
+        if (call.direction == CallDirection::internal) {
+            ++out.skipped_rows;
+            continue;
+        }
+        if (r.app == "VoiceMail") call.notes = "The caller left a voicemail.";
+        else if (r.app == "BackGround") call.notes = "The caller hung up in the IVR menu.";
+        if (!r.userfield.empty()) call.notes += (call.notes.empty() ? "" : "\n") + ("PBX userfield: " + r.userfield);
+        by_id.emplace(r.unique_id, out.calls.size());
+        answered_by_person.push_back(answered);
+        out.first_line.push_back(line_no);
+        out.calls.push_back(std::move(call));
+    }
+    return out;
+}
+
+}  // namespace triage::channels

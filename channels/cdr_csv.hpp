@@ -1,0 +1,45 @@
+// CDR import: PBX call-detail records in CSV (Asterisk cdr_csv Master.csv, 17-21 columns
+// with loguniqueid=yes; FreeSWITCH mod_cdr_csv `example` template) become PhoneCalls.
+// Rows of one call (a queue writes one row per agent attempt, all with the same unique id)
+// are merged into one call; bad rows are reported with their line numbers and skipped.
+// Times are read as UTC (Asterisk's stock usegmtime=yes). Pure; thread-safe.
+#pragma once
+
+#include "engine/phone_call.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace triage::channels {
+
+enum class CdrFormat { asterisk, freeswitch };
+std::optional<CdrFormat> parse_cdr_format(std::string_view s) noexcept;
+
+struct CdrOptions {
+    CdrFormat format = CdrFormat::asterisk;
+    std::string region = "FI";              // for national numbers
+    std::vector<std::string> support_lines;  // called numbers/extensions that are support; empty = all
+};
+
+struct CdrRowError {
+    std::size_t line = 0;  // 1-based
+    std::string message;
+};
+
+struct CdrBatch {
+    std::vector<PhoneCall> calls;       // one per unique id, in file order of first row
+    std::vector<std::size_t> first_line;  // line of each call's first row
+    std::vector<CdrRowError> errors;
+    std::size_t rows = 0;               // good rows read
+    std::size_t skipped_rows = 0;       // good rows that are no call for the desk (fax, internal)
+};
+
+// Splits one CSV record (RFC 4180 quoting: "" inside quotes is a quote). Returns false on
+// an unterminated quote or text after a closing quote.
+bool split_csv_line(std::string_view line, std::vector<std::string>& fields);
+
+// Reads a whole file's bytes. `raw_sha256` (the kept file) is set on every call.
+CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std::string& raw_sha256 = {});
+
+}  // namespace triage::channels

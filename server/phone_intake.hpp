@@ -1,0 +1,30 @@
+// PhoneIntake: CDR files from the PBX to tickets. The file's bytes are kept first (one blob
+// per file; each call names it), its rows parsed by channels/cdr_csv, and every call filed by
+// the call policy (engine/phone_call.hpp) as one unit of work; all units are queued at once
+// so they share group commits. Blocks the calling thread (CLI, spool watcher thread, bench),
+// never an I/O thread. Thread-safe.
+#pragma once
+
+#include "channels/cdr_csv.hpp"
+#include "server/app.hpp"
+
+#include <string>
+#include <vector>
+
+namespace triage::server {
+
+struct CdrImportReport {
+    std::size_t rows = 0;        // good rows read
+    std::size_t calls = 0;       // calls they make up
+    std::size_t filed = 0;       // calls newly filed on a ticket
+    std::size_t call_backs = 0;  // of which call-back tickets or call-back attempts
+    std::size_t duplicates = 0;  // calls already imported earlier
+    std::size_t skipped = 0;     // rows and calls that are nothing for the desk
+    std::vector<channels::CdrRowError> errors;  // bad rows, skipped
+    std::vector<std::string> notes;  // one line per call: "line 3: 1710142050.1002 -> T-4 (new)"
+};
+
+// Imports a whole CDR file's bytes; throws when the store fails.
+CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat format);
+
+}  // namespace triage::server

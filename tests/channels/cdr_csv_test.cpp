@@ -1,0 +1,118 @@
+#include "channels/cdr_csv.hpp"
+#include "channels/phone_number.hpp"
+#include "engine/time_format.hpp"
+
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+
+using namespace triage;
+using namespace triage::channels;
+
+namespace {
+
+std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+const std::filesystem::path kPhoneCorpus = std::filesystem::path(TRIAGE_SOURCE_DIR) / ".." / "shared" / "corpus" / "phone";
+
+}  // namespace
+
+TEST_CASE("phone numbers become E.164 in the default region and withheld caller ids are no number") {
+    CHECK(to_e164("+358 40 123 4567", "FI") == "+358401234567");
+    CHECK(to_e164("040 123 4567", "FI") == "+358401234567");
+    CHECK(to_e164("0451234567", "FI") == "+358451234567");
+    CHECK(to_e164("00372 5123 456", "FI") == "+3725123456");
+    CHECK(to_e164("5123 4567", "EE") == "+37251234567");
+    CHECK_FALSE(to_e164("anonymous", "FI"));
+    CHECK_FALSE(to_e164("0000000000", "FI"));
+    CHECK_FALSE(to_e164("", "FI"));
+    CHECK_FALSE(to_e164("not a number", "FI"));
+}
+
+TEST_CASE("a CSV record splits with doubled quotes, commas inside quotes and empty unquoted fields") {
+    std::vector<std::string> f;
+    REQUIRE(split_csv_line(R"("a","""Big"" Bob, Jr"" <1>",,12,"")", f));
+    REQUIRE(f.size() == 5);
+    CHECK(f[1] == R"("Big" Bob, Jr" <1>)");
+    CHECK(f[2].empty());
+    CHECK(f[3] == "12");
+    CHECK(f[4].empty());
+    CHECK_FALSE(split_csv_line(R"("a","unterminated)", f));
+    CHECK_FALSE(split_csv_line(R"("a"x,"b")", f));
+}
+
+TEST_CASE("queue attempts of one Asterisk call with one unique id merge into one answered inbound call") {
+    const std::string csv =
+        R"("helpdesk","anonymous","600","ext-queues","""Anonymous"" <anonymous>","PJSIP/t-1","PJSIP/2002-1","Queue","helpdesk,tTr,,,300","2024-03-11 09:02:46",,"2024-03-11 09:02:56",10,0,"NO ANSWER","OMIT","1710147766.1007","")"
+        "\n"
+        R"("","+358401234567","600","ext-queues","""Matti Virtanen"" <+358401234567>","PJSIP/t-2","PJSIP/2001-2","Queue","helpdesk,tTr,,,300","2024-03-11 10:00:00",,"2024-03-11 10:00:20",20,0,"NO ANSWER","OMIT","1.2","")"
+        "\n"
+        R"("","+358401234567","600","ext-queues","""Matti Virtanen"" <+358401234567>","PJSIP/t-2","PJSIP/2002-3","Queue","helpdesk,tTr,,,300","2024-03-11 10:00:20","2024-03-11 10:00:25","2024-03-11 10:05:00",280,275,"ANSWERED","OMIT","1.2","")"
+        "\n";
+    CdrOptions options;
+    options.support_lines = {"600"};
+    auto batch = parse_cdr(csv, options);
+    CHECK(batch.errors.empty());
+    CHECK(batch.rows == 3);
+    REQUIRE(batch.calls.size() == 2);
+    CHECK(batch.calls[0].number.empty());  // anonymous
+    const auto& call = batch.calls[1];
+    CHECK(call.external_id == "1.2");
+    CHECK(call.number == "+358401234567");
+    CHECK(call.caller_name == "Matti Virtanen");
+    CHECK(call.direction == CallDirection::inbound);
+    CHECK(call.disposition == CallDisposition::answered);
+    CHECK(call.duration_s == 300);
+    CHECK(call.to_support_line);
+    CHECK(format_rfc3339(call.started_at) == "2024-03-11T10:00:00Z");
+    CHECK(batch.first_line[1] == 2);
+}
+
+TEST_CASE("bad CDR rows are reported with their line numbers and the good rows still parse") {
+    const std::string good =
+        R"("","+358401234567","600","ext-queues","x","c","","Queue","q","2024-03-11 10:00:00",,"2024-03-11 10:00:20",20,0,"BUSY","OMIT","9.1","")";
+    const std::string csv = good + "\n" +
+                            R"("","+358401234567","600","too","few","columns")" + "\n" +
+                            R"("","+358401234567","600","ctx","x","c","","Queue","q","2024-13-45 10:00:00",,"2024-03-11 10:00:20",20,0,"BUSY","OMIT","9.2","","")" + "\n" +
+                            R"("","+358401234567","600","ctx","x","c","","Queue","q","2024-03-11 10:00:00",,"2024-03-11 10:00:20",20,0,"HUNG UP","OMIT","9.3","")" + "\n" +
+                            R"("","+358401234567","600","ctx","x","c","","Queue","q","2024-03-11 10:00:00",,"2024-03-11 10:00:20",twenty,0,"BUSY","OMIT","9.4","")" + "\n" +
+                            "\"cut off,\"in the mid\n" + "\xff\xfe\n";
+    auto batch = parse_cdr(csv, {});
+    CHECK(batch.calls.size() == 1);
+    REQUIRE(batch.errors.size() == 6);
+    CHECK(batch.errors[0].line == 2);
+    CHECK(batch.errors[0].message.find("columns") != std::string::npos);
+    CHECK(batch.errors[1].line == 3);
+    CHECK(batch.errors[2].line == 4);
+    CHECK(batch.errors[2].message.find("HUNG UP") != std::string::npos);
+    CHECK(batch.errors[3].line == 5);
+    CHECK(batch.errors[4].line == 6);
+    CHECK(batch.errors[5].line == 7);
+    CHECK(batch.errors[5].message.find("UTF-8") != std::string::npos);
+}
+
+TEST_CASE("every row of the shared Asterisk and FreeSWITCH corpus parses into calls with E.164 numbers") {
+    if (!std::filesystem::is_directory(kPhoneCorpus)) {
+        MESSAGE("../shared/corpus/phone is absent: skipped");
+        return;
+    }
+    CdrOptions options;
+    auto asterisk = parse_cdr(read(kPhoneCorpus / "Master.csv"), options);
+    CHECK(asterisk.errors.empty());
+    CHECK(asterisk.rows == 200);
+    CHECK(asterisk.calls.size() > 100);
+    for (const auto& c : asterisk.calls) {
+        CAPTURE(c.external_id);
+        if (!c.number.empty()) CHECK(c.number.starts_with('+'));
+    }
+    options.format = CdrFormat::freeswitch;
+    auto fs = parse_cdr(read(kPhoneCorpus / "freeswitch-cdr-csv-Master.csv"), options);
+    CHECK(fs.errors.empty());
+    CHECK(fs.rows == 40);
+    bool busy = false;
+    for (const auto& c : fs.calls) busy = busy || c.disposition == CallDisposition::busy;
+    CHECK(busy);
+}
