@@ -1,0 +1,120 @@
+// Integration: the phone channel through the real binaries — `triage import-cdr` on the
+// shared corpus (twice) and POST /api/v1/calls on a running triaged.
+#include "tests/support/triaged_process.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+#include <fstream>
+
+using namespace triage::test;
+namespace json = boost::json;
+
+namespace {
+
+const std::filesystem::path kPhoneCorpus = std::filesystem::path(TRIAGE_SOURCE_DIR) / ".." / "shared" / "corpus" / "phone";
+
+std::string last_line(const std::string& out) {
+    auto end = out.find_last_not_of('\n');
+    auto start = out.rfind('\n', end);
+    return out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+}  // namespace
+
+TEST_CASE("import-cdr takes in the shared Asterisk and FreeSWITCH logs once, even when imported twice") {
+    if (!std::filesystem::is_directory(kPhoneCorpus)) {
+        MESSAGE("../shared/corpus/phone is absent: skipped");
+        return;
+    }
+    TempDir dir;
+    const auto data = (dir.path() / "data").string();
+    for (auto [format, file] : {std::pair{"asterisk", "Master.csv"}, std::pair{"freeswitch", "freeswitch-cdr-csv-Master.csv"}}) {
+        CAPTURE(format);
+        auto path = (kPhoneCorpus / file).string();
+        auto [code, first] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--format", format, path, "--data-dir", data});
+        CAPTURE(first);
+        CHECK(code == 0);
+        CHECK(last_line(first).find(" 0 already imported") != std::string::npos);
+        CHECK(last_line(first).find(" 0 bad rows") != std::string::npos);
+        auto [code2, second] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--format", format, path, "--data-dir", data});
+        CAPTURE(second);
+        CHECK(code2 == 0);
+        CHECK(last_line(second).find(": 0 filed") != std::string::npos);
+    }
+    auto [code, list] = run_command({TRIAGE_CLI_PATH, "ticket", "list", "--limit", "200", "--json", "--data-dir", data});
+    REQUIRE(code == 0);
+    auto tickets = json::parse(list).as_array();
+    CHECK(tickets.size() > 50);
+    std::map<std::string, int> call_backs_per_caller_day;
+    for (const auto& t : tickets) {
+        CHECK(t.at("channel").as_string() == "phone");
+        const auto& tags = t.at("tags").as_array();
+        if (std::find(tags.begin(), tags.end(), json::value("call-back")) == tags.end()) continue;
+        auto key = std::string(t.at("subject").as_string()) + std::string(t.at("created_at").as_string()).substr(0, 10);
+        CHECK(++call_backs_per_caller_day[key] == 1);
+    }
+    CHECK(call_backs_per_caller_day.size() > 10);
+}
+
+TEST_CASE("import-cdr reports bad rows with line numbers, imports the rest and exits 2") {
+    TempDir dir;
+    auto file = dir.path() / "Master.csv";
+    std::ofstream(file)
+        << R"("","+358401234567","600","ext-queues","""Matti"" <+358401234567>","c","","Queue","q","2024-03-11 10:00:00",,"2024-03-11 10:00:20",20,0,"NO ANSWER","OMIT","7.1","")"
+        << "\n\"cut\",\"off\n"
+        << R"("","0451234567","600","ext-queues","""Liisa"" <0451234567>","c","d","Queue","q","2024-03-11 11:00:00","2024-03-11 11:00:05","2024-03-11 11:10:00",600,595,"ANSWERED","OMIT","7.2","")"
+        << "\n";
+    const auto data = (dir.path() / "data").string();
+    auto [code, out] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--format", "asterisk", file.string(), "--data-dir", data});
+    CAPTURE(out);
+    CHECK(code == 2);
+    CHECK(out.find(file.string() + ":2:") != std::string::npos);
+    CHECK(out.find("2 filed") != std::string::npos);
+    auto [bad_format, usage] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--format", "cisco", file.string(), "--data-dir", data});
+    CHECK(bad_format == 2);
+    CHECK(usage.find("--format asterisk") != std::string::npos);
+}
+
+TEST_CASE("an agent logs calls over the API: a new phone ticket, then a call added to it") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    const std::string call = R"({"number":"040 123 4567","direction":"inbound","started_at":"2026-11-23T09:00:00Z",
+        "duration_s":312,"disposition":"answered","notes":"Tulostin ei toimi, ohjeistettu.","category":"hardware"})";
+    auto created = server.request("POST", "/api/v1/calls", call);
+    CAPTURE(created.body);
+    REQUIRE(created.status == 201);
+    auto ticket = json::parse(created.body).as_object();
+    CHECK(ticket.at("channel").as_string() == "phone");
+    CHECK(ticket.at("category").as_string() == "hardware");
+    const auto id = ticket.at("id").as_int64();
+    const auto customer = ticket.at("customer_id").as_int64();
+
+    auto who = server.request("GET", "/api/v1/customers?identity=phone:%2B358401234567");
+    CAPTURE(who.body);
+    REQUIRE(who.status == 200);
+    CHECK(json::parse(who.body).at("customers").as_array().at(0).at("id").as_int64() == customer);
+
+    auto follow = server.request("POST", "/api/v1/calls",
+                                 R"({"number":"+358401234567","direction":"outbound","started_at":"2026-11-23T10:00:00Z",
+        "duration_s":60,"disposition":"answered","notes":"Soitettu takaisin.","ticket_id":"T-)" +
+                                     std::to_string(id) + "\"}");
+    CAPTURE(follow.body);
+    REQUIRE(follow.status == 201);
+    CHECK(json::parse(follow.body).at("id").as_int64() == id);
+    auto messages = server.request("GET", "/api/v1/tickets/" + std::to_string(id) + "/messages");
+    auto list = json::parse(messages.body).at("messages").as_array();
+    REQUIRE(list.size() == 2);
+    CHECK(std::string(list.at(1).at("body").as_string()).find("Soitettu takaisin.") != std::string::npos);
+
+    auto bad = server.request("POST", "/api/v1/calls", R"({"number":"abc","direction":"inbound"})");
+    CHECK(bad.status == 422);
+    CHECK(json::parse(bad.body).at("error").at("field").as_string() == "number");
+    auto missing = server.request("POST", "/api/v1/calls",
+                                  R"({"number":"+358401234567","direction":"inbound","started_at":"2026-11-23T09:00:00Z","duration_s":1,"disposition":"answered"})");
+    CHECK(missing.status == 422);
+    CHECK(json::parse(missing.body).at("error").at("field").as_string() == "notes");
+    auto unknown_ticket = server.request("POST", "/api/v1/calls",
+                                         R"({"number":"+358401234567","direction":"inbound","started_at":"2026-11-23T09:00:00Z","duration_s":1,"disposition":"answered","notes":"","ticket_id":9999})");
+    CHECK(unknown_ticket.status == 404);
+    CHECK(server.request("POST", "/api/v1/calls", call, "").status == 401);
+}
