@@ -240,6 +240,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         res.prepare_payload();
         co_return res;
     }
+    if (auto res = co_await channels_->route_public(req, *url, seg, routed.pattern)) co_return std::move(*res);
     if (seg.size() < 2 || seg[0] != "api" || seg[1] != "v1") {
         co_return error_response(v, Status::not_found, "not_found", fmt::format("no such page: {}", std::string(url->path())));
     }

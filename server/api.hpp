@@ -17,6 +17,9 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 class ChannelRoutes;
 
+// The client's address, stamped on each request by HttpServer (any sent by the client is replaced).
+inline constexpr std::string_view kPeerAddressField = "Triage-Peer-Address";
+
 class Api {
 public:
     explicit Api(App& app);

@@ -1,10 +1,17 @@
 // ChannelRoutes: the HTTP routes of the phone, web-form and customer-identity features —
-// POST /api/v1/calls, POST /api/v1/customers/{id}/merge — kept apart from api.cpp. Raw
+// POST /api/v1/calls, POST /api/v1/customers/{id}/merge, and the public GET/POST /form and
+// POST /api/v1/form (no token; per-client rate limit, CORS for the configured origins) —
+// kept apart from api.cpp. Raw
 // request bytes are written (fsync) on its own blocking pool, never on an I/O thread.
 // One instance per Api; thread-safe.
 #pragma once
 
+#include "channels/web_form.hpp"
 #include "server/api.hpp"
+#include "server/rate_limiter.hpp"
+
+#include <boost/url/url_view.hpp>
+#include <functional>
 
 #include <boost/asio/thread_pool.hpp>
 #include <optional>
@@ -18,6 +25,16 @@ public:
     explicit ChannelRoutes(App& app);
     ~ChannelRoutes();
 
+    // Called after a web form became a ticket (durably): the acknowledgement email's hook.
+    // The default only logs; the outbound-mail feature installs the sender here.
+    using FormAcknowledgement = std::function<void(const IntakeOutcome&, const channels::WebForm&, const std::string& lang)>;
+    void on_form_accepted(FormAcknowledgement hook) { acknowledge_ = std::move(hook); }
+
+    // Routes without a token (/form, /api/v1/form); nullopt when the path is not ours.
+    boost::asio::awaitable<std::optional<Response>> route_public(const Request& req, boost::urls::url_view url,
+                                                                 const std::vector<std::string>& seg,
+                                                                 std::string& pattern);
+
     // Routes that need a token (after authentication); nullopt when the path is not ours.
     boost::asio::awaitable<std::optional<Response>> route_authenticated(const Request& req,
                                                                         const std::vector<std::string>& seg,
@@ -27,7 +44,15 @@ private:
     boost::asio::awaitable<Response> post_call(const Request& req, const std::string& actor);
     boost::asio::awaitable<Response> merge_customers(const Request& req, const std::string& id, const std::string& actor);
 
+    boost::asio::awaitable<Response> post_form(const Request& req, const std::string& lang, bool json);
+    Response form_options(const Request& req);
+    // Whether a post from this Origin / Sec-Fetch-Site may reach the form (CSRF defence).
+    bool origin_allowed(const Request& req) const;
+    channels::FormLimits form_limits() const;
+
     App& app_;
+    RateLimiter form_rate_;
+    FormAcknowledgement acknowledge_;
     boost::asio::thread_pool blocking_{1};
 };
 

@@ -138,6 +138,19 @@ Config load_config(const std::filesystem::path& file) {
                     fail(file, spool["format"], "phone.cdr_spool.format must be asterisk or freeswitch");
             }
         }
+        if (auto form = root["webform"]) {
+            if (form["categories"]) c.webform.categories = string_list(file, form["categories"], "webform.categories");
+            c.webform.allowed_origins = string_list(file, form["allowed_origins"], "webform.allowed_origins");
+            if (auto q = form["queue"]) c.webform.queue = q.as<std::string>();
+            if (auto limit = form["rate_limit"]) {
+                if (auto v = limit["per_minute"]) c.webform.rate_per_minute = v.as<double>();
+                if (auto v = limit["burst"]) c.webform.rate_burst = v.as<double>();
+                if (c.webform.rate_per_minute < 0 || c.webform.rate_burst < 1)
+                    fail(file, limit, "webform.rate_limit needs per_minute >= 0 and burst >= 1");
+            }
+            if (auto v = form["max_attachment_bytes"]) c.webform.max_attachment_bytes = v.as<std::size_t>();
+            if (auto v = form["max_message_bytes"]) c.webform.max_message_bytes = v.as<std::size_t>();
+        }
         if (auto demo = root["demo"]) {
             if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());
             if (auto on = demo["load_on_fresh_start"]) c.demo = on.as<bool>();

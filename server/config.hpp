@@ -36,6 +36,17 @@ struct PhoneConfig {
     std::string cdr_spool_format = "asterisk";  // phone.cdr_spool.format
 };
 
+// The public web form (GET/POST /form, POST /api/v1/form).
+struct WebFormConfig {
+    std::vector<std::string> categories = {"general", "billing", "technical", "returns"};  // webform.categories
+    std::vector<std::string> allowed_origins;  // webform.allowed_origins: other sites that may post (CORS)
+    std::string queue;                         // webform.queue; "" = intake.default_queue
+    double rate_per_minute = 10;               // webform.rate_limit.per_minute, per client address
+    double rate_burst = 5;                     // webform.rate_limit.burst
+    std::size_t max_attachment_bytes = 5u << 20;  // webform.max_attachment_bytes
+    std::size_t max_message_bytes = 20000;        // webform.max_message_bytes
+};
+
 struct Config {
     std::filesystem::path source;  // the YAML file read, if any
     Endpoint http;
@@ -50,6 +61,7 @@ struct Config {
     bool demo = false;
     EmailConfig email;
     PhoneConfig phone;
+    WebFormConfig webform;
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

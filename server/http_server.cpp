@@ -142,6 +142,9 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         if (ec) break;
 
         auto request = parser.release();
+        // Who is asking, for per-client limits (set, so a client cannot supply its own).
+        request.set(kPeerAddressField, stream.socket().remote_endpoint(ec).address().to_string());
+        ec = {};
         const bool keep_alive = request.keep_alive();
         ++in_flight_;
         auto response = co_await api_.handle(std::move(request));
