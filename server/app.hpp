@@ -10,6 +10,7 @@
 #include "engine/ticket_desk.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/fax_intake.hpp"
 #include "server/metrics.hpp"
 
 #include <memory>
@@ -31,6 +32,7 @@ public:
     const TicketDesk& desk() const { return desk_; }
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
+    const FaxSettings& fax_settings() const { return fax_; }
 
     // Finishes queued writes and closes the database.
     void stop();
@@ -46,6 +48,7 @@ private:
     TicketDesk desk_;
     Auth auth_;
     Metrics metrics_;
+    FaxSettings fax_;  // built from config_.fax and phone.default_region
 };
 
 }  // namespace triage::server

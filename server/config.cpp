@@ -3,6 +3,7 @@
 #include "engine/text.hpp"
 
 #include <charconv>
+#include <regex>
 #include <fmt/format.h>
 #include <stdexcept>
 #include <yaml-cpp/yaml.h>
@@ -150,6 +151,29 @@ Config load_config(const std::filesystem::path& file) {
             }
             if (auto v = form["max_attachment_bytes"]) c.webform.max_attachment_bytes = v.as<std::size_t>();
             if (auto v = form["max_message_bytes"]) c.webform.max_message_bytes = v.as<std::size_t>();
+        }
+        if (auto fax = root["fax"]) {
+            if (auto ocr = fax["ocr"]) c.fax.ocr = ocr.as<bool>();
+            if (auto profiles = fax["profiles"]) {
+                if (!profiles.IsSequence()) fail(file, profiles, "fax.profiles must be a list");
+                for (const auto& p : profiles) {
+                    channels::FaxProfile profile;
+                    if (!p["name"] || !p["subject"]) fail(file, p, "every fax profile needs a name and a subject pattern");
+                    profile.name = p["name"].as<std::string>();
+                    if (p["sender"]) profile.sender = ascii_lower(p["sender"].as<std::string>());
+                    profile.subject = p["subject"].as<std::string>();
+                    try {
+                        std::regex check(profile.subject, std::regex::ECMAScript);
+                    } catch (const std::regex_error& e) {
+                        fail(file, p["subject"], fmt::format("fax profile {}: subject is not a valid pattern: {}", profile.name, e.what()));
+                    }
+                    profile.number_headers = string_list(file, p["number_headers"], "number_headers");
+                    profile.number_labels = string_list(file, p["number_labels"], "number_labels");
+                    profile.page_labels = string_list(file, p["page_labels"], "page_labels");
+                    if (p["attachment_types"]) profile.attachment_types = string_list(file, p["attachment_types"], "attachment_types");
+                    c.fax.profiles.push_back(std::move(profile));
+                }
+            }
         }
         if (auto demo = root["demo"]) {
             if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());

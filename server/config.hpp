@@ -3,6 +3,7 @@
 // value built once at start-up; a bad file is a start-up failure with a clear message.
 #pragma once
 
+#include "channels/fax_profile.hpp"
 #include "engine/customer.hpp"
 
 #include <cstdint>
@@ -47,6 +48,12 @@ struct WebFormConfig {
     std::size_t max_message_bytes = 20000;        // webform.max_message_bytes
 };
 
+// Fax gateways: extra profiles (tried before the shipped hylafax, asterisk, mgetty, efax).
+struct FaxConfig {
+    std::vector<channels::FaxProfile> profiles;  // fax.profiles
+    bool ocr = true;                             // fax.ocr
+};
+
 struct Config {
     std::filesystem::path source;  // the YAML file read, if any
     Endpoint http;
@@ -62,6 +69,7 @@ struct Config {
     EmailConfig email;
     PhoneConfig phone;
     WebFormConfig webform;
+    FaxConfig fax;
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

@@ -1,6 +1,7 @@
 #include "server/email_intake.hpp"
 
 #include "channels/email_parser.hpp"
+#include "server/fax_intake.hpp"
 #include "engine/time_format.hpp"
 #include "server/event_log.hpp"
 #include "server/store_async.hpp"
@@ -55,6 +56,7 @@ Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& en
     // The raw bytes first: whatever happens next, the message is on disk.
     const std::string raw_sha256 = app_.blobs().put(raw);
     auto parsed = channels::parse_email(raw);
+    take_fax(raw, parsed, app_.fax_settings());  // a fax gateway's mail becomes a fax (OCR here, off the I/O thread)
     Enquiry e = std::move(parsed.enquiry);
     e.raw_sha256 = raw_sha256;
     if (e.external_id.empty()) e.external_id = "<" + raw_sha256 + "@sha256.invalid>";

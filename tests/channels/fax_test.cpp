@@ -1,0 +1,103 @@
+#include "channels/email_parser.hpp"
+#include "channels/fax_ocr.hpp"
+#include "channels/fax_profile.hpp"
+
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+
+using namespace triage::channels;
+
+namespace {
+
+const std::filesystem::path kFaxCorpus = std::filesystem::path(TRIAGE_SOURCE_DIR) / ".." / "shared" / "corpus" / "fax";
+
+std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A one-page PDF with `lines` printed in Helvetica 28 pt: the test page the OCR must read.
+std::string test_page_pdf(const std::vector<std::string>& lines) {
+    std::string content = "BT /F1 28 Tf 72 700 Td 36 TL\n";
+    for (const auto& l : lines) content += fmt::format("({}) Tj T*\n", l);
+    content += "ET\n";
+    std::vector<std::string> objects = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        fmt::format("<< /Length {} >>\nstream\n{}endstream", content.size(), content),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    };
+    std::string pdf = "%PDF-1.4\n";
+    std::vector<std::size_t> offsets;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        offsets.push_back(pdf.size());
+        pdf += fmt::format("{} 0 obj\n{}\nendobj\n", i + 1, objects[i]);
+    }
+    const auto xref = pdf.size();
+    pdf += fmt::format("xref\n0 {}\n0000000000 65535 f \n", objects.size() + 1);
+    for (auto o : offsets) pdf += fmt::format("{:010} 00000 n \n", o);
+    pdf += fmt::format("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{}\n%%EOF\n", objects.size() + 1, xref);
+    return pdf;
+}
+
+}  // namespace
+
+TEST_CASE("OCR reads the words printed on a generated fax test page") {
+    auto result = ocr_document(test_page_pdf({"INVOICE NUMBER 4711", "PRINTER IS BROKEN", "PLEASE CALL BACK"}), "application/pdf");
+    CAPTURE(result.error);
+    CAPTURE(result.text);
+    REQUIRE(result.ok);
+    CHECK(result.pages == 1);
+    for (const char* word : {"INVOICE", "4711", "PRINTER", "BROKEN", "PLEASE", "CALL", "BACK"})
+        CHECK(result.text.find(word) != std::string::npos);
+}
+
+TEST_CASE("a document OCR cannot read is reported, not thrown") {
+    auto garbage = ocr_document("%PDF-1.4 this is no pdf", "application/pdf");
+    CHECK_FALSE(garbage.ok);
+    CHECK_FALSE(garbage.error.empty());
+    CHECK_FALSE(ocr_document("hello", "text/plain").ok);
+}
+
+TEST_CASE("the shipped fax profiles recognise every corpus fax mail with the caller's number in E.164") {
+    if (!std::filesystem::is_directory(kFaxCorpus)) {
+        MESSAGE("../shared/corpus/fax is absent: skipped");
+        return;
+    }
+    const std::map<std::string, std::pair<std::string, std::string>> expected = {
+        {"01_hylafax-iaxmodem_faxrcvd-success_pdf.eml", {"hylafax", "+35895550199"}},
+        {"03_hylafax-t38modem_faxrcvd-success_tiff_de-template-utf8-qp.eml", {"hylafax", "+3727123456"}},
+        {"05_hylafax-modem_faxrcvd-notify-error_faxmaster.eml", {"hylafax", ""}},
+        {"07_mgetty-new_fax_g3-pages-as-png.eml", {"mgetty", "+35895550199"}},
+        {"08_asterisk-receivefax_mime-construct_pdf.eml", {"asterisk", "+3727123456"}},
+        {"10_freepbx-fax2mail-style_pdf.eml", {"efax", "+3727123456"}},
+    };
+    int seen = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(kFaxCorpus)) {
+        if (entry.path().extension() != ".eml") continue;
+        const auto name = entry.path().filename().string();
+        CAPTURE(name);
+        auto raw = read(entry.path());
+        auto mail = parse_email(raw);
+        auto fax = recognise_fax(raw, mail, default_fax_profiles(), "FI");
+        REQUIRE(fax);
+        REQUIRE(expected.contains(name));
+        CHECK(fax->profile == expected.at(name).first);
+        CHECK(fax->number == expected.at(name).second);
+        if (!name.starts_with("05_")) {
+            if (fax->profile != "efax") CHECK(fax->pages >= 1);  // the e-fax mail does not say: OCR counts them
+            CHECK_FALSE(fax->documents.empty());
+        }
+        ++seen;
+    }
+    CHECK(seen == 6);
+}
+
+TEST_CASE("an ordinary email is no fax") {
+    std::string raw = "From: Matti <matti@example.fi>\r\nTo: support@triage.example\r\nSubject: Fax from the office?\r\n\r\nHei\r\n";
+    auto mail = parse_email(raw);
+    CHECK_FALSE(recognise_fax(raw, mail, default_fax_profiles(), "FI"));
+}
