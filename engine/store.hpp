@@ -82,6 +82,9 @@ public:
     virtual void update_ticket(const Ticket& ticket) = 0;
     virtual CustomerId insert_customer(Customer& customer) = 0;  // assigns id; stores its identities
     virtual void add_identity(CustomerId customer, const Identity& identity) = 0;  // no-op when present
+    // Moves every ticket, customer-authored message and identity of `gone` to `keep`, then
+    // deletes `gone`; returns the tickets moved. Both must exist.
+    virtual std::vector<TicketId> merge_customer(CustomerId gone, CustomerId keep) = 0;
     virtual MessageId insert_message(Message& message) = 0;  // assigns id; indexes it for search
     virtual void append_event(TicketEvent& event) = 0;       // assigns id
     virtual AgentId upsert_agent(Agent& agent) = 0;          // keyed by email; assigns id

@@ -2,6 +2,7 @@
 
 #include "channels/call_json.hpp"
 #include "channels/mime_charset.hpp"
+#include "engine/customer_merge.hpp"
 #include "engine/phone_call.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
@@ -313,8 +314,38 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const std
     co_return res;
 }
 
-asio::awaitable<Response> ChannelRoutes::merge_customers(const Request& req, const std::string&, const std::string&) {
-    co_return problem_response(req.version(), problem(errc::not_found, "not yet"));
+asio::awaitable<Response> ChannelRoutes::merge_customers(const Request& req, const std::string& id_text,
+                                                        const std::string& actor) {
+    const unsigned v = req.version();
+    auto keep = parse_ticket_ref(id_text);
+    if (!keep) co_return problem_response(v, problem(errc::not_found, fmt::format("customer {} does not exist", id_text)));
+    auto body = parse_json_body(req);
+    if (!body) co_return problem_response(v, body.error());
+    std::optional<CustomerId> gone;
+    if (body->is_object()) {
+        for (const auto& kv : body->get_object()) {
+            if (kv.key() == "customer_id" && kv.value().is_int64() && kv.value().get_int64() > 0) gone = kv.value().get_int64();
+            else
+                co_return problem_response(v, problem(errc::invalid_field,
+                                                      fmt::format("unknown or mistyped field {}", std::string_view(kv.key())),
+                                                      std::string(kv.key())));
+        }
+    }
+    if (!gone)
+        co_return problem_response(v, problem(errc::invalid_field, "give {\"customer_id\": N}, the customer merged into this one",
+                                              "customer_id"));
+    const Clock& clock = app_.clock();
+    auto work = [keep = *keep, gone = *gone, who = Actor{actor, actor, std::nullopt}, &clock](StoreTx& tx) {
+        return triage::merge_customers(tx, keep, gone, who, clock.system_now());
+    };
+    auto outcome = *co_await write_async<Result<MergeOutcome>>(app_.store(), std::move(work));
+    if (!outcome) co_return problem_response(v, outcome.error());
+    log_events(outcome->events);
+    auto out = to_json(outcome->customer);
+    json::array moved;
+    for (auto id : outcome->moved_tickets) moved.push_back(json::value(ticket_key(id)));
+    out.as_object()["moved_tickets"] = std::move(moved);
+    co_return json_response(v, Status::ok, out);
 }
 
 }  // namespace triage::server

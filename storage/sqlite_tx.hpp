@@ -16,6 +16,7 @@ public:
     void update_ticket(const Ticket& ticket) override;  // throws when no such ticket
     CustomerId insert_customer(Customer& customer) override;
     void add_identity(CustomerId customer, const Identity& identity) override;
+    std::vector<TicketId> merge_customer(CustomerId gone, CustomerId keep) override;  // sqlite_customer_merge.cpp
     MessageId insert_message(Message& message) override;
     void append_event(TicketEvent& event) override;
     AgentId upsert_agent(Agent& agent) override;
