@@ -53,7 +53,7 @@ private:
     App& app_;
     RateLimiter form_rate_;
     FormAcknowledgement acknowledge_;
-    boost::asio::thread_pool blocking_{1};
+    boost::asio::thread_pool blocking_{8};  // blob fsyncs overlap (the journal groups them)
 };
 
 // The request as the client sent it (request line, header fields in order, body): what a
