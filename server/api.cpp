@@ -29,8 +29,12 @@ Response json_response(unsigned version, Status status, const json::value& body)
     Response res{status, version};
     res.set(http::field::content_type, "application/json; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
-    res.body() = json::serialize(body);
-    res.body() += '\n';
+    json::serializer serializer;  // straight into the body: no intermediate string
+    serializer.reset(&body);
+    std::string& out = res.body();
+    char chunk[4096];
+    while (!serializer.done()) out.append(serializer.read(chunk));
+    out += '\n';
     res.prepare_payload();
     return res;
 }
@@ -290,7 +294,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
             if (!outcome) co_return problem_response(v, outcome.error());
             log_events(outcome->events);
-            auto res = json_response(v, outcome->duplicate ? Status::ok : Status::created, to_json(outcome->ticket));
+            auto res = json_response(v, outcome->duplicate ? Status::ok : Status::created, to_json(outcome->ticket, &scratch));
             res.set(http::field::location, fmt::format("/api/v1/tickets/{}", outcome->ticket.id));
             co_return res;
         }
@@ -310,7 +314,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (method == http::verb::get) {
                 auto ticket = app_.store().reader()->ticket(*id);
                 if (!ticket) co_return missing();
-                co_return json_response(v, Status::ok, to_json(*ticket));
+                json::monotonic_resource scratch;
+                co_return json_response(v, Status::ok, to_json(*ticket, &scratch));
             }
             if (method == http::verb::patch) {
                 auto body = parse_body(req);
