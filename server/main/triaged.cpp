@@ -7,6 +7,7 @@
 #include "channels/smtp_listener.hpp"
 #include "server/demo_history.hpp"
 #include "server/email_intake.hpp"
+#include "server/cdr_spool.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
 
@@ -153,6 +154,15 @@ int main(int argc, char** argv) {
             mail_listeners.push_back(std::move(listener));
         }
 
+        // A watched spool directory for PBX call logs (phone.cdr_spool.dir).
+        std::unique_ptr<CdrSpool> cdr_spool;
+        if (!config.phone.cdr_spool.empty()) {
+            cdr_spool = std::make_unique<CdrSpool>(*app, config.phone.cdr_spool,
+                                                   *channels::parse_cdr_format(config.phone.cdr_spool_format));
+            cdr_spool->start();
+            spdlog::info("watching {} for {} CDR files", config.phone.cdr_spool.string(), config.phone.cdr_spool_format);
+        }
+
         // Last, once every listener is up: tests and scripts wait for this file.
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
@@ -183,6 +193,7 @@ int main(int argc, char** argv) {
         for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
         ioc.run();
         for (auto& t : threads) t.join();
+        if (cdr_spool) cdr_spool->stop();
         blocking.join();
         app->stop();
         spdlog::info("triaged stopped");

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <fstream>
+#include <thread>
 
 using namespace triage::test;
 namespace json = boost::json;
@@ -117,4 +118,26 @@ TEST_CASE("an agent logs calls over the API: a new phone ticket, then a call add
                                          R"({"number":"+358401234567","direction":"inbound","started_at":"2026-11-23T09:00:00Z","duration_s":1,"disposition":"answered","notes":"","ticket_id":9999})");
     CHECK(unknown_ticket.status == 404);
     CHECK(server.request("POST", "/api/v1/calls", call, "").status == 401);
+}
+
+TEST_CASE("a CDR file dropped into the watched spool directory is imported and moved to done/") {
+    TempDir dir;
+    auto spool = dir.path() / "spool";
+    std::filesystem::create_directories(spool);
+    auto config = dir.path() / "triage.yaml";
+    std::ofstream(config) << "phone:\n  cdr_spool: {dir: " << spool.string() << ", format: asterisk}\n";
+    TriagedProcess server(dir.path() / "data", {"--config", config.string()});
+    {
+        std::ofstream(spool / "Master.tmp")
+            << R"("","+358401234567","600","ext-queues","""Matti"" <+358401234567>","c","","Queue","q","2024-03-11 10:00:00",,"2024-03-11 10:00:20",20,0,"NO ANSWER","OMIT","8.1","")"
+            << "\n";
+    }
+    std::filesystem::rename(spool / "Master.tmp", spool / "Master.csv");  // appears whole, as a PBX rotation does
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(spool / "done" / "Master.csv") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls a deadline, never a fixed wait
+    REQUIRE(std::filesystem::exists(spool / "done" / "Master.csv"));
+    auto tickets = json::parse(server.request("GET", "/api/v1/tickets?channel=phone").body).at("tickets").as_array();
+    REQUIRE(tickets.size() == 1);
+    CHECK(tickets[0].at("subject").as_string() == "Call back +358401234567: missed call");
 }

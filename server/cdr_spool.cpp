@@ -1,0 +1,65 @@
+#include "server/cdr_spool.hpp"
+
+#include "server/phone_intake.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <spdlog/spdlog.h>
+
+namespace triage::server {
+
+CdrSpool::CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format)
+    : app_(app), dir_(std::move(dir)), format_(format) {
+    std::filesystem::create_directories(dir_ / "done");
+}
+
+CdrSpool::~CdrSpool() { stop(); }
+
+void CdrSpool::start() {
+    thread_ = std::thread([this] {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            lock.unlock();
+            try {
+                scan_once();
+            } catch (const std::exception& e) {
+                spdlog::error("cdr spool {}: {}", dir_.string(), e.what());
+            }
+            lock.lock();
+            wake_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_; });
+        }
+    });
+}
+
+void CdrSpool::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::size_t CdrSpool::scan_once() {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_))
+        if (entry.is_regular_file() && entry.path().extension() == ".csv") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        std::ifstream in(file, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto report = import_cdr(app_, std::move(bytes), format_);  // committed when it returns
+        const auto done = dir_ / "done" / file.filename();
+        if (!report.errors.empty()) {
+            std::ofstream errors(done.string() + ".errors");
+            for (const auto& e : report.errors) errors << fmt::format("{}:{}: {}\n", file.filename().string(), e.line, e.message);
+        }
+        std::filesystem::rename(file, done);
+        spdlog::info("cdr spool: {}: {} rows, {} filed, {} already imported, {} skipped, {} bad rows", file.filename().string(),
+                     report.rows, report.filed, report.duplicates, report.skipped, report.errors.size());
+    }
+    return files.size();
+}
+
+}  // namespace triage::server

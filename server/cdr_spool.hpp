@@ -1,0 +1,37 @@
+// CdrSpool: a watched spool directory (phone.cdr_spool.dir) for PBX call logs. Every
+// `*.csv` file that appears is imported like `triage import-cdr` and then moved to `done/`
+// (with `NAME.errors` beside it listing bad rows by line). Its own thread looks every two
+// seconds; the imports block that thread, never an I/O thread. Owned by main(); start/stop
+// from one thread.
+#pragma once
+
+#include "channels/cdr_csv.hpp"
+#include "server/app.hpp"
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace triage::server {
+
+class CdrSpool {
+public:
+    CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format);
+    ~CdrSpool();
+    void start();
+    void stop();
+    // Imports what is in the directory now (the thread's one step; tests may call it).
+    std::size_t scan_once();
+
+private:
+    App& app_;
+    std::filesystem::path dir_;
+    channels::CdrFormat format_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;  // guarded by mutex_
+};
+
+}  // namespace triage::server
