@@ -214,10 +214,10 @@ bool FormSubmission::has(std::string_view name) const {
 Result<FormSubmission> parse_form_body(std::string_view content_type, std::string_view body, const FormLimits& limits) {
     auto type = ascii_lower(trim_space(content_type.substr(0, content_type.find(';'))));
     if (type == "application/x-www-form-urlencoded") {
-        auto post = parse_urlencoded(body, limits);
-        if (post && post->values.empty() && !body.empty() && body.front() == '{')
+        auto t = trim_space(body);
+        if (t.size() >= 2 && t.front() == '{' && t.back() == '}')
             return malformed("the body is JSON but Content-Type says application/x-www-form-urlencoded");
-        return post;
+        return parse_urlencoded(body, limits);
     }
     if (type == "multipart/form-data") return parse_multipart(content_type, body, limits);
     if (type == "application/json") return parse_json_form(body, limits);
