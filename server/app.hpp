@@ -10,8 +10,10 @@
 #include "engine/ticket_desk.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/email_outbox.hpp"
 #include "server/metrics.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace triage::server {
@@ -31,6 +33,13 @@ public:
     const TicketDesk& desk() const { return desk_; }
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
+    const EmailOutbox& outbox() const { return outbox_; }
+    // Called after a commit that queued outbound mail; wakes the sender when one runs.
+    // Set once at start-up, before any request is served.
+    void on_mail_queued(std::function<void()> wake) { mail_queued_ = std::move(wake); }
+    void mail_queued() const {
+        if (mail_queued_) mail_queued_();
+    }
 
     // Finishes queued writes and closes the database.
     void stop();
@@ -46,6 +55,8 @@ private:
     TicketDesk desk_;
     Auth auth_;
     Metrics metrics_;
+    EmailOutbox outbox_;
+    std::function<void()> mail_queued_;
 };
 
 }  // namespace triage::server

@@ -7,6 +7,7 @@
 #include "channels/smtp_listener.hpp"
 #include "server/demo_history.hpp"
 #include "server/email_intake.hpp"
+#include "server/email_sender.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
 
@@ -151,6 +152,17 @@ int main(int argc, char** argv) {
             mail_listeners.push_back(std::move(listener));
         }
 
+        // Outbound email: the sender delivers the outbox through the relay, starting with what
+        // an earlier run left unsent.
+        std::unique_ptr<EmailSender> sender;
+        if (config.email.relay) {
+            sender = std::make_unique<EmailSender>(*app, ioc);
+            app->on_mail_queued([s = sender.get()] { s->wake(); });
+            sender->start();
+        } else {
+            spdlog::info("no email.relay configured: outbound mail waits in the outbox");
+        }
+
         // Last, once every listener is up: tests and scripts wait for this file.
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
@@ -173,6 +185,7 @@ int main(int argc, char** argv) {
             spdlog::info("signal {}: finishing requests in flight and shutting down", signal);
             http.stop();
             for (auto& l : mail_listeners) l->stop();
+            if (sender) sender->stop();
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             wait_drained();
         });
