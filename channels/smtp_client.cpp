@@ -67,15 +67,20 @@ public:
         }
     }
 
-    asio::awaitable<bool> write(const std::string& s) {
+    asio::awaitable<bool> write(std::string s) {
         boost::system::error_code ec;
         co_await asio::async_write(socket_, asio::buffer(s), asio::redirect_error(asio::use_awaitable, ec));
         co_return !ec;
     }
 
-    asio::awaitable<Reply> command(const std::string& line) {
-        if (!co_await write(line + "\r\n")) co_return Reply{0, "connection lost while sending " + line.substr(0, 4)};
-        co_return co_await read_reply();
+    // GCC 12 miscompiles co_await inside conditions and co_return expressions: each result
+    // is first named.
+    asio::awaitable<Reply> command(std::string line) {
+        line += "\r\n";
+        const bool sent = co_await write(line);
+        if (!sent) co_return Reply{0, "connection lost while sending " + line.substr(0, 4)};
+        Reply r = co_await read_reply();
+        co_return r;
     }
 };
 
@@ -134,12 +139,14 @@ asio::awaitable<SmtpResult> smtp_submit(asio::any_io_executor executor, std::str
         }
     }
     // From here on a failure is uncertain: the relay may have taken the message.
-    if (!co_await s.write(dot_stuff(submission.data)))
+    const bool sent = co_await s.write(dot_stuff(submission.data));
+    if (!sent)
         co_return SmtpResult{SmtpOutcome::uncertain, 0, "connection lost while sending the message"};
     auto accepted = co_await s.read_reply();
     if (accepted.code == 0) co_return SmtpResult{SmtpOutcome::uncertain, 0, "no reply after the message: " + accepted.text};
     if (accepted.code != 250) co_return refused(accepted, "end of data");
-    co_await s.command("QUIT");  // its answer does not matter
+    Reply bye = co_await s.command("QUIT");  // its answer does not matter
+    (void)bye;
     co_return SmtpResult{SmtpOutcome::delivered, accepted.code, accepted.text};
 }
 
