@@ -170,13 +170,15 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
             tx.insert_message(message);
             t.updated_at = now;
             tx.update_ticket(t);
+            // A bounce flags the addresses that failed; the event names them as a change.
+            std::vector<FieldChange> flagged;
+            if (enquiry.kind == EnquiryKind::bounce) {
+                if (auto addresses = flag_bounced_addresses(tx, enquiry, t.requester_id, now); !addresses.empty())
+                    flagged.push_back({"bouncing", "", std::move(addresses)});
+            }
             out.events.push_back(event(t, now, actor,
                                        enquiry.kind == EnquiryKind::bounce ? "bounce_attached" : "auto_reply_attached",
-                                       {}, out.threaded_by));
-            if (enquiry.kind == EnquiryKind::bounce) {
-                if (auto flagged = flag_bounced_addresses(tx, enquiry, t.requester_id, now); !flagged.empty())
-                    out.events.push_back(event(t, now, actor, "address_flagged", {}, "bouncing: " + flagged));
-            }
+                                       std::move(flagged), out.threaded_by));
             for (auto& e : out.events) tx.append_event(e);
             out.ticket = std::move(t);
             out.message = std::move(message);
