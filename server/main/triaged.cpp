@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
         spdlog::default_logger()->flush();
 
         // Inbound email: SMTP and LMTP listeners feeding the same intake.
-        boost::asio::thread_pool blocking(2);  // fsync and MIME parsing, never on I/O threads
+        boost::asio::thread_pool blocking(8);  // fsync and MIME parsing, never on I/O threads; 8 so
+        // concurrent sessions' blob fsyncs overlap (the journal commits them together)
         EmailIntake email(*app, blocking);
         std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
         for (auto [endpoint, protocol] : {std::pair{config.email.smtp, channels::SmtpProtocol::smtp},
