@@ -78,7 +78,9 @@ asio::awaitable<void> EmailSender::run() {
             // and recording the relay's answer. Later it cannot be seen: one delivery at a time.
             const bool recovered = first_pass && row.state == OutboundState::sending;
             if (row.next_attempt_at <= now || recovered) {
+                delivering_ = true;
                 co_await deliver(std::move(row), recovered);
+                delivering_ = false;
                 delivered_any = true;
             } else {
                 next = std::min(next, row.next_attempt_at);

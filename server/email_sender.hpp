@@ -28,6 +28,7 @@ public:
     void start();  // restores the unsent rows from the database and begins delivering
     void wake();   // something was queued: look now rather than at the next timer
     void stop();   // ends after the message being delivered, if any
+    bool delivering() const { return delivering_; }  // a graceful stop waits for it
 
 private:
     boost::asio::awaitable<void> run();
@@ -39,6 +40,7 @@ private:
     boost::asio::steady_timer timer_;  // on strand_
     std::atomic<bool> wake_pending_{false};
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> delivering_{false};
 };
 
 }  // namespace triage::server

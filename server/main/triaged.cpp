@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
         wait_drained = [&] {
             int mail_sessions = 0;
             for (auto& l : mail_listeners) mail_sessions += l->deliveries();
+            if (sender && sender->delivering()) ++mail_sessions;  // let a mail in flight get its answer
             if ((http.in_flight() == 0 && mail_sessions == 0) || std::chrono::steady_clock::now() > deadline) {
                 ioc.stop();
                 return;
