@@ -247,6 +247,13 @@ TEST_CASE("an acknowledgement and an agent reply arrive with threading headers a
     CHECK(desk.events(1).at(desk.events(1).size() - 2).at("detail").as_string() == "ticket key T-1");
     // Replies to an existing ticket are never acknowledged: the customer got two mails.
     CHECK(desk.count_events(1, "acknowledgement_queued") == 1);
+
+    // A refused reply queues no mail: the outbox row lives and dies with the ticket change.
+    REQUIRE(desk.process->request("PATCH", "/api/v1/tickets/1", R"({"status":"solved"})").status == 200);
+    REQUIRE(desk.process->request("PATCH", "/api/v1/tickets/1", R"({"status":"closed"})").status == 200);
+    CHECK(desk.process->request("POST", "/api/v1/tickets/1/messages", R"({"body":"Vielä?","kind":"reply"})").status == 409);
+    CHECK(desk.count_events(1, "email_queued") == 1);
+    CHECK(eventually([&] { return desk.count_events(1, "email_sent") == 2; }));
 }
 
 TEST_CASE("acknowledgements are suppressed for machine and list mail and rate-limited per sender address") {
