@@ -95,6 +95,7 @@ void EmailOutbox::acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome
         context.sent_in_window = tx.acknowledgements_since(to->value, now - kAckWindow);
     }
     auto decision = decide_acknowledgement(enquiry, outcome.created, context);
+    if (decision.send && !to) decision = {false, "no valid sender address"};
     if (!decision.send) {
         if (outcome.created) {
             auto e = audit(ticket.id, now, "acknowledgement_suppressed", decision.reason);
