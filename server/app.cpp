@@ -1,6 +1,7 @@
 #include "server/app.hpp"
 
 #include "storage/file_blob_store.hpp"
+#include "storage/sqlite_accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <fmt/format.h>
@@ -8,14 +9,18 @@
 
 namespace triage::server {
 
-App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs)
+App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs,
+         std::unique_ptr<AccountStore> accounts)
     : config_(std::move(config)),
       clock_(clock),
       store_(std::move(store)),
       blobs_(std::move(blobs)),
       intake_(clock_, IntakeDefaults{config_.default_queue}),
       desk_(clock_),
-      auth_(*store_) {}
+      auth_(*store_),
+      accounts_(std::move(accounts)),
+      sessions_(*accounts_, auth_, *store_, clock_),
+      live_(*store_) {}
 
 App::~App() { stop(); }
 
@@ -27,7 +32,9 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
             fmt::format("cannot create the data directory {}: {}", config.data_dir.string(), ec.message()));
     auto store = SqliteStore::open(config.data_dir / "triage.db");
     auto blobs = std::make_unique<FileBlobStore>(config.data_dir / "blobs");
-    std::unique_ptr<App> app(new App(std::move(config), clock, std::move(store), std::move(blobs)));
+    auto accounts = std::make_unique<SqliteAccounts>(config.data_dir / "triage.db");
+    std::unique_ptr<App> app(
+        new App(std::move(config), clock, std::move(store), std::move(blobs), std::move(accounts)));
     auto agents = app->config_.agents;
     write_sync(app->store(), [&](StoreTx& tx) {
         for (auto& a : agents) tx.upsert_agent(a);

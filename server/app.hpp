@@ -10,7 +10,9 @@
 #include "engine/ticket_desk.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/live_updates.hpp"
 #include "server/metrics.hpp"
+#include "server/sessions.hpp"
 
 #include <memory>
 
@@ -31,12 +33,16 @@ public:
     const TicketDesk& desk() const { return desk_; }
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
+    AccountStore& accounts() { return *accounts_; }
+    Sessions& sessions() { return sessions_; }
+    LiveUpdates& live() { return live_; }
 
     // Finishes queued writes and closes the database.
     void stop();
 
 private:
-    App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs);
+    App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs,
+        std::unique_ptr<AccountStore> accounts);
 
     Config config_;
     const Clock& clock_;
@@ -46,6 +52,9 @@ private:
     TicketDesk desk_;
     Auth auth_;
     Metrics metrics_;
+    std::unique_ptr<AccountStore> accounts_;
+    Sessions sessions_;
+    LiveUpdates live_;
 };
 
 }  // namespace triage::server

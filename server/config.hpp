@@ -41,6 +41,7 @@ struct Config {
     std::filesystem::path demo_history;  // JSONL loaded into a fresh data dir when demo is on
     bool demo = false;
     EmailConfig email;
+    std::filesystem::path web_root;  // web.root: the UI's pages and assets; "" = the source tree's web/
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.
