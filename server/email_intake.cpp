@@ -104,6 +104,7 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
     auto work = [&intake, e = enquiry](StoreTx& tx) { return intake.accept(tx, e); };
     auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
     log_outcome(enquiry, outcome);
+    if (outcome) app_.live().publish(outcome->events);
     co_return replies_for(outcome);
 }
 
@@ -112,6 +113,7 @@ Result<IntakeOutcome> EmailIntake::ingest(std::string raw, const std::vector<std
     const Intake& intake = app_.intake();
     auto outcome = write_sync(app_.store(), [&](StoreTx& tx) { return intake.accept(tx, enquiry); });
     log_outcome(enquiry, outcome);
+    if (outcome) app_.live().publish(outcome->events);
     return outcome;
 }
 

@@ -4,7 +4,7 @@
 import { api, el, fmtCountdown, live, showError, slaDue, start, status, t } from './common.js';
 
 const $ = (id) => document.getElementById(id);
-const TIERS = ['l1', 'l2', 'supervisor', 'external'];
+const TIERS = ["L1", "L2", "supervisor", "external"];
 let agents = [];
 let rows = [];
 let fallback = false;
