@@ -2,6 +2,7 @@
 // status / priority / category, reassign (supervisors), escalate. Email HTML is shown only
 // as the server sanitised it, inside a sandboxed frame without scripts (plus the page CSP,
 // which the frame inherits: no scripts, no remote loads).
+import { emailFrame } from './email_frame.js';
 import { api, el, fmtTime, live, me, shortcuts, showError, start, status, t } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,23 +10,13 @@ const key = new URLSearchParams(location.search).get('id');
 let ticket = null;
 let agents = [];
 
-// The frame's own policy, in case the page's is ever loosened: nothing but inline styles
-// and data: images.
-const FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
-function htmlFrame(html) {
-  const frame = el('iframe', { sandbox: '', referrerpolicy: 'no-referrer', title: 'email', loading: 'lazy' });
-  frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}"><base target="_blank"></head><body>${html}</body></html>`;
-  return frame;
-}
-
 function renderMessage(m) {
   const who = m.kind === 'inbound' ? (m.author_name || t('inbound')) : (m.author_name || m.kind);
   const label = m.kind === 'note' ? t('kind_note') : m.kind === 'reply' ? t('kind_reply') : m.channel;
   const box = el('article', { class: `message ${m.kind}`, 'data-kind': m.kind, 'data-channel': m.channel },
     el('header', {}, el('span', { class: 'badge', text: label }), el('strong', { text: who }), el('span', { text: fmtTime(m.created_at) })),
     el('pre', { class: 'body', text: m.body }));
-  if (m.html) box.append(htmlFrame(m.html));
+  if (m.html) box.append(emailFrame(m.html));
   if (m.attachments && m.attachments.length)
     box.append(el('div', { class: 'attachments' }, `${t('attachments')}: `,
       m.attachments.map((a) => el('span', { class: 'badge', text: `${a.filename || a.sha256.slice(0, 8)} (${a.content_type}, ${a.size} B)` }))));
