@@ -89,7 +89,9 @@ std::optional<Action> action_of(const std::vector<std::string>& seg, http::verb 
     const auto& area = seg[2];
     if (area == "escalations") return Action::handle_escalations;
     if (area == "reports") return Action::read_reports;
-    if (area == "users" || area == "tokens" || area == "config" || area == "partners") return Action::admin;
+    if (area == "users" || area == "tokens" || area == "config" || area == "partners" || area == "admin" ||
+        area == "import")
+        return Action::admin;
     if (area == "me") return std::nullopt;  // everyone may read and change their own preferences
     return reads ? Action::read_tickets : Action::write_tickets;
 }
@@ -305,6 +307,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         res.set(http::field::www_authenticate, "Bearer realm=\"triage\"");
         co_return res;
     }
+    // The token form of the principal, for routes written against ApiToken.
+    routed.token = ApiToken{0, routed.principal->name, std::string(to_string(routed.principal->role))};
     const Principal& who = *routed.principal;
     const Actor actor = actor_of(who);
     if (method != http::verb::get && method != http::verb::head)

@@ -225,3 +225,18 @@ TEST_CASE("triage user add refuses a bad role or a short password with exit 2") 
                                     "--data-dir", dir.path().string()});
     CHECK(rc2 == 2);
 }
+
+TEST_CASE("the live-updates WebSocket needs a session and refuses other sites") {
+    Desk desk;
+    auto [cookie, csrf] = desk.login("aino", "aino-password");
+    const std::map<std::string, std::string> upgrade{
+        {"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+        {"Sec-WebSocket-Version", "13"}};
+    auto with = [&](std::map<std::string, std::string> extra) {
+        extra.insert(upgrade.begin(), upgrade.end());
+        return send(desk.port(), "GET", "/ws", {}, extra).status;
+    };
+    CHECK(with({}) == 401);
+    CHECK(with({{"Cookie", cookie}, {"Origin", "http://evil.example"}}) == 403);
+    CHECK(with({{"Cookie", cookie}, {"Origin", "http://127.0.0.1:" + std::to_string(desk.port())}}) == 101);
+}

@@ -44,10 +44,9 @@ async function load() {
   document.body.dataset.loaded = 'yes';
 }
 
-async function change(row, body, viaEscalations) {
+async function change(row, body) {
   try {
-    if (viaEscalations) await api(`/api/v1/escalations/${encodeURIComponent(row.key)}`, { method: 'PATCH', body });
-    else await api(`/api/v1/tickets/${encodeURIComponent(row.key)}`, { method: 'PATCH', body });
+    await api(`/api/v1/tickets/${encodeURIComponent(row.key)}`, { method: 'PATCH', body });
     status(t('saved'));
     await load();
   } catch (e) { showError(e); }
@@ -60,10 +59,10 @@ function render() {
     const assignee = el('select', { class: 'assignee', 'aria-label': t('reassign') },
       el('option', { value: '', text: t('unassigned'), selected: row.assignee_id == null }),
       agents.map((a) => el('option', { value: String(a.id), text: a.name, selected: a.id === row.assignee_id })));
-    assignee.addEventListener('change', () => change(row, { assignee: assignee.value === '' ? null : Number(assignee.value) }, false));
+    assignee.addEventListener('change', () => change(row, { assignee: assignee.value === '' ? null : Number(assignee.value) }));
     const tier = el('select', { class: 'tier', 'aria-label': t('tier'), disabled: fallback },
       TIERS.map((x) => el('option', { value: x, text: x, selected: x === row.tier })));
-    tier.addEventListener('change', () => change(row, { tier: tier.value }, true));
+    tier.addEventListener('change', () => change(row, { tier: tier.value }));
     const link = el('a', { href: `/ui/ticket?id=${encodeURIComponent(row.key)}`, text: row.key });
     return el('tr', { 'data-key': row.key, 'data-state': row.state },
       el('td', {}, link), el('td', { text: row.subject }),

@@ -93,7 +93,7 @@ export async function start(active) {
   const header = document.getElementById('header');
   header.replaceChildren(el('strong', { class: 'brand' }, 'Triage'), nav,
     el('span', { class: 'who', id: 'who' }, `${me.name} · ${me.role}`),
-    el('span', { id: 'live', class: 'live off', 'data-i18n': 'offline' }), lang, logout);
+    el('span', { id: 'live', class: 'live off', hidden: true, 'data-i18n': 'offline' }), lang, logout);
   applyStrings();
   return me;
 }
@@ -101,6 +101,7 @@ export async function start(active) {
 // Calls onTicket(ticket) for each ticket change the server pushes; reconnects when dropped.
 export function live(onTicket) {
   const badge = document.getElementById('live');
+  if (badge) badge.hidden = false;
   let delay = 500;
   const connect = () => {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);

@@ -18,10 +18,10 @@ function svg(tag, attrs = {}, text) {
 // A grouped bar chart: labels along x, one bar per series.
 function barChart(labels, series) {
   const W = 600, H = 220, L = 36, B = 40, T = 10;
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const max = Math.max(4, Math.ceil(Math.max(0, ...series.flatMap((s) => s.values)) / 4) * 4);
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
   const slot = (W - L - 10) / Math.max(labels.length, 1);
-  const bw = Math.max(2, (slot * 0.8) / Math.max(series.length, 1));
+  const bw = Math.min(40, Math.max(2, (slot * 0.8) / Math.max(series.length, 1)));
   for (let i = 0; i <= 4; i++) {
     const y = T + (H - B - T) * (1 - i / 4);
     root.append(svg('line', { x1: L, x2: W - 10, y1: y, y2: y, stroke: '#e5e8ee' }), svg('text', { x: 2, y: y + 3 }, String(Math.round((max * i) / 4))));
@@ -41,10 +41,20 @@ function barChart(labels, series) {
   return root;
 }
 
-// A chart from a report's rows: the first text column labels, each numeric column a series.
+// A chart from a report's rows: the first text column labels, each numeric column a series;
+// with two text columns (day and channel) the second one's values become the series.
 function chartFromRows(rows) {
   if (!rows.length) return el('p', { class: 'hint', text: '–' });
   const keys = Object.keys(rows[0]);
+  const texts = keys.filter((k) => typeof rows[0][k] === 'string');
+  const firstNumber = keys.find((k) => typeof rows[0][k] === 'number');
+  if (texts.length >= 2 && firstNumber) {
+    const [x, by] = texts;
+    const labels = [...new Set(rows.map((r) => r[x]))];
+    const names = [...new Set(rows.map((r) => r[by]))].slice(0, 6);
+    return barChart(labels, names.map((n) => ({ name: n,
+      values: labels.map((l) => rows.filter((r) => r[x] === l && r[by] === n).reduce((a, r) => a + r[firstNumber], 0)) })));
+  }
   const labelKey = keys.find((k) => typeof rows[0][k] === 'string') || keys[0];
   const numeric = keys.filter((k) => k !== labelKey && typeof rows[0][k] === 'number');
   return barChart(rows.map((r) => r[labelKey]), numeric.map((k) => ({ name: k, values: rows.map((r) => r[k]) })));
@@ -129,8 +139,10 @@ async function load() {
   let missing = false;
   for (const name of REPORTS) {
     try {
-      const data = await api(`/api/v1/reports/${name}?${p}`);
-      const q = new URLSearchParams(p); q.set('format', 'csv');
+      const q = new URLSearchParams(p);
+      if (name === 'frequency') q.set('group_by', 'day,channel');
+      const data = await api(`/api/v1/reports/${name}?${q}`);
+      q.set('format', 'csv');
       charts.append(card(name, chartFromRows(rowsOf(data)), csvLink(name, `/api/v1/reports/${name}?${q}`, `${name}.csv`)));
     } catch (e) {
       if (e.status !== 404) { showError(e); continue; }
@@ -147,6 +159,8 @@ async function load() {
       const href = URL.createObjectURL(new Blob([toCsv(rows)], { type: 'text/csv' }));
       charts.append(card(name, chartFromRows(rows), csvLink(name, href, `${name}.csv`)));
     }
+    if (!charts.querySelector('[data-report="sla"]'))  // deadlines live in the escalation service
+      charts.append(card('sla', el('p', { class: 'hint', text: t('reports_missing') })));
   }
   document.body.dataset.loaded = 'yes';
 }
