@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 
 namespace triage::server {
+namespace {
+constexpr std::chrono::seconds kTokenUserTtl{5};
+}  // namespace
 
 Sessions::Sessions(AccountStore& accounts, Auth& tokens, Store& store, const Clock& clock, SessionLimits limits)
     : accounts_(accounts), tokens_(tokens), store_(store), clock_(clock), limits_(limits) {}
@@ -41,12 +44,24 @@ std::optional<Principal> Sessions::authenticate(std::string_view authorization, 
     if (!authorization.empty()) {
         auto token = tokens_.authenticate(authorization);
         if (!token) return std::nullopt;
+        const auto now = clock_.steady_now();
+        {
+            std::lock_guard lock(mutex_);
+            auto it = token_principals_.find(token->name);
+            if (it != token_principals_.end() && now - it->second.at < kTokenUserTtl) return it->second.principal;
+        }
         // A token named after a user acts as that user (role and queues); others (the admin
         // token from TRIAGE_ADMIN_TOKEN) carry the role they were created with.
-        if (auto user = accounts_.user_by_name(token->name)) return principal_of(*user);
         Principal p;
-        p.name = token->name;
-        p.role = parse_role(token->role).value_or(Role::agent);
+        if (auto user = accounts_.user_by_name(token->name)) {
+            p = principal_of(*user);
+        } else {
+            p.name = token->name;
+            p.role = parse_role(token->role).value_or(Role::agent);
+        }
+        std::lock_guard lock(mutex_);
+        if (token_principals_.size() > 10000) token_principals_.clear();
+        token_principals_[token->name] = {now, p};
         return p;
     }
     auto value = cookie_value(cookie_header);

@@ -73,6 +73,13 @@ private:
     SessionLimits limits_;
     std::mutex mutex_;
     std::unordered_map<std::string, std::deque<std::chrono::steady_clock::time_point>> failures_;  // guarded by mutex_
+    // Token name -> the principal it acts as, looked up again after kTokenUserTtl (a user
+    // changed by the CLI in another process takes effect within that time). Guarded by mutex_.
+    struct CachedPrincipal {
+        std::chrono::steady_clock::time_point at;
+        Principal principal;
+    };
+    std::unordered_map<std::string, CachedPrincipal> token_principals_;
 };
 
 }  // namespace triage::server
