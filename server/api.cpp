@@ -494,6 +494,15 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         }
     }
 
+    // /api/v1/tickets/{id}/attachments/{sha256}
+    if (seg.size() == 6 && seg[2] == "tickets" && seg[4] == "attachments") {
+        routed.pattern = "/api/v1/tickets/{id}/attachments/{sha256}";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        auto id = parse_ticket_ref(seg[3]);
+        if (!id) co_return problem_response(v, problem(errc::not_found, fmt::format("'{}' is not a ticket id or key", seg[3])));
+        co_return co_await web_.attachment(req, who, *id, seg[5]);
+    }
+
     // /api/v1/customers[/{id}]
     if (seg.size() == 3 && seg[2] == "customers") {
         routed.pattern = "/api/v1/customers";

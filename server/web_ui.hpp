@@ -43,6 +43,11 @@ public:
     boost::asio::awaitable<WebResponse> handle(const WebRequest& req, const std::vector<std::string>& segments,
                                                std::string& pattern);
 
+    // GET /api/v1/tickets/{id}/attachments/{sha256}: the bytes of an attachment of a ticket
+    // `who` may see, always as a download (never rendered by the browser). Read off the I/O thread.
+    boost::asio::awaitable<WebResponse> attachment(const WebRequest& req, const Principal& who, TicketId ticket,
+                                                   std::string sha256);
+
 private:
     WebResponse page(const WebRequest& req, const std::string& file, const std::optional<Principal>& who,
                      std::optional<Action> needs);
@@ -51,7 +56,7 @@ private:
 
     App& app_;
     std::filesystem::path root_;
-    boost::asio::thread_pool hashing_{1};  // Argon2id checks
+    boost::asio::thread_pool hashing_{1};  // Argon2id checks and attachment reads
 };
 
 }  // namespace triage::server

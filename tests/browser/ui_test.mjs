@@ -80,9 +80,11 @@ const hostile = `<p>Hei, laskuni puuttuu.</p>
 <iframe src="http://remote.example/frame"></iframe>`;
 const mail = [
   'From: Liisa Asiakas <liisa@example.fi>', 'To: support@triage.test', 'Subject: Lasku puuttuu', 'Message-ID: <ui-test-1@example.fi>',
-  'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b1"', '', '--b1',
+  'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m1"', '', '--m1',
+  'Content-Type: multipart/alternative; boundary="b1"', '', '--b1',
   'Content-Type: text/plain; charset=utf-8', '', 'Hei, laskuni puuttuu.', '--b1', 'Content-Type: text/html; charset=utf-8', '',
-  hostile, '--b1--', ''].join('\r\n');
+  hostile, '--b1--', '--m1', 'Content-Type: text/html; name="lasku.html"', 'Content-Disposition: attachment; filename="lasku.html"', '',
+  '<script>alert(1)</script>', '--m1--', ''].join('\r\n');
 writeFileSync(join(dir, 'mail.eml'), mail);
 const swaks = spawnSync('swaks', ['--server', `127.0.0.1:${smtpPort}`, '--helo', 'client.test', '--from', 'liisa@example.fi',
   '--to', 'support@triage.test', '--data', join(dir, 'mail.eml'), '--timeout', '20'], { encoding: 'utf8' });
@@ -170,6 +172,14 @@ try {
     check(await page.evaluate(() => window.__pwned) === undefined && dialogs === 0, 'nothing in the email ran');
     check(remote.length === 0, `the page loaded nothing from elsewhere (${remote.join(', ') || 'none'})`);
     await page.screenshot({ path: join(OUT, 'agent-ticket.png'), fullPage: true });
+    const link = await page.$('#thread a.attachment');
+    check(link !== null && (await link.textContent()).includes('lasku.html'), 'the attachment is listed in the thread');
+    const fetched = await page.evaluate(async (href) => {
+      const r = await fetch(href);
+      return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition') };
+    }, await link.getAttribute('href'));
+    check(fetched.status === 200 && fetched.type === 'application/octet-stream' && /^attachment/.test(fetched.disposition),
+      `an attachment downloads as bytes, never rendered (${fetched.type}; ${fetched.disposition})`);
     // The second line of defence on its own: unsanitised HTML in the same kind of frame, under
     // the page's CSP, neither runs nor loads anything.
     await page.evaluate(async () => {

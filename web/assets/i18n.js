@@ -3,6 +3,7 @@ export const LANGUAGES = { en: 'English', fi: 'Suomi', et: 'Eesti', lv: 'Latvie�
 
 const S = {
   en: {
+    specialty: 'Partner specialty', refer: 'Refer to a partner', referred: 'Referred to a partner.', referrals_missing: 'Referrals need the escalation service, which is not on this server yet.',
     login: 'Log in', logout: 'Log out', name: 'Name', password: 'Password', bad_login: 'Wrong name or password.',
     rate_limited: 'Too many failed attempts. Try again later.', queue: 'Queue', board: 'Escalations', dashboard: 'Reports',
     search: 'Search', all: 'All', status: 'Status', priority: 'Priority', channel: 'Channel', category: 'Category',
@@ -20,6 +21,7 @@ const S = {
     hours: 'hours', tickets: 'tickets', overdue: 'overdue', back: 'Back to queue', log_call: 'Log a call',
   },
   fi: {
+    specialty: 'Kumppanin erikoisala', refer: 'Ohjaa kumppanille', referred: 'Ohjattu kumppanille.', referrals_missing: 'Ohjaukset tarvitsevat eskalaatiopalvelun, jota ei vielä ole tällä palvelimella.',
     login: 'Kirjaudu', logout: 'Kirjaudu ulos', name: 'Nimi', password: 'Salasana', bad_login: 'Väärä nimi tai salasana.',
     rate_limited: 'Liian monta epäonnistunutta yritystä. Yritä myöhemmin.', queue: 'Jono', board: 'Eskalaatiot', dashboard: 'Raportit',
     search: 'Hae', all: 'Kaikki', status: 'Tila', priority: 'Prioriteetti', channel: 'Kanava', category: 'Luokka',
@@ -37,6 +39,7 @@ const S = {
     hours: 'tuntia', tickets: 'tikettiä', overdue: 'myöhässä', back: 'Takaisin jonoon', log_call: 'Kirjaa puhelu',
   },
   et: {
+    specialty: 'Partneri eriala', refer: 'Suuna partnerile', referred: 'Suunatud partnerile.', referrals_missing: 'Suunamiseks on vaja eskaleerimisteenust, mida selles serveris veel pole.',
     login: 'Logi sisse', logout: 'Logi välja', name: 'Nimi', password: 'Parool', bad_login: 'Vale nimi või parool.',
     rate_limited: 'Liiga palju ebaõnnestunud katseid. Proovi hiljem.', queue: 'Järjekord', board: 'Eskaleerimised', dashboard: 'Aruanded',
     search: 'Otsi', all: 'Kõik', status: 'Olek', priority: 'Prioriteet', channel: 'Kanal', category: 'Kategooria',
@@ -54,6 +57,7 @@ const S = {
     hours: 'tundi', tickets: 'piletit', overdue: 'hilinenud', back: 'Tagasi järjekorda', log_call: 'Logi kõne',
   },
   lv: {
+    specialty: 'Partnera specializācija', refer: 'Nodot partnerim', referred: 'Nodots partnerim.', referrals_missing: 'Nodošanai vajag eskalācijas servisu, kura šajā serverī vēl nav.',
     login: 'Pieslēgties', logout: 'Iziet', name: 'Vārds', password: 'Parole', bad_login: 'Nepareizs vārds vai parole.',
     rate_limited: 'Pārāk daudz neveiksmīgu mēģinājumu. Mēģiniet vēlāk.', queue: 'Rinda', board: 'Eskalācijas', dashboard: 'Atskaites',
     search: 'Meklēt', all: 'Visi', status: 'Statuss', priority: 'Prioritāte', channel: 'Kanāls', category: 'Kategorija',

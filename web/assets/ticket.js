@@ -19,7 +19,9 @@ function renderMessage(m) {
   if (m.html) box.append(emailFrame(m.html));
   if (m.attachments && m.attachments.length)
     box.append(el('div', { class: 'attachments' }, `${t('attachments')}: `,
-      m.attachments.map((a) => el('span', { class: 'badge', text: `${a.filename || a.sha256.slice(0, 8)} (${a.content_type}, ${a.size} B)` }))));
+      m.attachments.map((a) => el('a', { class: 'badge attachment', download: a.filename || 'attachment',
+        href: `/api/v1/tickets/${encodeURIComponent(key)}/attachments/${encodeURIComponent(a.sha256)}`,
+        text: `${a.filename || a.sha256.slice(0, 8)} (${a.content_type}, ${a.size} B)` }))));
   return box;
 }
 
@@ -90,8 +92,21 @@ async function escalate() {
   }
 }
 
+// Referring to a partner goes through the escalation service (it picks the partner).
+async function refer() {
+  const specialty = $('specialty').value.trim();
+  if (!specialty) return $('specialty').focus();
+  try {
+    await api(`/api/v1/tickets/${encodeURIComponent(key)}/referrals`, { method: 'POST', body: { specialty } });
+    status(t('referred'));
+  } catch (e) {
+    if (e.status === 404 || e.status === 405) status(t('referrals_missing'), 'error');
+    else showError(e);
+  }
+}
+
 await start('queue');
-if (!me.can.write_tickets) for (const b of ['send-reply', 'send-note', 'log-call', 'save', 'escalate']) $(b).disabled = true;
+if (!me.can.write_tickets) for (const b of ['send-reply', 'send-note', 'log-call', 'save', 'escalate', 'refer']) $(b).disabled = true;
 if (me.can.reassign) {
   $('assignee-box').hidden = false;
   agents = (await api('/api/v1/agents')).agents;
@@ -111,6 +126,7 @@ $('send-note').addEventListener('click', () => send('note'));
 $('log-call').addEventListener('click', () => send('note', '📞 '));
 $('save').addEventListener('click', save);
 $('escalate').addEventListener('click', escalate);
+$('refer').addEventListener('click', refer);
 shortcuts({
   r: () => $('composer').focus(),
   n: () => { $('composer').focus(); $('composer').dataset.kind = 'note'; },
