@@ -324,6 +324,13 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             v, problem(errc::forbidden, fmt::format("a {} may not do this ({} {})", to_string(who.role),
                                                     std::string(req.method_string()), std::string(url->path()))));
 
+    // Every route under a ticket (ours and those other modules add) hides the tickets of
+    // other queues from an agent, here, once.
+    if (who.role == Role::agent && seg.size() >= 4 && seg[2] == "tickets")
+        if (auto id = parse_ticket_ref(seg[3]))
+            if (auto t = app_.store().reader()->ticket(*id); t && !may_see(who, *t))
+                co_return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id))));
+
     // /api/v1/me: who is logged in, the CSRF token for the pages, the UI language.
     if (seg.size() == 3 && seg[2] == "me") {
         routed.pattern = "/api/v1/me";

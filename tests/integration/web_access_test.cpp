@@ -240,3 +240,11 @@ TEST_CASE("the live-updates WebSocket needs a session and refuses other sites") 
     CHECK(with({{"Cookie", cookie}, {"Origin", "http://evil.example"}}) == 403);
     CHECK(with({{"Cookie", cookie}, {"Origin", "http://127.0.0.1:" + std::to_string(desk.port())}}) == 101);
 }
+
+TEST_CASE("an agent cannot reach another queue's ticket through any route under it") {
+    Desk desk;
+    for (const std::string sub : {"", "/messages", "/events", "/sla", "/referrals", "/attachments/00"}) {
+        CAPTURE(sub);
+        CHECK(desk.as("agent", "GET", "/api/v1/tickets/" + desk.billing_key + sub).status == 404);
+    }
+}
