@@ -331,6 +331,21 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (auto t = app_.store().reader()->ticket(*id); t && !may_see(who, *t))
                 co_return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id))));
 
+    // /api/v1/users: the logins (admins only, by the gate above); never their secrets.
+    if (seg.size() == 3 && seg[2] == "users") {
+        routed.pattern = "/api/v1/users";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        json::array users;
+        for (const auto& u : app_.accounts().users()) {
+            json::array queues;
+            for (const auto& q : u.queues) queues.emplace_back(q);
+            users.push_back({{"id", u.id}, {"name", u.name}, {"role", u.role}, {"queues", std::move(queues)},
+                             {"language", u.language}, {"agent_email", u.agent_email},
+                             {"can_log_in", !u.password_hash.empty()}, {"created_at", format_rfc3339(u.created_at)}});
+        }
+        co_return json_response(v, Status::ok, {{"users", std::move(users)}});
+    }
+
     // /api/v1/me: who is logged in, the CSRF token for the pages, the UI language.
     if (seg.size() == 3 && seg[2] == "me") {
         routed.pattern = "/api/v1/me";

@@ -19,7 +19,7 @@ App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::u
       desk_(clock_),
       auth_(*store_),
       accounts_(std::move(accounts)),
-      sessions_(*accounts_, auth_, *store_, clock_),
+      sessions_(*accounts_, auth_, *store_, clock_, SessionLimits{.secure_cookie = config_.web_secure_cookies}),
       live_(*store_) {}
 
 App::~App() { stop(); }

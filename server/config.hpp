@@ -43,6 +43,7 @@ struct Config {
     bool demo = false;
     EmailConfig email;
     std::filesystem::path web_root;  // web.root: the UI's pages and assets; "" = the source tree's web/
+    bool web_secure_cookies = false;  // web.secure_cookies: session cookie only over HTTPS
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

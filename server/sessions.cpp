@@ -145,8 +145,9 @@ std::optional<Problem> Sessions::check_csrf(const Principal& who, std::string_vi
 }
 
 std::string Sessions::set_cookie(std::string_view value) const {
-    return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", kSessionCookie, value,
-                       std::chrono::duration_cast<std::chrono::seconds>(limits_.lifetime).count());
+    return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kSessionCookie, value,
+                       std::chrono::duration_cast<std::chrono::seconds>(limits_.lifetime).count(),
+                       limits_.secure_cookie ? "; Secure" : "");
 }
 
 std::string Sessions::clear_cookie() {

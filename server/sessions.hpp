@@ -28,6 +28,7 @@ struct SessionLimits {
     std::chrono::minutes lifetime{8 * 60};  // absolute, from login
     int max_failures = 5;                   // failed logins per name within `failure_window`
     std::chrono::minutes failure_window{10};
+    bool secure_cookie = false;  // web.secure_cookies: add Secure (serve over HTTPS behind a proxy)
 };
 
 struct LoginResult {

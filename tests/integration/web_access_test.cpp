@@ -126,6 +126,8 @@ TEST_CASE("each role gets 403 outside its rights on the API, with tokens from tr
         {"manager", "POST", "/api/v1/tickets/" + desk.support_key + "/messages", note, 403},
         {"manager", "GET", "/api/v1/escalations", "", 403},
         {"admin", "PATCH", "/api/v1/tickets/" + desk.billing_key, reassign, 200},
+        {"admin", "GET", "/api/v1/users", "", 200},
+        {"agent", "GET", "/api/v1/users", "", 403},
     };
     for (const auto& r : rows) {
         CAPTURE(r.role);
