@@ -57,9 +57,9 @@ async function load() {
 }
 
 await start('queue');
-const queues = new Set(me.queues);
-for (const q of queues.size ? queues : ['support', 'billing', 'technical', 'returns'])
-  $('f-queue').append(el('option', { value: q, text: q }));
+// An agent filters among its own queues; others among every queue an agent works.
+const queues = new Set(me.role === 'agent' ? me.queues : (await api('/api/v1/agents')).agents.flatMap((a) => a.queues || []));
+for (const q of [...queues].sort()) $('f-queue').append(el('option', { value: q, text: q }));
 let typing;
 $('q').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(load, 250); });
 for (const id of ['f-status', 'f-queue', 'f-channel']) $(id).addEventListener('change', load);
