@@ -49,6 +49,7 @@ sanitize: deps
 bench: build
 	@$(BUILD)/api_bench
 	@$(BUILD)/store_bench
+	@$(BUILD)/email_bench
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -7,6 +7,7 @@
 
 #include "engine/customer.hpp"
 #include "engine/message.hpp"
+#include "engine/outbound_mail.hpp"
 #include "engine/ticket.hpp"
 #include "engine/ticket_event.hpp"
 
@@ -75,6 +76,14 @@ public:
 
     virtual std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() = 0;
     virtual std::optional<ApiToken> token_by_hash(std::string_view token_hash) = 0;
+
+    // Outbox (engine/outbound_mail.hpp): mail still to deliver (pending or sending), soonest first.
+    virtual std::vector<OutboundMail> outbound_unsent(int limit) = 0;
+    virtual std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) = 0;
+    virtual std::optional<OutboundMail> outbound(std::int64_t id) = 0;
+    // Acknowledgements queued to `address` (lower case) at or after `since`: the rate limit.
+    virtual std::int64_t acknowledgements_since(std::string_view address, Timestamp since) = 0;
+    virtual std::vector<IdentityFlag> identity_flags(const Identity& identity) = 0;
 };
 
 class StoreTx : public StoreReader {
@@ -87,6 +96,12 @@ public:
     virtual void append_event(TicketEvent& event) = 0;       // assigns id
     virtual AgentId upsert_agent(Agent& agent) = 0;          // keyed by email; assigns id
     virtual void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) = 0;
+    virtual std::int64_t insert_outbound(OutboundMail& mail) = 0;  // assigns id
+    // Writes state, attempts, next_attempt_at, sent_at and last_error.
+    virtual void update_outbound(const OutboundMail& mail) = 0;
+    virtual void flag_identity(const IdentityFlag& flag) = 0;  // replaces the same flag's earlier entry
+    // Names a stored message as it goes out, e.g. an agent reply sent by email with its Message-ID.
+    virtual void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) = 0;
 };
 
 class Store {

@@ -2,6 +2,7 @@
 
 #include "channels/api_enquiry.hpp"
 #include "engine/time_format.hpp"
+#include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/access.hpp"
@@ -489,14 +490,16 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                     }
                 }
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, id = *id, m = std::move(m), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
-                    if (auto t = tx.ticket(id))
+                const EmailOutbox& outbox = app_.outbox();
+                auto work = [&desk, &outbox, id = *id, m = std::move(m), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
+                    if (auto t = tx.ticket(id))  // checked in the writing unit: the queue cannot move meanwhile
                         if (auto refused = check_change(who, *t, TicketPatch{})) return *refused;
-                    return desk.add_message(tx, id, m, actor);
+                    return add_message_and_mail(desk, outbox, tx, id, m, actor);  // server/email_outbox.hpp
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
+                app_.mail_queued();
                 app_.live().publish(outcome->events);
                 auto out = to_json(*outcome->message);
                 out.as_object()["ticket"] = to_json(outcome->ticket);

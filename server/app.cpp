@@ -18,6 +18,7 @@ App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::u
       intake_(clock_, IntakeDefaults{config_.default_queue}),
       desk_(clock_),
       auth_(*store_),
+      outbox_(config_.email, clock_),
       accounts_(std::move(accounts)),
       sessions_(*accounts_, auth_, *store_, clock_, SessionLimits{.secure_cookie = config_.web_secure_cookies}),
       live_(*store_) {}

@@ -10,10 +10,12 @@
 #include "engine/ticket_desk.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/email_outbox.hpp"
 #include "server/live_updates.hpp"
 #include "server/metrics.hpp"
 #include "server/sessions.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace triage::server {
@@ -33,6 +35,13 @@ public:
     const TicketDesk& desk() const { return desk_; }
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
+    const EmailOutbox& outbox() const { return outbox_; }
+    // Called after a commit that queued outbound mail; wakes the sender when one runs.
+    // Set once at start-up, before any request is served.
+    void on_mail_queued(std::function<void()> wake) { mail_queued_ = std::move(wake); }
+    void mail_queued() const {
+        if (mail_queued_) mail_queued_();
+    }
     AccountStore& accounts() { return *accounts_; }
     Sessions& sessions() { return sessions_; }
     LiveUpdates& live() { return live_; }
@@ -52,6 +61,8 @@ private:
     TicketDesk desk_;
     Auth auth_;
     Metrics metrics_;
+    EmailOutbox outbox_;
+    std::function<void()> mail_queued_;
     std::unique_ptr<AccountStore> accounts_;
     Sessions sessions_;
     LiveUpdates live_;
