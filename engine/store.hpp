@@ -32,6 +32,7 @@ struct TicketQuery {
     std::string text;  // full-text query over subjects and messages; "" = none
     int limit = 50;
     std::optional<TicketId> after;  // cursor: tickets with an id below this one (newest first)
+    std::vector<std::string> queues;  // any of these queues (an agent's); empty = no such filter
 };
 
 struct TicketPage {

@@ -6,8 +6,15 @@
 #include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
+#include "server/access.hpp"
+#include "server/sessions.hpp"
 #include "server/store_async.hpp"
 
+#include <algorithm>
+#include <array>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
@@ -23,6 +30,7 @@ using Status = http::status;
 struct Api::Routed {
     std::string pattern = "unmatched";  // route pattern for metrics and logs
     std::optional<ApiToken> token;
+    std::optional<Principal> principal;
 };
 
 namespace {
@@ -76,7 +84,25 @@ Result<json::value> parse_body(const Request& req, json::storage_ptr storage = {
     return value;
 }
 
-Actor actor_of(const ApiToken& token) { return Actor{"token:" + token.name, token.name, std::nullopt}; }
+Actor actor_of(const Principal& who) {
+    if (who.user_id && who.via_session) return Actor{"user:" + who.name, who.name, who.agent_id};
+    return Actor{"token:" + who.name, who.name, who.agent_id};
+}
+
+// The coarse, route-level half of the access policy (server/access.cpp decides): which
+// action a request under /api/v1 is. Ticket-level checks follow in the routes.
+std::optional<Action> action_of(const std::vector<std::string>& seg, http::verb method) {
+    const bool reads = method == http::verb::get || method == http::verb::head;
+    if (seg.size() < 3) return std::nullopt;
+    const auto& area = seg[2];
+    if (area == "escalations") return Action::handle_escalations;
+    if (area == "reports") return Action::read_reports;
+    if (area == "users" || area == "tokens" || area == "config" || area == "partners" || area == "admin" ||
+        area == "import")
+        return Action::admin;
+    if (area == "me") return std::nullopt;  // everyone may read and change their own preferences
+    return reads ? Action::read_tickets : Action::write_tickets;
+}
 
 Result<TicketPatch> parse_patch(const json::value& body, StoreReader& reader) {
     if (!body.is_object()) return problem(errc::invalid_field, "the request body must be a JSON object");
@@ -189,8 +215,28 @@ Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, S
 
 }  // namespace
 
-Api::Api(App& app) : app_(app), channels_(std::make_unique<ChannelRoutes>(app)) {}
+Api::Api(App& app) : app_(app), channels_(std::make_unique<ChannelRoutes>(app)), web_(app) {}
 Api::~Api() = default;
+
+asio::awaitable<void> Api::serve_websocket(boost::beast::tcp_stream stream, Request req) {
+    auto who = app_.sessions().authenticate(req[http::field::authorization], req[http::field::cookie]);
+    std::optional<Problem> refused;
+    if (!who) refused = problem(errc::unauthorized, "log in first");
+    else if (auto origin = req[http::field::origin]; !origin.empty() && who->via_session) {
+        Principal check = *who;  // the Origin half of the CSRF rule (browsers cannot set headers here)
+        refused = Sessions::check_csrf(check, check.csrf_token, origin, req[http::field::host]);
+    }
+    if (refused) {
+        auto res = problem_response(req.version(), *refused);
+        add_security_headers(res);
+        res.keep_alive(false);
+        boost::system::error_code ec;
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        co_return;
+    }
+    spdlog::info("GET /ws 101 {}", who->name);
+    co_await app_.live().serve(std::move(stream), std::move(req), std::move(*who));
+}
 
 Response Api::error_response(unsigned version, Status status, std::string_view code, std::string_view message) {
     return json_response(version, status, error_json(code, message));
@@ -202,6 +248,7 @@ asio::awaitable<Response> Api::handle(Request req) {
     Response res;
     try {
         res = co_await route(req, routed);
+        add_security_headers(res);
     } catch (const std::exception& e) {
         spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
         res = error_response(req.version(), Status::internal_server_error, "internal",
@@ -211,7 +258,8 @@ asio::awaitable<Response> Api::handle(Request req) {
     app_.metrics().observe(req.method_string(), routed.pattern, res.result_int(), elapsed);
     spdlog::info("{} {} {} {}us{}{}", std::string_view(req.method_string()), std::string_view(req.target()),
                  res.result_int(), std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
-                 routed.token ? " token:" : "", routed.token ? std::string_view(routed.token->name) : std::string_view{});
+                 routed.principal ? (routed.principal->via_session ? " user:" : " token:") : "",
+                 routed.principal ? std::string_view(routed.principal->name) : std::string_view{});
     co_return res;
 }
 
@@ -231,6 +279,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
     for (auto s : url->segments()) seg.push_back(s);
     if (!seg.empty() && seg.back().empty()) seg.pop_back();  // trailing slash
     const auto method = req.method();
+    if (WebUi::owns(seg)) co_return co_await web_.handle(req, seg, routed.pattern);
     auto not_allowed = [&](std::string_view allow) {
         auto res = error_response(v, Status::method_not_allowed, "method_not_allowed",
                                   fmt::format("{} is not allowed here; use {}", std::string(req.method_string()), allow));
@@ -257,18 +306,85 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         co_return json_response(v, Status::ok, {{"status", "ok"}, {"time", format_rfc3339(app_.clock().system_now())}});
     }
 
-    routed.token = app_.auth().authenticate(req[http::field::authorization]);
-    if (!routed.token) {
+    routed.principal = app_.sessions().authenticate(req[http::field::authorization], req[http::field::cookie]);
+    if (!routed.principal) {
         routed.pattern = "/api/v1/*";
         auto res = error_response(v, Status::unauthorized, "unauthorized",
                                   req[http::field::authorization].empty()
-                                      ? "this endpoint needs an Authorization: Bearer token"
+                                      ? "this endpoint needs an Authorization: Bearer token or a login session"
                                       : "the bearer token is not valid");
         res.set(http::field::www_authenticate, "Bearer realm=\"triage\"");
         co_return res;
     }
-    const Actor actor = actor_of(*routed.token);
+    // The token form of the principal, for routes written against ApiToken.
+    routed.token = ApiToken{0, routed.principal->name, std::string(to_string(routed.principal->role))};
+    const Principal& who = *routed.principal;
+    const Actor actor = actor_of(who);
+    if (method != http::verb::get && method != http::verb::head)
+        if (auto refused = Sessions::check_csrf(who, req[kCsrfHeader], req[http::field::origin], req[http::field::host]))
+            co_return problem_response(v, *refused);
+    if (auto action = action_of(seg, method); action && !may(who, *action))
+        co_return problem_response(
+            v, problem(errc::forbidden, fmt::format("a {} may not do this ({} {})", to_string(who.role),
+                                                    std::string(req.method_string()), std::string(url->path()))));
+
+    // Every route under a ticket (ours and those other modules add) hides the tickets of
+    // other queues from an agent, here, once.
+    if (who.role == Role::agent && seg.size() >= 4 && seg[2] == "tickets")
+        if (auto id = parse_ticket_ref(seg[3]))
+            if (auto t = app_.store().reader()->ticket(*id); t && !may_see(who, *t))
+                co_return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id))));
+
     if (auto res = co_await channels_->route_authenticated(req, seg, actor.id, routed.pattern)) co_return std::move(*res);
+
+    // /api/v1/users: the logins (admins only, by the gate above); never their secrets.
+    if (seg.size() == 3 && seg[2] == "users") {
+        routed.pattern = "/api/v1/users";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        json::array users;
+        for (const auto& u : app_.accounts().users()) {
+            json::array queues;
+            for (const auto& q : u.queues) queues.emplace_back(q);
+            users.push_back({{"id", u.id}, {"name", u.name}, {"role", u.role}, {"queues", std::move(queues)},
+                             {"language", u.language}, {"agent_email", u.agent_email},
+                             {"can_log_in", !u.password_hash.empty()}, {"created_at", format_rfc3339(u.created_at)}});
+        }
+        co_return json_response(v, Status::ok, {{"users", std::move(users)}});
+    }
+
+    // /api/v1/me: who is logged in, the CSRF token for the pages, the UI language.
+    if (seg.size() == 3 && seg[2] == "me") {
+        routed.pattern = "/api/v1/me";
+        if (method == http::verb::get) {
+            json::array queues;
+            for (const auto& q : who.queues) queues.emplace_back(q);
+            co_return json_response(
+                v, Status::ok,
+                {{"name", who.name}, {"role", to_string(who.role)}, {"queues", std::move(queues)},
+                 {"language", who.language}, {"home", home_page(who.role)},
+                 {"agent_id", who.agent_id ? json::value(*who.agent_id) : json::value(nullptr)},
+                 {"csrf_token", who.via_session ? json::value(who.csrf_token) : json::value(nullptr)},
+                 {"can", {{"write_tickets", may(who, Action::write_tickets)},
+                          {"reassign", may(who, Action::reassign)},
+                          {"escalations", may(who, Action::handle_escalations)},
+                          {"reports", may(who, Action::read_reports)},
+                          {"admin", may(who, Action::admin)}}}});
+        }
+        if (method == http::verb::patch) {
+            auto body = parse_body(req);
+            if (!body) co_return problem_response(v, body.error());
+            const json::value* lang = body->is_object() ? body->as_object().if_contains("language") : nullptr;
+            static const std::array<std::string_view, 4> kLanguages{"en", "fi", "et", "lv"};
+            if (!lang || !lang->is_string() ||
+                std::find(kLanguages.begin(), kLanguages.end(), std::string_view(lang->get_string())) == kLanguages.end())
+                co_return problem_response(v, problem(errc::invalid_field, "language must be en, fi, et or lv", "language"));
+            if (!who.user_id)
+                co_return problem_response(v, problem(errc::invalid_field, "this token has no user to keep a language for"));
+            app_.accounts().set_language(*who.user_id, std::string_view(lang->get_string()));
+            co_return json_response(v, Status::ok, {{"language", lang->get_string()}});
+        }
+        co_return not_allowed("GET, PATCH");
+    }
 
     // /api/v1/tickets
     if (seg.size() == 3 && seg[2] == "tickets") {
@@ -277,7 +393,9 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             auto reader = app_.store().reader();
             auto query = parse_ticket_query(url->params(), *reader);
             if (!query) co_return problem_response(v, query.error());
-            auto page = reader->tickets(*query);
+            auto visible = restrict_query(who, *query);
+            if (!visible) co_return problem_response(v, visible.error());
+            auto page = *visible ? reader->tickets(*query) : TicketPage{};
             json::array tickets;
             tickets.reserve(page.tickets.size());
             for (const auto& t : page.tickets) tickets.push_back(to_json(t));
@@ -294,11 +412,14 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (!enquiry) co_return problem_response(v, enquiry.error());
             if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
             enquiry->metadata["created_by"] = actor.id;
+            if (!may_see_queue(who, enquiry->queue.empty() ? app_.config().default_queue : enquiry->queue))
+                co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));
             const Intake& intake = app_.intake();
             auto work = [&intake, e = std::move(*enquiry)](StoreTx& tx) { return intake.accept(tx, e); };
             auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
             if (!outcome) co_return problem_response(v, outcome.error());
             log_events(outcome->events);
+            app_.live().publish(outcome->events);
             auto res = json_response(v, outcome->duplicate ? Status::ok : Status::created, to_json(outcome->ticket, &scratch));
             res.set(http::field::location, fmt::format("/api/v1/tickets/{}", outcome->ticket.id));
             co_return res;
@@ -314,10 +435,15 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         if (!id)
             co_return problem_response(v, problem(errc::not_found, fmt::format("'{}' is not a ticket id or key", seg[3])));
         auto missing = [&] { return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id)))); };
+        // A ticket outside an agent's queues is answered as if it did not exist.
+        auto visible = [&](StoreReader& reader) {
+            auto t = reader.ticket(*id);
+            return t && may_see(who, *t) ? t : std::nullopt;
+        };
 
         if (sub.empty()) {
             if (method == http::verb::get) {
-                auto ticket = app_.store().reader()->ticket(*id);
+                auto ticket = visible(*app_.store().reader());
                 if (!ticket) co_return missing();
                 json::monotonic_resource scratch;
                 co_return json_response(v, Status::ok, to_json(*ticket, &scratch));
@@ -328,12 +454,15 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 auto patch = parse_patch(*body, *app_.store().reader());
                 if (!patch) co_return problem_response(v, patch.error());
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, id = *id, p = std::move(*patch), actor](StoreTx& tx) {
+                auto work = [&desk, id = *id, p = std::move(*patch), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
+                    if (auto t = tx.ticket(id))  // checked in the writing unit: the queue cannot move meanwhile
+                        if (auto refused = check_change(who, *t, p)) return *refused;
                     return desk.update(tx, id, p, actor);
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
+                app_.live().publish(outcome->events);
                 co_return json_response(v, Status::ok, to_json(outcome->ticket));
             }
             co_return not_allowed("GET, PATCH");
@@ -341,7 +470,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         if (sub == "messages") {
             if (method == http::verb::get) {
                 auto reader = app_.store().reader();
-                if (!reader->ticket(*id)) co_return missing();
+                if (!visible(*reader)) co_return missing();
                 json::array messages;
                 for (const auto& m : reader->messages(*id)) messages.push_back(to_json(m));
                 co_return json_response(v, Status::ok, {{"messages", std::move(messages)}});
@@ -367,13 +496,16 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 }
                 const TicketDesk& desk = app_.desk();
                 const EmailOutbox& outbox = app_.outbox();
-                auto work = [&desk, &outbox, id = *id, m = std::move(m), actor](StoreTx& tx) {
+                auto work = [&desk, &outbox, id = *id, m = std::move(m), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
+                    if (auto t = tx.ticket(id))  // checked in the writing unit: the queue cannot move meanwhile
+                        if (auto refused = check_change(who, *t, TicketPatch{})) return *refused;
                     return add_message_and_mail(desk, outbox, tx, id, m, actor);  // server/email_outbox.hpp
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
                 app_.mail_queued();
+                app_.live().publish(outcome->events);
                 auto out = to_json(*outcome->message);
                 out.as_object()["ticket"] = to_json(outcome->ticket);
                 auto res = json_response(v, Status::created, out);
@@ -385,11 +517,20 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         if (sub == "events") {
             if (method != http::verb::get) co_return not_allowed("GET");
             auto reader = app_.store().reader();
-            if (!reader->ticket(*id)) co_return missing();
+            if (!visible(*reader)) co_return missing();
             json::array events;
             for (const auto& e : reader->events(*id)) events.push_back(to_json(e));
             co_return json_response(v, Status::ok, {{"events", std::move(events)}});
         }
+    }
+
+    // /api/v1/tickets/{id}/attachments/{sha256}
+    if (seg.size() == 6 && seg[2] == "tickets" && seg[4] == "attachments") {
+        routed.pattern = "/api/v1/tickets/{id}/attachments/{sha256}";
+        if (method != http::verb::get) co_return not_allowed("GET");
+        auto id = parse_ticket_ref(seg[3]);
+        if (!id) co_return problem_response(v, problem(errc::not_found, fmt::format("'{}' is not a ticket id or key", seg[3])));
+        co_return co_await web_.attachment(req, who, *id, seg[5]);
     }
 
     // /api/v1/customers[/{id}]

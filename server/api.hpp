@@ -4,7 +4,9 @@
 #pragma once
 
 #include "server/app.hpp"
+#include "server/web_ui.hpp"
 
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -32,12 +34,16 @@ public:
     static Response error_response(unsigned version, boost::beast::http::status status, std::string_view code,
                                    std::string_view message);
 
+    // A WebSocket upgrade (GET /ws): authenticates the session and serves live updates.
+    boost::asio::awaitable<void> serve_websocket(boost::beast::tcp_stream stream, Request request);
+
 private:
     struct Routed;
     boost::asio::awaitable<Response> route(const Request& request, Routed& routed);
 
     App& app_;
     std::unique_ptr<ChannelRoutes> channels_;  // phone, web form, customer merge (api_channels.cpp)
+    WebUi web_;
 };
 
 }  // namespace triage::server

@@ -1,6 +1,7 @@
 #include "server/app.hpp"
 
 #include "storage/file_blob_store.hpp"
+#include "storage/sqlite_accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <fmt/format.h>
@@ -8,7 +9,8 @@
 
 namespace triage::server {
 
-App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs)
+App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs,
+         std::unique_ptr<AccountStore> accounts)
     : config_(std::move(config)),
       clock_(clock),
       store_(std::move(store)),
@@ -16,7 +18,10 @@ App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::u
       intake_(clock_, IntakeDefaults{config_.default_queue}),
       desk_(clock_),
       auth_(*store_),
-      outbox_(config_.email, clock_) {
+      outbox_(config_.email, clock_),
+      accounts_(std::move(accounts)),
+      sessions_(*accounts_, auth_, *store_, clock_, SessionLimits{.secure_cookie = config_.web_secure_cookies}),
+      live_(*store_) {
     fax_.region = config_.phone.default_region;
     fax_.ocr = config_.fax.ocr;
     fax_.profiles.insert(fax_.profiles.begin(), config_.fax.profiles.begin(), config_.fax.profiles.end());
@@ -34,7 +39,9 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     store_options.max_batch = config.store_max_batch;
     auto store = SqliteStore::open(config.data_dir / "triage.db", store_options);
     auto blobs = std::make_unique<FileBlobStore>(config.data_dir / "blobs");
-    std::unique_ptr<App> app(new App(std::move(config), clock, std::move(store), std::move(blobs)));
+    auto accounts = std::make_unique<SqliteAccounts>(config.data_dir / "triage.db");
+    std::unique_ptr<App> app(
+        new App(std::move(config), clock, std::move(store), std::move(blobs), std::move(accounts)));
     auto agents = app->config_.agents;
     write_sync(app->store(), [&](StoreTx& tx) {
         for (auto& a : agents) tx.upsert_agent(a);

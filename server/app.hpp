@@ -12,7 +12,9 @@
 #include "server/config.hpp"
 #include "server/fax_intake.hpp"
 #include "server/email_outbox.hpp"
+#include "server/live_updates.hpp"
 #include "server/metrics.hpp"
+#include "server/sessions.hpp"
 
 #include <functional>
 #include <memory>
@@ -42,12 +44,16 @@ public:
     void mail_queued() const {
         if (mail_queued_) mail_queued_();
     }
+    AccountStore& accounts() { return *accounts_; }
+    Sessions& sessions() { return sessions_; }
+    LiveUpdates& live() { return live_; }
 
     // Finishes queued writes and closes the database.
     void stop();
 
 private:
-    App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs);
+    App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs,
+        std::unique_ptr<AccountStore> accounts);
 
     Config config_;
     const Clock& clock_;
@@ -60,6 +66,9 @@ private:
     FaxSettings fax_;  // built from config_.fax and phone.default_region
     EmailOutbox outbox_;
     std::function<void()> mail_queued_;
+    std::unique_ptr<AccountStore> accounts_;
+    Sessions sessions_;
+    LiveUpdates live_;
 };
 
 }  // namespace triage::server

@@ -5,6 +5,7 @@
 #include "escalation/calendar_config.hpp"
 #include "server/app.hpp"
 #include "server/cli_channels.hpp"
+#include "server/cli_users.hpp"
 #include "server/email_intake.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
@@ -13,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <fstream>
+#include <iostream>
 #include <charconv>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -35,6 +37,13 @@ commands:
   import-cdr --format asterisk|freeswitch FILE [--config FILE]
                                take in a PBX call log (Asterisk Master.csv, FreeSWITCH
                                cdr-csv); again is harmless; bad rows are reported and skipped
+  user add NAME --role ROLE [--queues a,b] [--password PW] [--email AGENT_EMAIL] [--language L]
+                               a web UI login (agent, supervisor, manager or admin); the
+                               password is read from stdin unless --password is given
+  user list                    the users, their roles and queues
+  token create NAME [--role ROLE] [--queues a,b]
+                               an API token acting as user NAME (made without a login when
+                               new); printed once, stored only as a hash
   sla deadline --start RFC3339 --minutes N
                (--config FILE --calendar NAME | --tz ZONE --hours SPEC [--holidays LIST])
                                the deadline N business minutes after START, as RFC 3339;
@@ -61,6 +70,9 @@ struct Args {
     // sla deadline
     std::string start, minutes, calendar, tz, hours, holidays;
     std::string format;  // import-cdr
+    // user add, token create
+    std::string role, queues, password, email, language;
+    bool has_password = false;
 };
 
 Args parse(const std::vector<std::string>& argv) {
@@ -83,6 +95,11 @@ Args parse(const std::vector<std::string>& argv) {
         else if (arg == "--hours") a.hours = value();
         else if (arg == "--holidays") a.holidays = value();
         else if (arg == "--format") a.format = value();
+        else if (arg == "--role") a.role = value();
+        else if (arg == "--queues") a.queues = value();
+        else if (arg == "--password") { a.password = value(); a.has_password = true; }
+        else if (arg == "--email") a.email = value();
+        else if (arg == "--language") a.language = value();
         else if (arg == "--limit") {
             auto v = value();
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), a.limit);
@@ -324,6 +341,19 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
         if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);
         if (cmd == "ticket") throw UsageError("ticket needs `show ID` or `list`");
+        if (cmd == "user" || cmd == "token") {
+            AccountArgs acc{data_dir_of(a), a.positional.size() == 3 ? a.positional[2] : "", a.role, a.queues,
+                            a.password, a.has_password, a.email, a.language};
+            try {
+                const std::string sub = a.positional.size() >= 2 ? a.positional[1] : "";
+                if (cmd == "user" && sub == "add" && a.positional.size() == 3) return user_add(acc, std::cin, out);
+                if (cmd == "user" && sub == "list" && a.positional.size() == 2) return user_list(acc, out);
+                if (cmd == "token" && sub == "create" && a.positional.size() == 3) return token_create(acc, out);
+            } catch (const AccountUsageError& e) {
+                throw UsageError(e.what());
+            }
+            throw UsageError(cmd == "user" ? "user needs `add NAME --role ROLE` or `list`" : "token needs `create NAME`");
+        }
         if (cmd == "sla" && a.positional.size() == 2 && a.positional[1] == "deadline") return sla_deadline(a, out);
         if (cmd == "sla") throw UsageError("sla needs `deadline`");
         throw UsageError(fmt::format("unknown command '{}'", cmd));

@@ -210,6 +210,10 @@ Config load_config(const std::filesystem::path& file) {
                 }
             }
         }
+        if (auto web = root["web"]) {
+            if (auto dir = web["root"]) c.web_root = resolve(file, dir.as<std::string>());
+            if (auto secure = web["secure_cookies"]) c.web_secure_cookies = secure.as<bool>();
+        }
         if (auto demo = root["demo"]) {
             if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());
             if (auto on = demo["load_on_fresh_start"]) c.demo = on.as<bool>();

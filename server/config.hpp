@@ -82,6 +82,8 @@ struct Config {
     PhoneConfig phone;
     WebFormConfig webform;
     FaxConfig fax;
+    std::filesystem::path web_root;  // web.root: the UI's pages and assets; "" = the source tree's web/
+    bool web_secure_cookies = false;  // web.secure_cookies: session cookie only over HTTPS
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

@@ -140,6 +140,7 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
     crash_point_for_test("smtp_after_commit");
     log_outcome(enquiry, outcome);
     if (outcome && outcome->created) app_.mail_queued();
+    if (outcome) app_.live().publish(outcome->events);
     co_return replies_for(outcome);
 }
 
@@ -154,6 +155,7 @@ Result<IntakeOutcome> EmailIntake::ingest(std::string raw, const std::vector<std
     });
     log_outcome(enquiry, outcome);
     if (outcome && outcome->created) app_.mail_queued();
+    if (outcome) app_.live().publish(outcome->events);
     return outcome;
 }
 

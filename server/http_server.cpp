@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -147,6 +148,10 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         // Who is asking, for per-client limits (set, so a client cannot supply its own).
         request.set(kPeerAddressField, stream.socket().remote_endpoint(ec).address().to_string());
         ec = {};
+        if (beast::websocket::is_upgrade(request) && request.target() == "/ws") {  // live updates
+            co_await api_.serve_websocket(std::move(stream), std::move(request));
+            co_return;
+        }
         const bool keep_alive = request.keep_alive();
         ++in_flight_;
         auto response = co_await api_.handle(std::move(request));

@@ -131,6 +131,7 @@ TicketPage ReadOps<Base>::tickets(const TicketQuery& query) {
     if (query.requester) sql += " AND requester_id = ?5";
     if (query.after) sql += " AND id < ?6";
     if (!phrases.empty()) sql += kTextFilter;
+    if (!query.queues.empty()) sql += " AND queue IN (SELECT value FROM json_each(?9))";
     sql += " ORDER BY id DESC LIMIT ?8";
 
     std::string phrases_json = phrases.empty() ? std::string{} : encode_strings(phrases);
@@ -142,6 +143,8 @@ TicketPage ReadOps<Base>::tickets(const TicketQuery& query) {
     if (query.requester) rows.bind(5, *query.requester);
     if (query.after) rows.bind(6, *query.after);
     if (!phrases.empty()) rows.bind(7, phrases_json);
+    std::string queues_json = query.queues.empty() ? std::string{} : encode_strings(query.queues);
+    if (!query.queues.empty()) rows.bind(9, queues_json);
     rows.bind(8, limit + 1);  // one extra row tells whether another page exists
 
     TicketPage page;

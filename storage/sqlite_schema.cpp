@@ -152,6 +152,27 @@ CREATE TABLE identity_flags (
     PRIMARY KEY (kind, value, flag)
 ) STRICT;
 )sql",
+    // N: web UI logins — users with a role and queues, and their sessions (hashed tokens).
+    R"sql(
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role          TEXT NOT NULL,
+    queues        TEXT NOT NULL DEFAULT '[]',
+    password_hash TEXT NOT NULL DEFAULT '',  -- crypto_pwhash_str (Argon2id); '' = no login
+    language      TEXT NOT NULL DEFAULT 'en',
+    agent_email   TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,  -- hex SHA-256 of the cookie value
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

@@ -6,6 +6,7 @@
 #include "server/app.hpp"
 #include "channels/smtp_listener.hpp"
 #include "server/demo_history.hpp"
+#include "server/demo_logins.hpp"
 #include "server/email_intake.hpp"
 #include "server/cdr_spool.hpp"
 #include "server/email_sender.hpp"
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
         if (config.demo) {
             auto loaded = load_demo_history_if_fresh(*app);
             if (loaded) spdlog::info("demo history loaded: {} tickets", loaded);
+            if (int logins = install_demo_logins(*app)) spdlog::info("demo logins created: {}", logins);
         }
 
         boost::asio::io_context ioc(config.io_threads);
