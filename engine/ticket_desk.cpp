@@ -66,6 +66,10 @@ Result<DeskOutcome> TicketDesk::update(StoreTx& tx, TicketId id, const TicketPat
         auto tags = normalise_tags(*patch.tags);
         if (tags != t.tags) changes.push_back({"tags", join(t.tags), join(tags)}), t.tags = std::move(tags);
     }
+    if (patch.tier && *patch.tier != t.tier) {
+        changes.push_back({"tier", std::string(to_string(t.tier)), std::string(to_string(*patch.tier))});
+        t.tier = *patch.tier;
+    }
     bool status_changed = false;
     if (patch.status && *patch.status != t.status) {
         auto before = t.status;
