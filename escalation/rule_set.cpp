@@ -842,6 +842,9 @@ Result<RuleSet> RuleSet::load(const std::filesystem::path& file) {
 }
 
 std::size_t RuleSet::size() const noexcept { return impl_->rules.size(); }
+bool RuleSet::listens_to(RuleTrigger t) const noexcept {
+    return !impl_->by_trigger[static_cast<std::size_t>(t)].empty();
+}
 const std::string& RuleSet::name(std::uint32_t rule) const noexcept { return impl_->rules[rule].name; }
 const std::vector<RuleAction>& RuleSet::actions(std::uint32_t rule) const noexcept { return impl_->rules[rule].actions; }
 const std::string& RuleSet::describe(std::uint32_t node) const noexcept { return impl_->nodes[node].description; }

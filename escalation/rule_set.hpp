@@ -134,6 +134,7 @@ public:
     static Result<RuleSet> compile_text(std::string_view yaml, std::string_view file_name);
 
     std::size_t size() const noexcept;
+    bool listens_to(RuleTrigger trigger) const noexcept;  // some rule has it in `on`
     const std::string& name(std::uint32_t rule) const noexcept;
     const std::vector<RuleAction>& actions(std::uint32_t rule) const noexcept;
     // The words of a condition node, e.g. "priority in [high, urgent]".
