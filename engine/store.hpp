@@ -86,7 +86,7 @@ public:
     virtual std::vector<std::pair<AgentId, int>> open_tickets_by_assignee() = 0;
     // Tickets waiting for an eligible agent, oldest first: (ticket, skill).
     virtual std::vector<std::pair<TicketId, std::string>> routing_waits() = 0;
-    virtual std::vector<NotificationRecord> due_notifications(Timestamp now, int limit) = 0;
+    virtual std::vector<NotificationRecord> due_notifications(std::string_view channel, Timestamp now, int limit) = 0;
     virtual std::vector<NotificationRecord> notifications(TicketId ticket) = 0;
     virtual std::vector<ReferralRecord> referrals(TicketId ticket) = 0;
     virtual std::optional<ReferralRecord> referral(std::int64_t id) = 0;

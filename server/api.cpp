@@ -5,6 +5,7 @@
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/store_async.hpp"
+#include "server/api_escalation.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -283,7 +284,11 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
             enquiry->metadata["created_by"] = actor.id;
             const Intake& intake = app_.intake();
-            auto work = [&intake, e = std::move(*enquiry)](StoreTx& tx) { return intake.accept(tx, e); };
+            auto work = [&intake, &escalation = app_.escalation(), e = std::move(*enquiry)](StoreTx& tx) {
+                auto outcome = intake.accept(tx, e);
+                if (outcome) escalation.after_intake(tx, *outcome);
+                return outcome;
+            };
             auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
             if (!outcome) co_return problem_response(v, outcome.error());
             log_events(outcome->events);
@@ -315,8 +320,10 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 auto patch = parse_patch(*body, *app_.store().reader());
                 if (!patch) co_return problem_response(v, patch.error());
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, id = *id, p = std::move(*patch), actor](StoreTx& tx) {
-                    return desk.update(tx, id, p, actor);
+                auto work = [&desk, &escalation = app_.escalation(), id = *id, p = std::move(*patch), actor](StoreTx& tx) {
+                    auto outcome = desk.update(tx, id, p, actor);
+                    if (outcome) escalation.after_desk(tx, *outcome);
+                    return outcome;
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
@@ -353,8 +360,10 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                     }
                 }
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, id = *id, m = std::move(m), actor](StoreTx& tx) {
-                    return desk.add_message(tx, id, m, actor);
+                auto work = [&desk, &escalation = app_.escalation(), id = *id, m = std::move(m), actor](StoreTx& tx) {
+                    auto outcome = desk.add_message(tx, id, m, actor);
+                    if (outcome) escalation.after_desk(tx, *outcome);
+                    return outcome;
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
@@ -410,6 +419,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         for (const auto& a : app_.store().reader()->agents()) agents.push_back(to_json(a));
         co_return json_response(v, Status::ok, {{"agents", std::move(agents)}});
     }
+    if (auto escalation = co_await route_escalation(app_, req, seg, *routed.token, actor, routed.pattern))
+        co_return std::move(*escalation);
     co_return error_response(v, Status::not_found, "not_found", fmt::format("no such endpoint: {}", std::string(url->path())));
 }
 

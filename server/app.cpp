@@ -28,6 +28,7 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     auto store = SqliteStore::open(config.data_dir / "triage.db");
     auto blobs = std::make_unique<FileBlobStore>(config.data_dir / "blobs");
     std::unique_ptr<App> app(new App(std::move(config), clock, std::move(store), std::move(blobs)));
+    app->escalation_ = std::make_unique<EscalationService>(app->config_.source, clock, app->desk_, app->store());
     auto agents = app->config_.agents;
     write_sync(app->store(), [&](StoreTx& tx) {
         for (auto& a : agents) tx.upsert_agent(a);
@@ -36,6 +37,7 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
 }
 
 void App::stop() {
+    if (escalation_) escalation_->stop();
     if (auto* sqlite = dynamic_cast<SqliteStore*>(store_.get())) sqlite->stop();
 }
 

@@ -10,6 +10,7 @@
 #include "engine/ticket_desk.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/escalation_service.hpp"
 #include "server/metrics.hpp"
 
 #include <memory>
@@ -31,6 +32,7 @@ public:
     const TicketDesk& desk() const { return desk_; }
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
+    EscalationService& escalation() { return *escalation_; }
 
     // Finishes queued writes and closes the database.
     void stop();
@@ -46,6 +48,7 @@ private:
     TicketDesk desk_;
     Auth auth_;
     Metrics metrics_;
+    std::unique_ptr<EscalationService> escalation_;  // after store_ and desk_, which it uses
 };
 
 }  // namespace triage::server

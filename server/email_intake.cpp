@@ -101,7 +101,11 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
     enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
     co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     const Intake& intake = app_.intake();
-    auto work = [&intake, e = enquiry](StoreTx& tx) { return intake.accept(tx, e); };
+    auto work = [&intake, &escalation = app_.escalation(), e = enquiry](StoreTx& tx) {
+        auto outcome = intake.accept(tx, e);
+        if (outcome) escalation.after_intake(tx, *outcome);
+        return outcome;
+    };
     auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
     log_outcome(enquiry, outcome);
     co_return replies_for(outcome);
@@ -110,7 +114,11 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
 Result<IntakeOutcome> EmailIntake::ingest(std::string raw, const std::vector<std::string>& envelope_recipients) {
     Enquiry enquiry = prepare(std::move(raw), envelope_recipients);
     const Intake& intake = app_.intake();
-    auto outcome = write_sync(app_.store(), [&](StoreTx& tx) { return intake.accept(tx, enquiry); });
+    auto outcome = write_sync(app_.store(), [&](StoreTx& tx) {
+        auto accepted = intake.accept(tx, enquiry);
+        if (accepted) app_.escalation().after_intake(tx, *accepted);
+        return accepted;
+    });
     log_outcome(enquiry, outcome);
     return outcome;
 }

@@ -121,11 +121,11 @@ std::vector<std::pair<TicketId, std::string>> ReadOps<Base>::routing_waits() {
 }
 
 template <class Base>
-std::vector<NotificationRecord> ReadOps<Base>::due_notifications(Timestamp now, int limit) {
+std::vector<NotificationRecord> ReadOps<Base>::due_notifications(std::string_view channel, Timestamp now, int limit) {
     auto row = connection().query("SELECT " TRIAGE_NOTIFICATION_COLUMNS
                                   " FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?1"
-                                  " ORDER BY next_attempt_at, id LIMIT ?2");
-    row.bind_all(to_ms(now), limit);
+                                  " AND channel = ?3 ORDER BY next_attempt_at, id LIMIT ?2");
+    row.bind_all(to_ms(now), limit, channel);
     std::vector<NotificationRecord> out;
     while (row.step()) out.push_back(read_notification(row));
     return out;
@@ -173,7 +173,7 @@ std::vector<std::pair<std::string, int>> ReadOps<Base>::active_referrals_by_part
     template std::vector<TicketSlaRecord> ReadOps<Base>::escalated_slas(int);                                      \
     template std::vector<std::pair<AgentId, int>> ReadOps<Base>::open_tickets_by_assignee();                       \
     template std::vector<std::pair<TicketId, std::string>> ReadOps<Base>::routing_waits();                         \
-    template std::vector<NotificationRecord> ReadOps<Base>::due_notifications(Timestamp, int);                     \
+    template std::vector<NotificationRecord> ReadOps<Base>::due_notifications(std::string_view, Timestamp, int);                     \
     template std::vector<NotificationRecord> ReadOps<Base>::notifications(TicketId);                               \
     template std::vector<ReferralRecord> ReadOps<Base>::referrals(TicketId);                                       \
     template std::optional<ReferralRecord> ReadOps<Base>::referral(std::int64_t);                                  \

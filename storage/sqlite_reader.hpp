@@ -43,7 +43,7 @@ public:
     std::vector<TicketSlaRecord> escalated_slas(int limit) override;
     std::vector<std::pair<AgentId, int>> open_tickets_by_assignee() override;
     std::vector<std::pair<TicketId, std::string>> routing_waits() override;
-    std::vector<NotificationRecord> due_notifications(Timestamp now, int limit) override;
+    std::vector<NotificationRecord> due_notifications(std::string_view channel, Timestamp now, int limit) override;
     std::vector<NotificationRecord> notifications(TicketId ticket) override;
     std::vector<ReferralRecord> referrals(TicketId ticket) override;
     std::optional<ReferralRecord> referral(std::int64_t id) override;

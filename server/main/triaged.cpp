@@ -151,6 +151,20 @@ int main(int argc, char** argv) {
             mail_listeners.push_back(std::move(listener));
         }
 
+        // SLA scheduler, periodic rules and routing, webhook outbox; SIGHUP reloads the rules.
+        app->escalation().start(ioc);
+        boost::asio::signal_set hangup(ioc, SIGHUP);
+        std::function<void()> wait_hangup = [&] {
+            hangup.async_wait([&](boost::system::error_code ec, int) {
+                if (ec) return;
+                auto reloaded = app->escalation().reload();
+                if (reloaded) spdlog::info("SIGHUP: rules reloaded ({} rules)", *reloaded);
+                else spdlog::error("SIGHUP: {}", reloaded.error().message);
+                wait_hangup();
+            });
+        };
+        wait_hangup();
+
         // Last, once every listener is up: tests and scripts wait for this file.
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
@@ -173,6 +187,8 @@ int main(int argc, char** argv) {
             spdlog::info("signal {}: finishing requests in flight and shutting down", signal);
             http.stop();
             for (auto& l : mail_listeners) l->stop();
+            hangup.cancel();
+            app->escalation().stop();
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             wait_drained();
         });
