@@ -210,7 +210,7 @@ void EscalationEngine::after_intake(StoreTx& tx, IntakeOutcome& outcome, Escalat
         }
         run_rules(tx, id, RuleTrigger::created, info, out);
         if (auto t = tx.ticket(id)) start_slas(tx, *t, out);
-        if (auto t = tx.ticket(id); t && !t->assignee_id) route(tx, id, "", true, out);
+        if (auto t = tx.ticket(id); t && !t->assignee_id && !out.routed) route(tx, id, "", true, out);
     } else {
         bool customer = false, status = false;
         for (const auto& e : outcome.events) {
@@ -546,6 +546,7 @@ void EscalationEngine::route(StoreTx& tx, TicketId id, std::string_view skill, b
     }
     RoutingStrategy strategy = RoutingStrategy::round_robin;
     if (auto q = settings_->queues.find(t->queue); q != settings_->queues.end()) strategy = q->second.routing;
+    out.routed = true;
     auto decision = router_.route(candidates, {t->queue, t->language, skill, clock_.system_now()}, strategy);
     if (decision.agent) {
         tx.remove_routing_wait(id);

@@ -36,6 +36,7 @@ struct SlaTimer {
 struct EscalationOutcome {
     std::vector<TicketEvent> events;  // audit events written, for the edge to log
     std::vector<SlaTimer> timers;     // to arm
+    bool routed = false;              // routing ran (picked someone or put the ticket in the wait)
 };
 
 // An SLA clock's timeline as stored in TicketSlaRecord::timeline.

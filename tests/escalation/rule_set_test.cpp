@@ -180,7 +180,7 @@ TEST_CASE("an invalid rules file reports every error with its line and column") 
     const auto& m = set.error().message;
     CHECK(m.find("rules.yaml:3:19: unknown event 'shipped'") != std::string::npos);
     CHECK(m.find("rules.yaml:4:10: unknown field 'prioritee'") != std::string::npos);
-    CHECK(m.find("rules.yaml:6:26: priority must be low, normal, high or urgent") != std::string::npos);
+    CHECK(m.find("rules.yaml:6:25: priority must be low, normal, high or urgent") != std::string::npos);
     CHECK(m.find("rules.yaml:9:27: bad regex '(unclosed'") != std::string::npos);
     CHECK(m.find("rules.yaml:11:19: escalate needs a tier") != std::string::npos);
     CHECK(m.find("unknown placeholder {{ticket.nope}}") != std::string::npos);
