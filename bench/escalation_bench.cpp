@@ -37,11 +37,11 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace triage;
-using Clock = std::chrono::steady_clock;
+using BenchClock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(BenchClock::time_point start) { return std::chrono::duration<double>(BenchClock::now() - start).count(); }
 
 // 1,000 rules of the shapes a desk writes: field filters first, text tests after, some
 // nested any/not, a tenth of them with a regex over the body.
@@ -99,7 +99,7 @@ void bench_rules(long events) {
     }
     std::uint64_t fired = 0;
     const auto allocations_before = g_allocations.load();
-    const auto start = Clock::now();
+    const auto start = BenchClock::now();
     for (long i = 0; i < events; ++i) {
         ctx.ticket = &tickets[static_cast<std::size_t>(i) % tickets.size()];
         ctx.trigger = i % 4 == 0 ? RuleTrigger::customer_replied : RuleTrigger::created;
@@ -128,7 +128,7 @@ void bench_timers(long timers) {
     const auto base = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     const long rss_before = rss_bytes();
     SlaTimerHeap heap;
-    const auto start = Clock::now();
+    const auto start = BenchClock::now();
     for (long i = 0; i < timers; ++i)
         heap.push(base + std::chrono::milliseconds(rng() % (30LL * 24 * 3600 * 1000)), static_cast<TicketId>(i + 1));
     const double elapsed = seconds_since(start);
@@ -141,7 +141,7 @@ void bench_timers(long timers) {
                timers, elapsed, per_timer, rss_per_timer, per_gib / 1e6);
     // The next deadline is always the first: popping is what the scheduler does when it rings.
     std::size_t popped = 0;
-    const auto pop_start = Clock::now();
+    const auto pop_start = BenchClock::now();
     heap.pop_due(base + std::chrono::hours(24), [&](TicketId) { ++popped; });
     fmt::print("timers: {} due in the first day popped in {:.3f} s\n", popped, seconds_since(pop_start));
 }
@@ -155,7 +155,7 @@ void bench_restore(long deadlines) {
     {
         auto store = SqliteStore::open(db, options);
         const auto base = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-        const auto fill = Clock::now();
+        const auto fill = BenchClock::now();
         constexpr long kBatch = 20000;
         for (long first = 0; first < deadlines; first += kBatch) {
             write_sync(*store, [&](StoreTx& tx) {
@@ -177,7 +177,7 @@ void bench_restore(long deadlines) {
         }
         fmt::print("restore: {} pending deadlines written in {:.1f} s (set-up, not timed)\n", deadlines, seconds_since(fill));
     }
-    const auto start = Clock::now();
+    const auto start = BenchClock::now();
     auto store = SqliteStore::open(db, options);
     SlaTimerHeap heap;
     heap.reserve(static_cast<std::size_t>(deadlines));

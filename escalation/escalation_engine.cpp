@@ -522,11 +522,13 @@ void EscalationEngine::route(StoreTx& tx, TicketId id, std::string_view skill, b
         tx.remove_routing_wait(id);
         return;
     }
+    auto agents = tx.agents();
+    if (agents.empty()) return;  // a desk without agents routes nothing (and says nothing)
     std::map<AgentId, int> load;
     for (auto [agent, open] : tx.open_tickets_by_assignee()) load[agent] = open;
     const auto people = settings_->tier_people.find(t->tier);
     std::vector<RoutableAgent> candidates;
-    for (auto& a : tx.agents()) {
+    for (auto& a : agents) {
         const bool in_tier = people != settings_->tier_people.end() &&
                              std::find(people->second.begin(), people->second.end(), ascii_lower(a.email)) !=
                                  people->second.end();

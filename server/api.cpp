@@ -283,6 +283,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (!enquiry) co_return problem_response(v, enquiry.error());
             if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
             enquiry->metadata["created_by"] = actor.id;
+            app_.escalation().detect_language(*enquiry);
             const Intake& intake = app_.intake();
             auto work = [&intake, &escalation = app_.escalation(), e = std::move(*enquiry)](StoreTx& tx) {
                 auto outcome = intake.accept(tx, e);

@@ -81,6 +81,7 @@ Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& en
         e.metadata["date"] = format_rfc3339(e.received_at);
     e.received_at = app_.clock().system_now();  // SLA clocks run from arrival, not from the sender's Date
     e.metadata["envelope_to"] = join(envelope_recipients);
+    app_.escalation().detect_language(e);
     return e;
 }
 

@@ -87,6 +87,13 @@ void EscalationService::after_desk(StoreTx& tx, DeskOutcome& outcome) {
     arm(out.timers);
 }
 
+void EscalationService::detect_language(Enquiry& enquiry) const {
+    if (!detector_ || enquiry.kind != EnquiryKind::message) return;
+    if (!enquiry.language.empty() && enquiry.language != "und") return;
+    auto language = detector_->detect(enquiry.text);
+    if (language != "und") enquiry.language = std::move(language);
+}
+
 void EscalationService::arm(const std::vector<SlaTimer>& timers) {
     if (timers.empty()) return;
     std::lock_guard lock(mutex_);
@@ -132,6 +139,13 @@ void EscalationService::start(asio::io_context& ioc) {
 
 void EscalationService::stop() {
     if (!strand_) return;
+    if (strand_->get_inner_executor().context().stopped()) {
+        // The io_context no longer runs (the end of main): drop the timers while it still exists.
+        timer_.reset();
+        tick_.reset();
+        strand_.reset();
+        return;
+    }
     asio::post(*strand_, [this] {
         stopping_ = true;
         timer_->cancel();

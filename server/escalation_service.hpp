@@ -41,6 +41,9 @@ public:
     void after_intake(StoreTx& tx, IntakeOutcome& outcome);
     void after_desk(StoreTx& tx, DeskOutcome& outcome);
     void arm(const std::vector<SlaTimer>& timers);
+    // Sets the language of an enquiry that has none from its text (libexttextcat), so that
+    // the ticket it opens is created with it. Thread-safe; a few hundred microseconds.
+    void detect_language(Enquiry& enquiry) const;
 
     // Compiles the rules file again; swaps on success, keeps the old rules otherwise.
     // Returns the number of rules, or why nothing changed.
