@@ -396,6 +396,7 @@ void EscalationEngine::start_slas(StoreTx& tx, const Ticket& t, EscalationOutcom
         SlaTimeline timeline;
         clock.start(t.created_at, minutes, policy->warning_percent, calendar, &timeline);
         tx.upsert_ticket_sla(record_of(t.id, to_string(target), policy->name, calendar.name(), clock, timeline));
+        if (auto due = clock.next_due()) out.timers.push_back({*due, t.id});
         any = true;
     }
     if (any) {

@@ -3,6 +3,9 @@
 #include <textcat.h>
 
 #include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 #include <stdexcept>
 
 namespace triage {
@@ -22,13 +25,26 @@ std::string primary_tag(std::string_view result) {
 
 }  // namespace
 
-LanguageDetector::LanguageDetector(const std::filesystem::path& config) {
-    auto prefix = config.parent_path().string() + "/";
-    handle_ = special_textcat_Init(config.c_str(), prefix.c_str());
-    if (!handle_) throw std::runtime_error(fmt::format("cannot load language fingerprints from {}", config.string()));
+LanguageDetector::LanguageDetector(const std::filesystem::path& fingerprints, std::string_view languages) {
+    // textcat reads its candidate list from a file: write one for the languages asked for.
+    const auto conf = std::filesystem::temp_directory_path() /
+                      fmt::format("triage-textcat-{}-{}.conf", ::getpid(), reinterpret_cast<std::uintptr_t>(this));
+    {
+        std::ofstream out(conf);
+        std::istringstream list{std::string(languages)};
+        for (std::string lang; list >> lang;) out << lang << ".lm " << lang << "--utf8\n";
+    }
+    const auto prefix = fingerprints.string() + "/";
+    handle_ = special_textcat_Init(conf.c_str(), prefix.c_str());
+    std::error_code ec;
+    std::filesystem::remove(conf, ec);
+    if (!handle_)
+        throw std::runtime_error(fmt::format("cannot load language fingerprints ({}) from {}", languages, prefix));
+    candidates_ = textcat_GetClassifyFullOutput(handle_);
 }
 
 LanguageDetector::~LanguageDetector() {
+    if (candidates_) textcat_ReleaseClassifyFullOutput(handle_, static_cast<candidate_t*>(candidates_));
     if (handle_) textcat_Done(handle_);
 }
 
@@ -40,11 +56,11 @@ std::string LanguageDetector::detect(std::string_view text) const {
     text = text.substr(0, kMaxSample);
     while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.remove_suffix(1);  // whole characters
     std::lock_guard lock(mutex_);
-    const char* result = textcat_Classify(handle_, text.data(), text.size());
-    if (!result) return "und";
-    std::string_view r(result);
-    // Several close candidates ("[fi][et]") means textcat is unsure between them: keep the first.
-    return primary_tag(r);
+    auto* candidates = static_cast<candidate_t*>(candidates_);
+    // Ranked best first; none when the text is too short or too many languages score alike.
+    const int n = textcat_ClassifyFull(handle_, text.data(), text.size(), candidates);
+    if (n <= 0 || !candidates[0].name) return "und";
+    return primary_tag(fmt::format("[{}]", candidates[0].name));
 }
 
 }  // namespace triage

@@ -2,6 +2,7 @@
 
 #include "escalation/business_calendar.hpp"
 #include "escalation/rule_template.hpp"
+#include "tests/support/result_printer.hpp"
 #include "tests/support/time_literals.hpp"
 
 #include <doctest/doctest.h>

@@ -51,7 +51,7 @@ std::string events_of(const TriagedProcess& server, std::int64_t id) {
 
 TEST_CASE("a ticket created over HTTP goes through the rules, its firing audited, and gets SLA clocks") {
     TempDir dir;
-    TriagedProcess server(dir.path() / "data", {"--config", desk_config(dir, kRules).string()});
+    TriagedProcess server(dir.path(), {"--config", desk_config(dir, kRules).string()});
     auto created = server.request("POST", "/api/v1/tickets",
                                   R"({"subject":"Lasku puuttuu","body":"Hei, en ole saanut joulukuun laskua.","requester":{"email":"a@example.fi"}})");
     REQUIRE(created.status == 201);
@@ -83,7 +83,7 @@ TEST_CASE("a ticket created over HTTP goes through the rules, its firing audited
 TEST_CASE("rules reload atomically over HTTP and on SIGHUP, and a bad file keeps the old rules") {
     TempDir dir;
     auto config = desk_config(dir, kRules);
-    TriagedProcess server(dir.path() / "data", {"--config", config.string()});
+    TriagedProcess server(dir.path(), {"--config", config.string()});
     write(dir.path() / "rules.yaml", "rules:\n  - name: broken\n    on: [created]\n    if: {prioritee: high}\n    then: [stop]\n");
     auto refused = server.request("POST", "/api/v1/admin/reload");
     CAPTURE(refused.body);
@@ -108,13 +108,14 @@ TEST_CASE("rules reload atomically over HTTP and on SIGHUP, and a bad file keeps
     write(dir.path() / "rules.yaml", kRules);
     ::kill(server.pid(), SIGHUP);
     bool swapped = false;
-    for (int i = 0; i < 200 && !swapped; ++i) {  // the reload is asynchronous: poll the log
-        swapped = server.log().find("SIGHUP: rules reloaded (1 rules)") != std::string::npos;
-        if (!swapped) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    for (int i = 0; i < 100 && !swapped; ++i) {  // the reload is asynchronous: poll with new tickets
+        auto after = server.request("POST", "/api/v1/tickets", R"({"subject":"Lasku","body":"lasku","requester":{"email":"d@example.fi"}})");
+        swapped = parse(after.body).at("queue").as_string() == "billing";
+        if (!swapped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     CHECK(swapped);
-    auto after = server.request("POST", "/api/v1/tickets", R"({"subject":"Lasku","body":"lasku","requester":{"email":"d@example.fi"}})");
-    CHECK(parse(after.body).at("queue").as_string() == "billing");
+    CHECK(server.stop() == 0);
+    CHECK(server.log().find("SIGHUP: rules reloaded (1 rules)") != std::string::npos);
 }
 
 TEST_CASE("triaged refuses to start on an invalid rules file and says where every error is") {
@@ -130,7 +131,7 @@ TEST_CASE("triaged refuses to start on an invalid rules file and says where ever
 TEST_CASE("triage rules test prints what would fire and the ticket it would make, storing nothing") {
     TempDir dir;
     auto config = desk_config(dir, kRules);
-    write(dir.path() / "enquiry.json", R"({"subject":"Rēķins nav saņemts","body":"Labdien, es nesaņēmu rēķinu par decembri.","requester":{"email":"j@example.lv"}})");
+    write(dir.path() / "enquiry.json", R"({"subject":"Rēķins nav saņemts","body":"Labdien, es neesmu saņēmis decembra rēķinu. Vai jūs varētu to man nosūtīt vēlreiz?","requester":{"email":"j@example.lv"}})");
     auto [code, output] = run_command({TRIAGE_CLI_PATH, "rules", "test", "--config", config.string(), "--rules",
                                        (dir.path() / "rules.yaml").string(), (dir.path() / "enquiry.json").string()});
     CAPTURE(output);
