@@ -20,6 +20,7 @@
 #include <new>
 #include <random>
 #include <string>
+#include <time.h>
 #include <unistd.h>
 
 namespace {
@@ -41,6 +42,13 @@ using BenchClock = std::chrono::steady_clock;
 
 namespace {
 
+// CPU time of this thread: on a shared, loaded machine the wall clock also counts other work.
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 double seconds_since(BenchClock::time_point start) { return std::chrono::duration<double>(BenchClock::now() - start).count(); }
 
 // 1,000 rules of the shapes a desk writes: field filters first, text tests after, some
@@ -56,7 +64,9 @@ std::string thousand_rules() {
         if (i % 4 == 1) yaml += fmt::format("        - language: [{}]\n", i % 8 < 4 ? "fi" : "et");
         if (i % 7 == 2) yaml += "        - any: [{tags: {has: vip}}, {customer.tier: premium}]\n";
         if (i % 11 == 3) yaml += "        - not: {channel: fax}\n";
-        yaml += fmt::format("        - subject: {{contains: \"{}{}\"}}\n", kWords[i % 8], i % 50 == 0 ? "" : "-x");
+        // 8 words, most with one of 25 suffixes: about 200 distinct text patterns over the set.
+        yaml += fmt::format("        - subject: {{contains: \"{}{}\"}}\n", kWords[i % 8],
+                            i % 50 == 0 ? std::string() : fmt::format("-{}", i % 25));
         if (i % 10 == 5) yaml += fmt::format("        - body: {{regex: \"{}\\\\s+\\\\d+\"}}\n", kWords[(i + 1) % 8]);
         yaml += fmt::format("    then:\n      - set: {{tags: {{add: [r{}]}}}}\n", i);
     }
@@ -99,6 +109,7 @@ void bench_rules(long events) {
     }
     std::uint64_t fired = 0;
     const auto allocations_before = g_allocations.load();
+    const double cpu_start = thread_cpu_seconds();
     const auto start = BenchClock::now();
     for (long i = 0; i < events; ++i) {
         ctx.ticket = &tickets[static_cast<std::size_t>(i) % tickets.size()];
@@ -107,10 +118,12 @@ void bench_rules(long events) {
         fired += out.firings.size();
     }
     const double elapsed = seconds_since(start);
+    const double cpu = thread_cpu_seconds() - cpu_start;
     const auto allocations = g_allocations.load() - allocations_before;
-    fmt::print("rules: {} events against {} rules in {:.3f} s = {:.0f} events/s ({:.2f} us an event; target >= 100000/s); "
+    fmt::print("rules: {} events against {} rules in {:.3f} s wall, {:.3f} s CPU = {:.0f} events/s by CPU time "
+               "({:.0f} by wall; {:.2f} us an event; target >= 100000/s); "
                "{:.2f} rules fired an event; {} heap allocations in the timed loop ({:.3f} an event)\n",
-               events, rules->size(), elapsed, events / elapsed, elapsed * 1e6 / events,
+               events, rules->size(), elapsed, cpu, events / cpu, events / elapsed, cpu * 1e6 / events,
                static_cast<double>(fired) / events, allocations, static_cast<double>(allocations) / events);
 }
 

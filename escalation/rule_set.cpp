@@ -105,6 +105,9 @@ struct Facts {
     const BusinessCalendar* calendar = nullptr;
     // Business hours are a calendar walk: computed on first use, at most once per event.
     mutable std::array<double, 2> business_hours{-1, -1};
+    // Subject and body tests by regex index: 0 not run yet, 1 no match, 2 match. Rules share
+    // patterns, and subject and body never change during a run, so each runs once an event.
+    std::int8_t* text_results = nullptr;
 };
 
 std::uint32_t text_slot(Field f) {
@@ -130,8 +133,7 @@ struct RuleSet::Node {
     Cmp cmp = Cmp::eq;
     bool business = false;
     std::uint32_t a = 0, b = 0;  // children / ids range [a, a+b), or mask, child, regex index
-    double number = 0;
-    std::string description;
+    double number = 0;  // the words live in Impl::descriptions: nodes stay small and close together
 };
 
 struct RuleSet::Rule {
@@ -146,6 +148,7 @@ struct RuleSet::Impl {
     std::string source;
     std::vector<Rule> rules;
     std::vector<Node> nodes;
+    std::vector<std::string> descriptions;  // by node
     std::vector<std::uint32_t> pool;  // children and id lists
     std::vector<std::unique_ptr<Regex>> regexes;
     SymbolTable symbols;
@@ -218,10 +221,16 @@ bool RuleSet::Impl::eval(std::uint32_t n, const Facts& f, RuleOutcome& out, bool
             break;
         }
         case Op::text: {
+            const bool cacheable = node.field == Field::subject || node.field == Field::body;
+            if (cacheable && f.text_results[node.a] != 0) {
+                result = f.text_results[node.a] == 2;
+                break;
+            }
             const auto text = f.text[text_slot(node.field)];
             int rc = pcre2_match(regexes[node.a]->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
                                  thread_match_data(), nullptr);
             result = rc >= 0;
+            if (cacheable) f.text_results[node.a] = result ? 2 : 1;
             break;
         }
         case Op::has_any:
@@ -364,7 +373,9 @@ private:
     }
 
     std::uint32_t add_node(RuleSet::Node node) {
-        impl_.nodes.push_back(std::move(node));
+        impl_.nodes.push_back(node);
+        impl_.descriptions.push_back(std::move(description_));
+        description_.clear();
         return static_cast<std::uint32_t>(impl_.nodes.size() - 1);
     }
 
@@ -374,7 +385,7 @@ private:
         n.a = static_cast<std::uint32_t>(impl_.pool.size());
         n.b = static_cast<std::uint32_t>(children.size());
         impl_.pool.insert(impl_.pool.end(), children.begin(), children.end());
-        n.description = std::move(description);
+        description_ = std::move(description);
         return add_node(std::move(n));
     }
 
@@ -408,7 +419,7 @@ private:
             RuleSet::Node n;
             n.op = Op::not_;
             n.a = child;
-            n.description = "not (" + describe_tree(child) + ")";
+            description_ = "not (" + describe_tree(child) + ")";
             return add_node(std::move(n));
         }
         const FieldName* field = nullptr;
@@ -430,7 +441,7 @@ private:
             for (std::uint32_t i = 0; i < node.b; ++i) parts.push_back(describe_tree(impl_.pool[node.a + i]));
             return fmt::format("{}", fmt::join(parts, node.op == Op::all ? " and " : " or "));
         }
-        return node.description;
+        return impl_.descriptions[n];
     }
 
     std::vector<std::string> scalars(const YAML::Node& node, std::string_view what) {
@@ -456,7 +467,7 @@ private:
             n.op = Op::is_true;
             n.field = field.field;
             n.a = expected;
-            n.description = fmt::format("has_attachment is {}", expected);
+            description_ = fmt::format("has_attachment is {}", expected);
             return add_node(std::move(n));
         }
         if (is_number(field.field)) return compile_number(field, value);
@@ -495,7 +506,7 @@ private:
         const auto values = scalars(value, std::string(field.name));
         RuleSet::Node n;
         n.field = field.field;
-        n.description = values.size() == 1 ? fmt::format("{} is {}", field.name, values.front())
+        description_ = values.size() == 1 ? fmt::format("{} is {}", field.name, values.front())
                                            : fmt::format("{} in [{}]", field.name, fmt::join(values, ", "));
         if (is_enum(field.field)) {
             n.op = Op::in_mask;
@@ -535,7 +546,7 @@ private:
         n.a = static_cast<std::uint32_t>(impl_.pool.size());
         for (const auto& v : values) impl_.pool.push_back(impl_.intern(ascii_lower(trim_space(v))));
         n.b = static_cast<std::uint32_t>(values.size());
-        n.description = values.size() == 1 ? fmt::format("tags have {}", values.front())
+        description_ = values.size() == 1 ? fmt::format("tags have {}", values.front())
                                            : fmt::format("tags have {} of [{}]", all ? "all" : "any", fmt::join(values, ", "));
         return add_node(std::move(n));
     }
@@ -549,6 +560,12 @@ private:
             return add_node(std::move(n));
         }
         const auto& pattern = value.Scalar();
+        const auto key = fmt::format("{}\x1f{}\x1f{}", static_cast<int>(field.field), literal, pattern);
+        if (auto known = compiled_.find(key); known != compiled_.end()) {
+            n.a = known->second;
+            description_ = fmt::format("{} {} '{}'", field.name, literal ? "contains" : "matches", pattern);
+            return add_node(std::move(n));
+        }
         std::uint32_t options = PCRE2_UTF | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF;
         options |= literal ? PCRE2_LITERAL : PCRE2_UCP;
         int code = 0;
@@ -566,8 +583,9 @@ private:
         }
         pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
         n.a = static_cast<std::uint32_t>(impl_.regexes.size());
+        compiled_.emplace(key, n.a);
         impl_.regexes.push_back(std::move(regex));
-        n.description = fmt::format("{} {} '{}'", field.name, literal ? "contains" : "matches", pattern);
+        description_ = fmt::format("{} {} '{}'", field.name, literal ? "contains" : "matches", pattern);
         return add_node(std::move(n));
     }
 
@@ -613,7 +631,7 @@ private:
             n.cmp = cmp;
             n.business = business;
             n.number = d;
-            n.description = fmt::format("{} {} {}{}", field.name, kCmpNames[static_cast<int>(cmp)], d,
+            description_ = fmt::format("{} {} {}{}", field.name, kCmpNames[static_cast<int>(cmp)], d,
                                         field.field == Field::reopen_count ? "" : business ? " (business)" : " (wall)");
             children.push_back(add_node(std::move(n)));
         }
@@ -777,6 +795,8 @@ private:
     RuleSet::Impl& impl_;
     std::string file_;
     std::vector<std::string> errors_;
+    std::unordered_map<std::string, std::uint32_t> compiled_;  // field, literal, pattern -> regex
+    std::string description_;  // of the node add_node adds next
 };
 
 std::string_view to_string(RuleTrigger t) noexcept {
@@ -847,7 +867,7 @@ bool RuleSet::listens_to(RuleTrigger t) const noexcept {
 }
 const std::string& RuleSet::name(std::uint32_t rule) const noexcept { return impl_->rules[rule].name; }
 const std::vector<RuleAction>& RuleSet::actions(std::uint32_t rule) const noexcept { return impl_->rules[rule].actions; }
-const std::string& RuleSet::describe(std::uint32_t node) const noexcept { return impl_->nodes[node].description; }
+const std::string& RuleSet::describe(std::uint32_t node) const noexcept { return impl_->descriptions[node]; }
 std::string RuleSet::source() const { return impl_->source; }
 
 void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
@@ -888,6 +908,11 @@ void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
     f.updated = t.updated_at;
     f.now = ctx.now;
     f.calendar = ctx.calendar;
+    // One buffer per thread, grown to the largest rule set it has run: no allocation per event.
+    thread_local std::vector<std::int8_t> text_results;
+    if (text_results.size() < im.regexes.size()) text_results.resize(im.regexes.size());
+    std::fill_n(text_results.begin(), im.regexes.size(), std::int8_t{0});
+    f.text_results = text_results.data();
 
     for (const auto r : candidates) {
         const Rule& rule = im.rules[r];
