@@ -153,6 +153,43 @@ struct RuleSet::Impl {
     std::vector<std::unique_ptr<Regex>> regexes;
     SymbolTable symbols;
     std::array<std::vector<std::uint32_t>, kTriggers.size()> by_trigger;
+    // The same lists narrowed by queue: a rule whose conditions require `queue: Q` (at the top,
+    // or in its top-level `all`) is only listed under Q; rules without one under every queue.
+    std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kTriggers.size()> by_queue;
+    std::array<std::vector<std::uint32_t>, kTriggers.size()> any_queue;
+
+    const std::vector<std::uint32_t>& candidates(std::size_t trigger, std::uint32_t queue) const {
+        if (auto it = by_queue[trigger].find(queue); it != by_queue[trigger].end()) return it->second;
+        return any_queue[trigger];
+    }
+    // The queue ids a rule requires, or none when it may fire in any queue.
+    std::vector<std::uint32_t> required_queues(const Rule& rule) const {
+        if (!rule.root) return {};
+        auto queue_ids = [&](const Node& n) -> std::vector<std::uint32_t> {
+            if (n.op != Op::in_ids || n.field != Field::queue) return {};
+            return {pool.begin() + n.a, pool.begin() + n.a + n.b};
+        };
+        const Node& root = nodes[*rule.root];
+        if (root.op != Op::all) return queue_ids(root);
+        for (std::uint32_t i = 0; i < root.b; ++i)
+            if (auto ids = queue_ids(nodes[pool[root.a + i]]); !ids.empty()) return ids;
+        return {};
+    }
+    void index_by_queue() {
+        for (std::size_t t = 0; t < kTriggers.size(); ++t) {
+            std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> constrained;
+            for (auto r : by_trigger[t]) {
+                auto ids = required_queues(rules[r]);
+                if (ids.empty()) any_queue[t].push_back(r);
+                for (auto id : ids) constrained[id].push_back(r);
+            }
+            for (auto& [id, list] : constrained) {
+                auto& merged = by_queue[t][id];
+                std::merge(list.begin(), list.end(), any_queue[t].begin(), any_queue[t].end(), std::back_inserter(merged));
+                merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+            }
+        }
+    }
 
     std::uint32_t intern(std::string_view s) {
         if (auto it = symbols.find(s); it != symbols.end()) return it->second;
@@ -328,6 +365,7 @@ public:
         for (std::uint32_t r = 0; r < impl_.rules.size(); ++r)
             for (std::size_t t = 0; t < kTriggers.size(); ++t)
                 if (impl_.rules[r].triggers & (1u << t)) impl_.by_trigger[t].push_back(r);
+        if (errors_.empty()) impl_.index_by_queue();
     }
 
 private:
@@ -914,7 +952,10 @@ void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
     std::fill_n(text_results.begin(), im.regexes.size(), std::int8_t{0});
     f.text_results = text_results.data();
 
-    for (const auto r : candidates) {
+    const auto trigger = static_cast<std::size_t>(ctx.trigger);
+    const std::vector<std::uint32_t>* list = &im.candidates(trigger, f.ids[0]);
+    for (std::size_t pos = 0; pos < list->size();) {
+        const auto r = (*list)[pos++];
         const Rule& rule = im.rules[r];
         const auto begin = static_cast<std::uint32_t>(out.matched.size());
         if (rule.root && !im.eval(*rule.root, f, out, true)) {
@@ -929,6 +970,9 @@ void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
             switch (a.kind) {
                 case RuleActionKind::set_queue:
                     f.ids[0] = ids[0], f.text[0] = a.text;
+                    // The rules after this one as listed for the new queue.
+                    list = &im.candidates(trigger, f.ids[0]);
+                    pos = static_cast<std::size_t>(std::upper_bound(list->begin(), list->end(), r) - list->begin());
                     break;
                 case RuleActionKind::set_category:
                     f.ids[1] = ids[0], f.text[1] = a.text;
