@@ -12,7 +12,7 @@ namespace triage {
 namespace {
 
 constexpr std::size_t kMinLetters = 12;        // fewer: "und", n-grams say nothing yet
-constexpr std::size_t kMaxSample = 4096;       // bytes read; the first lines are enough
+constexpr std::size_t kMaxSample = 1024;       // bytes read; the first lines are enough
 
 // "[fi--utf8][et--utf8]" -> "fi"; "zh-CN-utf8" -> "zh".
 std::string primary_tag(std::string_view result) {
