@@ -958,10 +958,9 @@ void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
         const auto r = (*list)[pos++];
         const Rule& rule = im.rules[r];
         const auto begin = static_cast<std::uint32_t>(out.matched.size());
-        if (rule.root && !im.eval(*rule.root, f, out, true)) {
-            out.matched.resize(begin);
-            continue;
-        }
+        // Most rules fail: decide first, and list the matched conditions only for a firing.
+        if (rule.root && !im.eval(*rule.root, f, out, false)) continue;
+        if (rule.root) im.eval(*rule.root, f, out, true);
         out.firings.push_back({r, begin, static_cast<std::uint32_t>(out.matched.size())});
         bool stop = false;
         for (std::size_t i = 0; i < rule.actions.size(); ++i) {
