@@ -8,6 +8,7 @@
 #include "engine/customer.hpp"
 #include "engine/escalation_records.hpp"
 #include "engine/message.hpp"
+#include "engine/outbound_mail.hpp"
 #include "engine/ticket.hpp"
 #include "engine/ticket_event.hpp"
 
@@ -92,6 +93,13 @@ public:
     virtual std::optional<ReferralRecord> referral(std::int64_t id) = 0;
     // Referrals per partner that are still proposed, sent or accepted (the partner's load).
     virtual std::vector<std::pair<std::string, int>> active_referrals_by_partner() = 0;
+    // Outbox (engine/outbound_mail.hpp): mail still to deliver (pending or sending), soonest first.
+    virtual std::vector<OutboundMail> outbound_unsent(int limit) = 0;
+    virtual std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) = 0;
+    virtual std::optional<OutboundMail> outbound(std::int64_t id) = 0;
+    // Acknowledgements queued to `address` (lower case) at or after `since`: the rate limit.
+    virtual std::int64_t acknowledgements_since(std::string_view address, Timestamp since) = 0;
+    virtual std::vector<IdentityFlag> identity_flags(const Identity& identity) = 0;
 };
 
 class StoreTx : public StoreReader {
@@ -113,6 +121,12 @@ public:
     virtual void remove_routing_wait(TicketId ticket) = 0;
     virtual std::int64_t insert_referral(ReferralRecord& r) = 0;  // assigns id
     virtual void update_referral(const ReferralRecord& r) = 0;
+    virtual std::int64_t insert_outbound(OutboundMail& mail) = 0;  // assigns id
+    // Writes state, attempts, next_attempt_at, sent_at and last_error.
+    virtual void update_outbound(const OutboundMail& mail) = 0;
+    virtual void flag_identity(const IdentityFlag& flag) = 0;  // replaces the same flag's earlier entry
+    // Names a stored message as it goes out, e.g. an agent reply sent by email with its Message-ID.
+    virtual void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) = 0;
 };
 
 class Store {

@@ -2,6 +2,7 @@
 
 #include "channels/api_enquiry.hpp"
 #include "engine/time_format.hpp"
+#include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/store_async.hpp"
@@ -369,14 +370,16 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                     }
                 }
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, &escalation = app_.escalation(), id = *id, m = std::move(m), actor](StoreTx& tx) {
-                    auto outcome = desk.add_message(tx, id, m, actor);
+                const EmailOutbox& outbox = app_.outbox();
+                auto work = [&desk, &outbox, &escalation = app_.escalation(), id = *id, m = std::move(m), actor](StoreTx& tx) {
+                    auto outcome = add_message_and_mail(desk, outbox, tx, id, m, actor);  // server/email_outbox.hpp
                     if (outcome) escalation.after_desk(tx, *outcome);
                     return outcome;
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
+                app_.mail_queued();
                 auto out = to_json(*outcome->message);
                 out.as_object()["ticket"] = to_json(outcome->ticket);
                 auto res = json_response(v, Status::created, out);

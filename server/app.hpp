@@ -11,8 +11,10 @@
 #include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/escalation_service.hpp"
+#include "server/email_outbox.hpp"
 #include "server/metrics.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace triage::server {
@@ -33,6 +35,13 @@ public:
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
     EscalationService& escalation() { return *escalation_; }
+    const EmailOutbox& outbox() const { return outbox_; }
+    // Called after a commit that queued outbound mail; wakes the sender when one runs.
+    // Set once at start-up, before any request is served.
+    void on_mail_queued(std::function<void()> wake) { mail_queued_ = std::move(wake); }
+    void mail_queued() const {
+        if (mail_queued_) mail_queued_();
+    }
 
     // Finishes queued writes and closes the database.
     void stop();
@@ -49,6 +58,8 @@ private:
     Auth auth_;
     Metrics metrics_;
     std::unique_ptr<EscalationService> escalation_;  // after store_ and desk_, which it uses
+    EmailOutbox outbox_;
+    std::function<void()> mail_queued_;
 };
 
 }  // namespace triage::server

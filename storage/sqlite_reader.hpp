@@ -48,6 +48,12 @@ public:
     std::vector<ReferralRecord> referrals(TicketId ticket) override;
     std::optional<ReferralRecord> referral(std::int64_t id) override;
     std::vector<std::pair<std::string, int>> active_referrals_by_partner() override;
+    // Outbox and identity flags: storage/sqlite_outbox.cpp.
+    std::vector<OutboundMail> outbound_unsent(int limit) override;
+    std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) override;
+    std::optional<OutboundMail> outbound(std::int64_t id) override;
+    std::int64_t acknowledgements_since(std::string_view address, Timestamp since) override;
+    std::vector<IdentityFlag> identity_flags(const Identity& identity) override;
 
     Connection& connection() noexcept { return *connection_; }
 

@@ -20,6 +20,10 @@ public:
     void append_event(TicketEvent& event) override;
     AgentId upsert_agent(Agent& agent) override;
     void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) override;
+    std::int64_t insert_outbound(OutboundMail& mail) override;  // storage/sqlite_outbox.cpp
+    void update_outbound(const OutboundMail& mail) override;
+    void flag_identity(const IdentityFlag& flag) override;
+    void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
 
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;

@@ -7,6 +7,7 @@
 #include "channels/smtp_listener.hpp"
 #include "server/demo_history.hpp"
 #include "server/email_intake.hpp"
+#include "server/email_sender.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
 
@@ -130,7 +131,8 @@ int main(int argc, char** argv) {
         spdlog::default_logger()->flush();
 
         // Inbound email: SMTP and LMTP listeners feeding the same intake.
-        boost::asio::thread_pool blocking(2);  // fsync and MIME parsing, never on I/O threads
+        boost::asio::thread_pool blocking(8);  // fsync and MIME parsing, never on I/O threads; 8 so
+        // concurrent sessions' blob fsyncs overlap (the journal commits them together)
         EmailIntake email(*app, blocking);
         std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
         for (auto [endpoint, protocol] : {std::pair{config.email.smtp, channels::SmtpProtocol::smtp},
@@ -166,6 +168,16 @@ int main(int argc, char** argv) {
             });
         };
         wait_hangup();
+        // Outbound email: the sender delivers the outbox through the relay, starting with what
+        // an earlier run left unsent.
+        std::unique_ptr<EmailSender> sender;
+        if (config.email.relay) {
+            sender = std::make_unique<EmailSender>(*app, ioc);
+            app->on_mail_queued([s = sender.get()] { s->wake(); });
+            sender->start();
+        } else {
+            spdlog::info("no email.relay configured: outbound mail waits in the outbox");
+        }
 
         // Last, once every listener is up: tests and scripts wait for this file.
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
@@ -177,6 +189,7 @@ int main(int argc, char** argv) {
         wait_drained = [&] {
             int mail_sessions = 0;
             for (auto& l : mail_listeners) mail_sessions += l->deliveries();
+            if (sender && sender->delivering()) ++mail_sessions;  // let a mail in flight get its answer
             if ((http.in_flight() == 0 && mail_sessions == 0) || std::chrono::steady_clock::now() > deadline) {
                 ioc.stop();
                 return;
@@ -191,6 +204,7 @@ int main(int argc, char** argv) {
             for (auto& l : mail_listeners) l->stop();
             hangup.cancel();
             app->escalation().stop();
+            if (sender) sender->stop();
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             wait_drained();
         });
