@@ -151,6 +151,7 @@ CREATE TABLE identity_flags (
     detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (kind, value, flag)
 ) STRICT;
+)sql",
     // Escalation: SLA clocks per ticket (the scheduler's timers are rebuilt from next_due at
     // start), first-response and resolution times for reports, notification outbox, tickets
     // waiting for an agent, referrals to external partners.
