@@ -50,6 +50,7 @@ bench: build
 	@$(BUILD)/api_bench
 	@$(BUILD)/store_bench
 	@$(BUILD)/channels_bench
+	@$(BUILD)/escalation_bench
 	@$(BUILD)/email_bench
 
 clean:

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine/customer.hpp"
+#include "engine/escalation_records.hpp"
 #include "engine/message.hpp"
 #include "engine/outbound_mail.hpp"
 #include "engine/ticket.hpp"
@@ -77,6 +78,22 @@ public:
     virtual std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() = 0;
     virtual std::optional<ApiToken> token_by_hash(std::string_view token_hash) = 0;
 
+    // Escalation (engine/escalation_records.hpp).
+    virtual std::vector<TicketSlaRecord> ticket_slas(TicketId ticket) = 0;
+    // Every clock with something pending: (ticket, target, next_due), in no order.
+    virtual void for_each_pending_sla(const std::function<void(TicketId, std::string_view, Timestamp)>& fn) = 0;
+    // Clocks that warned or breached and still run or are paused, soonest deadline first.
+    virtual std::vector<TicketSlaRecord> escalated_slas(int limit) = 0;
+    // Open tickets (not solved or closed) per assignee.
+    virtual std::vector<std::pair<AgentId, int>> open_tickets_by_assignee() = 0;
+    // Tickets waiting for an eligible agent, oldest first: (ticket, skill).
+    virtual std::vector<std::pair<TicketId, std::string>> routing_waits() = 0;
+    virtual std::vector<NotificationRecord> due_notifications(std::string_view channel, Timestamp now, int limit) = 0;
+    virtual std::vector<NotificationRecord> notifications(TicketId ticket) = 0;
+    virtual std::vector<ReferralRecord> referrals(TicketId ticket) = 0;
+    virtual std::optional<ReferralRecord> referral(std::int64_t id) = 0;
+    // Referrals per partner that are still proposed, sent or accepted (the partner's load).
+    virtual std::vector<std::pair<std::string, int>> active_referrals_by_partner() = 0;
     // Outbox (engine/outbound_mail.hpp): mail still to deliver (pending or sending), soonest first.
     virtual std::vector<OutboundMail> outbound_unsent(int limit) = 0;
     virtual std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) = 0;
@@ -99,6 +116,15 @@ public:
     virtual void append_event(TicketEvent& event) = 0;       // assigns id
     virtual AgentId upsert_agent(Agent& agent) = 0;          // keyed by email; assigns id
     virtual void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) = 0;
+
+    // Escalation (engine/escalation_records.hpp).
+    virtual void upsert_ticket_sla(const TicketSlaRecord& sla) = 0;  // keyed by (ticket, target)
+    virtual std::int64_t insert_notification(NotificationRecord& n) = 0;  // assigns id
+    virtual void update_notification(const NotificationRecord& n) = 0;
+    virtual void put_routing_wait(TicketId ticket, std::string_view skill, Timestamp since) = 0;
+    virtual void remove_routing_wait(TicketId ticket) = 0;
+    virtual std::int64_t insert_referral(ReferralRecord& r) = 0;  // assigns id
+    virtual void update_referral(const ReferralRecord& r) = 0;
     virtual std::int64_t insert_outbound(OutboundMail& mail) = 0;  // assigns id
     // Writes state, attempts, next_attempt_at, sent_at and last_error.
     virtual void update_outbound(const OutboundMail& mail) = 0;

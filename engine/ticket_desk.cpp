@@ -66,6 +66,16 @@ Result<DeskOutcome> TicketDesk::update(StoreTx& tx, TicketId id, const TicketPat
         auto tags = normalise_tags(*patch.tags);
         if (tags != t.tags) changes.push_back({"tags", join(t.tags), join(tags)}), t.tags = std::move(tags);
     }
+    if (patch.tier && *patch.tier != t.tier) {
+        changes.push_back({"tier", std::string(to_string(t.tier)), std::string(to_string(*patch.tier))});
+        t.tier = *patch.tier;
+    }
+    if (patch.language && *patch.language != t.language) {
+        if (patch.language->empty() || patch.language->size() > 16)
+            return problem(errc::invalid_field, "language must be a language tag such as fi or en", "language");
+        changes.push_back({"language", t.language, *patch.language});
+        t.language = *patch.language;
+    }
     bool status_changed = false;
     if (patch.status && *patch.status != t.status) {
         auto before = t.status;

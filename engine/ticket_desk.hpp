@@ -23,9 +23,11 @@ struct TicketPatch {
     std::optional<std::optional<AgentId>> assignee;  // engaged nullopt = unassign
     std::optional<std::vector<std::string>> tags;
     std::optional<std::string> subject;
+    std::optional<Tier> tier;  // escalation: L1, L2, supervisor, external
+    std::optional<std::string> language;  // BCP 47 primary tag, e.g. from language detection
 
     bool empty() const {
-        return !status && !priority && !queue && !category && !assignee && !tags && !subject;
+        return !status && !priority && !queue && !category && !assignee && !tags && !subject && !tier && !language;
     }
 };
 

@@ -9,6 +9,7 @@
 #include "server/access.hpp"
 #include "server/sessions.hpp"
 #include "server/store_async.hpp"
+#include "server/api_escalation.hpp"
 
 #include <algorithm>
 #include <array>
@@ -414,8 +415,13 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             enquiry->metadata["created_by"] = actor.id;
             if (!may_see_queue(who, enquiry->queue.empty() ? app_.config().default_queue : enquiry->queue))
                 co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));
+            app_.escalation().detect_language(*enquiry);
             const Intake& intake = app_.intake();
-            auto work = [&intake, e = std::move(*enquiry)](StoreTx& tx) { return intake.accept(tx, e); };
+            auto work = [&intake, &escalation = app_.escalation(), e = std::move(*enquiry)](StoreTx& tx) {
+                auto outcome = intake.accept(tx, e);
+                if (outcome) escalation.after_intake(tx, *outcome);
+                return outcome;
+            };
             auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
             if (!outcome) co_return problem_response(v, outcome.error());
             log_events(outcome->events);
@@ -454,10 +460,12 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 auto patch = parse_patch(*body, *app_.store().reader());
                 if (!patch) co_return problem_response(v, patch.error());
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, id = *id, p = std::move(*patch), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
+                auto work = [&desk, &escalation = app_.escalation(), id = *id, p = std::move(*patch), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
                     if (auto t = tx.ticket(id))  // checked in the writing unit: the queue cannot move meanwhile
                         if (auto refused = check_change(who, *t, p)) return *refused;
-                    return desk.update(tx, id, p, actor);
+                    auto outcome = desk.update(tx, id, p, actor);
+                    if (outcome) escalation.after_desk(tx, *outcome);
+                    return outcome;
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
@@ -496,10 +504,12 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 }
                 const TicketDesk& desk = app_.desk();
                 const EmailOutbox& outbox = app_.outbox();
-                auto work = [&desk, &outbox, id = *id, m = std::move(m), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
+                auto work = [&desk, &outbox, &escalation = app_.escalation(), id = *id, m = std::move(m), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
                     if (auto t = tx.ticket(id))  // checked in the writing unit: the queue cannot move meanwhile
                         if (auto refused = check_change(who, *t, TicketPatch{})) return *refused;
-                    return add_message_and_mail(desk, outbox, tx, id, m, actor);  // server/email_outbox.hpp
+                    auto outcome = add_message_and_mail(desk, outbox, tx, id, m, actor);  // server/email_outbox.hpp
+                    if (outcome) escalation.after_desk(tx, *outcome);
+                    return outcome;
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
@@ -566,6 +576,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         for (const auto& a : app_.store().reader()->agents()) agents.push_back(to_json(a));
         co_return json_response(v, Status::ok, {{"agents", std::move(agents)}});
     }
+    if (auto escalation = co_await route_escalation(app_, req, seg, *routed.token, actor, routed.pattern))
+        co_return std::move(*escalation);
     co_return error_response(v, Status::not_found, "not_found", fmt::format("no such endpoint: {}", std::string(url->path())));
 }
 

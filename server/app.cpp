@@ -42,6 +42,7 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     auto accounts = std::make_unique<SqliteAccounts>(config.data_dir / "triage.db");
     std::unique_ptr<App> app(
         new App(std::move(config), clock, std::move(store), std::move(blobs), std::move(accounts)));
+    app->escalation_ = std::make_unique<EscalationService>(app->config_.source, clock, app->desk_, app->store());
     auto agents = app->config_.agents;
     write_sync(app->store(), [&](StoreTx& tx) {
         for (auto& a : agents) tx.upsert_agent(a);
@@ -50,6 +51,7 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
 }
 
 void App::stop() {
+    if (escalation_) escalation_->stop();
     if (auto* sqlite = dynamic_cast<SqliteStore*>(store_.get())) sqlite->stop();
 }
 

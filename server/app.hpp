@@ -11,6 +11,7 @@
 #include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/fax_intake.hpp"
+#include "server/escalation_service.hpp"
 #include "server/email_outbox.hpp"
 #include "server/live_updates.hpp"
 #include "server/metrics.hpp"
@@ -37,6 +38,7 @@ public:
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
     const FaxSettings& fax_settings() const { return fax_; }
+    EscalationService& escalation() { return *escalation_; }
     const EmailOutbox& outbox() const { return outbox_; }
     // Called after a commit that queued outbound mail; wakes the sender when one runs.
     // Set once at start-up, before any request is served.
@@ -64,6 +66,7 @@ private:
     Auth auth_;
     Metrics metrics_;
     FaxSettings fax_;  // built from config_.fax and phone.default_region
+    std::unique_ptr<EscalationService> escalation_;  // after store_ and desk_, which it uses
     EmailOutbox outbox_;
     std::function<void()> mail_queued_;
     std::unique_ptr<AccountStore> accounts_;

@@ -6,6 +6,7 @@
 #include "server/app.hpp"
 #include "server/cli_channels.hpp"
 #include "server/cli_users.hpp"
+#include "server/cli_rules.hpp"
 #include "server/email_intake.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
@@ -44,6 +45,9 @@ commands:
   token create NAME [--role ROLE] [--queues a,b]
                                an API token acting as user NAME (made without a login when
                                new); printed once, stored only as a hash
+  rules test --rules FILE ENQUIRY.eml|.json [--config FILE]
+                               what the rules would do to the ticket ENQUIRY opens; changes nothing
+  rules check --rules FILE     validate a rules file (errors with file:line:column, exit 2)
   sla deadline --start RFC3339 --minutes N
                (--config FILE --calendar NAME | --tz ZONE --hours SPEC [--holidays LIST])
                                the deadline N business minutes after START, as RFC 3339;
@@ -314,6 +318,7 @@ int sla_deadline(const Args& a, std::ostream& out) {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    if (!argv.empty() && argv[0] == "rules") return run_rules_cli(argv, out, err);
     try {
         auto a = parse(argv);
         if (a.positional.empty()) throw UsageError("no command given");

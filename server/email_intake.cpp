@@ -105,6 +105,7 @@ Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& en
         e.metadata["date"] = format_rfc3339(e.received_at);
     e.received_at = app_.clock().system_now();  // SLA clocks run from arrival, not from the sender's Date
     e.metadata["envelope_to"] = join(envelope_recipients);
+    app_.escalation().detect_language(e);
     return e;
 }
 
@@ -131,9 +132,10 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
     co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     const Intake& intake = app_.intake();
     const EmailOutbox& outbox = app_.outbox();
-    auto work = [&intake, &outbox, e = enquiry](StoreTx& tx) {
+    auto work = [&intake, &outbox, &escalation = app_.escalation(), e = enquiry](StoreTx& tx) {
         auto outcome = intake.accept(tx, e);
         if (outcome && outcome->created) outbox.acknowledge(tx, e, *outcome);  // the same unit: one commit
+        if (outcome) escalation.after_intake(tx, *outcome);
         return outcome;
     };
     auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
@@ -151,6 +153,7 @@ Result<IntakeOutcome> EmailIntake::ingest(std::string raw, const std::vector<std
     auto outcome = write_sync(app_.store(), [&](StoreTx& tx) {
         auto out = intake.accept(tx, enquiry);
         if (out && out->created) outbox.acknowledge(tx, enquiry, *out);
+        if (out) app_.escalation().after_intake(tx, *out);
         return out;
     });
     log_outcome(enquiry, outcome);

@@ -37,6 +37,17 @@ public:
     std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() override;
     std::optional<ApiToken> token_by_hash(std::string_view token_hash) override;
 
+    // Escalation reads (storage/sqlite_escalation.cpp).
+    std::vector<TicketSlaRecord> ticket_slas(TicketId ticket) override;
+    void for_each_pending_sla(const std::function<void(TicketId, std::string_view, Timestamp)>& fn) override;
+    std::vector<TicketSlaRecord> escalated_slas(int limit) override;
+    std::vector<std::pair<AgentId, int>> open_tickets_by_assignee() override;
+    std::vector<std::pair<TicketId, std::string>> routing_waits() override;
+    std::vector<NotificationRecord> due_notifications(std::string_view channel, Timestamp now, int limit) override;
+    std::vector<NotificationRecord> notifications(TicketId ticket) override;
+    std::vector<ReferralRecord> referrals(TicketId ticket) override;
+    std::optional<ReferralRecord> referral(std::int64_t id) override;
+    std::vector<std::pair<std::string, int>> active_referrals_by_partner() override;
     // Outbox and identity flags: storage/sqlite_outbox.cpp.
     std::vector<OutboundMail> outbound_unsent(int limit) override;
     std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) override;

@@ -172,6 +172,79 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+    // Escalation: SLA clocks per ticket (the scheduler's timers are rebuilt from next_due at
+    // start), first-response and resolution times for reports, notification outbox, tickets
+    // waiting for an agent, referrals to external partners.
+    R"sql(
+CREATE TABLE ticket_sla (
+    ticket_id        INTEGER NOT NULL,
+    target           TEXT NOT NULL,      -- first_response, resolution
+    policy           TEXT NOT NULL,
+    calendar         TEXT NOT NULL,
+    started_at       INTEGER NOT NULL,
+    mark             INTEGER NOT NULL,
+    deadline         INTEGER NOT NULL,
+    warning_at       INTEGER NOT NULL,
+    used_ms          INTEGER NOT NULL,   -- business milliseconds used before mark
+    target_minutes   INTEGER NOT NULL,   -- business minutes
+    warning_percent  INTEGER NOT NULL,
+    phase            INTEGER NOT NULL,   -- 0 idle, 1 running, 2 paused, 3 met, 4 breached
+    fired            INTEGER NOT NULL,   -- 1 warning reported, 2 breach reported
+    next_due         INTEGER,            -- NULL: no timer pending
+    wall_minutes     INTEGER,            -- once stopped
+    business_minutes INTEGER,            -- once stopped
+    timeline         TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (ticket_id, target)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX ticket_sla_pending ON ticket_sla(next_due) WHERE next_due IS NOT NULL;
+CREATE INDEX ticket_sla_escalated ON ticket_sla(deadline) WHERE fired <> 0 AND phase IN (1, 2);
+
+-- Response times per ticket for reports, in wall and business minutes (NULL until known).
+CREATE VIEW ticket_response_times AS
+SELECT t.id AS ticket_id,
+       fr.wall_minutes     AS first_response_wall_min,
+       fr.business_minutes AS first_response_business_min,
+       rs.wall_minutes     AS resolution_wall_min,
+       rs.business_minutes AS resolution_business_min,
+       fr.phase = 4 OR rs.phase = 4 OR (fr.fired & 2) <> 0 OR (rs.fired & 2) <> 0 AS sla_breached
+FROM tickets t
+LEFT JOIN ticket_sla fr ON fr.ticket_id = t.id AND fr.target = 'first_response'
+LEFT JOIN ticket_sla rs ON rs.ticket_id = t.id AND rs.target = 'resolution';
+
+CREATE TABLE notifications (
+    id              INTEGER PRIMARY KEY,
+    ticket_id       INTEGER NOT NULL,
+    channel         TEXT NOT NULL,       -- email, webhook
+    target          TEXT NOT NULL,
+    subject         TEXT NOT NULL DEFAULT '',
+    body            TEXT NOT NULL,
+    secret_env      TEXT NOT NULL DEFAULT '',
+    status          TEXT NOT NULL,       -- pending, sent, failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    last_error      TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX notifications_by_ticket ON notifications(ticket_id, id);
+
+CREATE TABLE routing_waits (
+    ticket_id INTEGER PRIMARY KEY,
+    skill     TEXT NOT NULL DEFAULT '',
+    since     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE referrals (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL,
+    partner    TEXT NOT NULL,
+    specialty  TEXT NOT NULL,
+    state      TEXT NOT NULL,            -- proposed, sent, accepted, declined, completed
+    note       TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX referrals_by_ticket ON referrals(ticket_id, id);
 )sql",
 };
 

@@ -26,6 +26,15 @@ public:
     void flag_identity(const IdentityFlag& flag) override;
     void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
 
+    // Escalation writes (storage/sqlite_escalation.cpp).
+    void upsert_ticket_sla(const TicketSlaRecord& sla) override;
+    std::int64_t insert_notification(NotificationRecord& n) override;
+    void update_notification(const NotificationRecord& n) override;
+    void put_routing_wait(TicketId ticket, std::string_view skill, Timestamp since) override;
+    void remove_routing_wait(TicketId ticket) override;
+    std::int64_t insert_referral(ReferralRecord& r) override;
+    void update_referral(const ReferralRecord& r) override;
+
     // Search index upkeep, called by SqliteStore. Index changes are collected per unit
     // (forgotten when the unit rolls back) and handed to the SearchIndexer after COMMIT, so
     // the full-text index is written on its own thread, off the commit path.

@@ -167,6 +167,19 @@ int main(int argc, char** argv) {
             spdlog::info("watching {} for {} CDR files", config.phone.cdr_spool.string(), config.phone.cdr_spool_format);
         }
 
+        // SLA scheduler, periodic rules and routing, webhook outbox; SIGHUP reloads the rules.
+        app->escalation().start(ioc);
+        boost::asio::signal_set hangup(ioc, SIGHUP);
+        std::function<void()> wait_hangup = [&] {
+            hangup.async_wait([&](boost::system::error_code ec, int) {
+                if (ec) return;
+                auto reloaded = app->escalation().reload();
+                if (reloaded) spdlog::info("SIGHUP: rules reloaded ({} rules)", *reloaded);
+                else spdlog::error("SIGHUP: {}", reloaded.error().message);
+                wait_hangup();
+            });
+        };
+        wait_hangup();
         // Outbound email: the sender delivers the outbox through the relay, starting with what
         // an earlier run left unsent.
         std::unique_ptr<EmailSender> sender;
@@ -201,6 +214,8 @@ int main(int argc, char** argv) {
             spdlog::info("signal {}: finishing requests in flight and shutting down", signal);
             http.stop();
             for (auto& l : mail_listeners) l->stop();
+            hangup.cancel();
+            app->escalation().stop();
             if (sender) sender->stop();
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             wait_drained();
