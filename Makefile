@@ -46,6 +46,7 @@ sanitize: deps
 bench: build
 	@$(BUILD)/api_bench
 	@$(BUILD)/store_bench
+	@$(BUILD)/reports_bench
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -74,6 +74,9 @@ public:
 
     virtual std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() = 0;
     virtual std::optional<ApiToken> token_by_hash(std::string_view token_hash) = 0;
+
+    // History import (engine/ticket_import.hpp): the ticket made from a source system's id.
+    virtual std::optional<TicketId> ticket_by_import_id(std::string_view external_id) = 0;
 };
 
 class StoreTx : public StoreReader {
@@ -86,6 +89,9 @@ public:
     virtual void append_event(TicketEvent& event) = 0;       // assigns id
     virtual AgentId upsert_agent(Agent& agent) = 0;          // keyed by email; assigns id
     virtual void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) = 0;
+    // Remembers that `ticket` was imported as `external_id`, with `replies` agent replies
+    // made in the source system (whose messages were not imported).
+    virtual void record_import(std::string_view external_id, TicketId ticket, int replies) = 0;
 };
 
 class Store {

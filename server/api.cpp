@@ -2,6 +2,7 @@
 
 #include "channels/api_enquiry.hpp"
 #include "engine/time_format.hpp"
+#include "server/api_reports.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/store_async.hpp"
@@ -410,6 +411,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         for (const auto& a : app_.store().reader()->agents()) agents.push_back(to_json(a));
         co_return json_response(v, Status::ok, {{"agents", std::move(agents)}});
     }
+    if (seg.size() >= 3 && (seg[2] == "reports" || seg[2] == "import"))
+        co_return co_await handle_reports_route(app_, req, *url, seg, routed.pattern);
     co_return error_response(v, Status::not_found, "not_found", fmt::format("no such endpoint: {}", std::string(url->path())));
 }
 

@@ -11,8 +11,10 @@
 #include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
+#include "server/report_facts.hpp"
 
 #include <memory>
+#include <mutex>
 
 namespace triage::server {
 
@@ -35,6 +37,10 @@ public:
     // Finishes queued writes and closes the database.
     void stop();
 
+    // The in-memory report facts: loaded from the database on first use (triaged calls it at
+    // start-up), then kept current by the store's commit observer. Thread-safe.
+    ReportFacts& reports();
+
 private:
     App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs);
 
@@ -46,6 +52,8 @@ private:
     TicketDesk desk_;
     Auth auth_;
     Metrics metrics_;
+    std::once_flag reports_once_;
+    std::unique_ptr<ReportFacts> reports_;  // set once under reports_once_
 };
 
 }  // namespace triage::server

@@ -4,6 +4,7 @@
 #include "escalation/business_calendar.hpp"
 #include "escalation/calendar_config.hpp"
 #include "server/app.hpp"
+#include "server/cli_reports.hpp"
 #include "server/email_intake.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
@@ -36,6 +37,14 @@ commands:
                                the deadline N business minutes after START, as RFC 3339;
                                SPEC like 'mon-thu 08:00-17:00; fri 08:00-15:00',
                                LIST like 2026-12-24,2026-12-25 or 2026-12-24..2026-12-26
+  import-tickets FILE.jsonl [--batch N]
+                               import historical tickets (one JSON object a line, idempotent
+                               by external_id); bad lines are reported and skipped (exit 2)
+  report NAME [--from DATE] [--to DATE] [--tz ZONE] [--format json|csv] [--group-by DIMS]
+              [--queue Q] [--channel C] [--category C] [--language L] [--priority P]
+              [--organisation O] [--at TIME] [--window DAYS] [--baseline DAYS] [--min-count N]
+                               NAME: frequency, resolution, sla, escalations, backlog,
+                               agents, emerging (see README.md, "Reports")
 
 options for every command:
   --data-dir DIR               the data directory (default: $TRIAGE_DATA_DIR or var/data)
@@ -291,6 +300,7 @@ int sla_deadline(const Args& a, std::ostream& out) {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    if (!argv.empty() && is_reports_command(argv[0])) return run_reports_cli(argv, out, err);
     try {
         auto a = parse(argv);
         if (a.positional.empty()) throw UsageError("no command given");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/customer.hpp"
+#include "server/report_config.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -41,6 +42,7 @@ struct Config {
     std::filesystem::path demo_history;  // JSONL loaded into a fresh data dir when demo is on
     bool demo = false;
     EmailConfig email;
+    ReportsConfig reports;  // reports:, sla_policies:, calendars (server/report_config.hpp)
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

@@ -112,6 +112,15 @@ CREATE TABLE api_tokens (
 ) STRICT;
 
 )sql",
+    // History import: which ticket each source-system id became, and the agent replies the
+    // source system counted (their texts are not imported). Reports read `replies`.
+    R"sql(
+CREATE TABLE ticket_imports (
+    external_id TEXT PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+    replies     INTEGER NOT NULL DEFAULT 0
+) STRICT;
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
             auto loaded = load_demo_history_if_fresh(*app);
             if (loaded) spdlog::info("demo history loaded: {} tickets", loaded);
         }
+        app->reports();  // loads the report facts now, not at the first report
 
         boost::asio::io_context ioc(config.io_threads);
         Api api(*app);
