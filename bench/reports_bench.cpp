@@ -23,11 +23,11 @@
 using namespace triage;
 using namespace triage::server;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using BenchClock = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(BenchClock::time_point t) { return std::chrono::duration<double, std::milli>(BenchClock::now() - t).count(); }
 
 long rss_kib() {
     std::ifstream in("/proc/self/status");
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     const fs::path history = dir / "history.jsonl";
     const long days = std::max(30L, std::min(730L, count / 500));
 
-    auto t0 = Clock::now();
+    auto t0 = BenchClock::now();
     const auto cmd = fmt::format("'{}' --count {} --seed 42 --start 2025-01-01 --days {} > '{}'", loadgen.string(), count,
                                  days, history.string());
     if (std::system(cmd.c_str()) != 0) {
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     {
         auto store = SqliteStore::open(db);  // durable: every group commit is fsynced
         std::ifstream in(history);
-        t0 = Clock::now();
+        t0 = BenchClock::now();
         auto summary = import_jsonl(*store, in);
         const double ms = ms_since(t0);
         store->stop();
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
                               {"default", std::nullopt, "", 240, 0, 2400, 80}};
     const long rss_before = rss_kib();
     ReportFacts facts(calendars);
-    t0 = Clock::now();
+    t0 = BenchClock::now();
     facts.load(db);
     const double load_ms = ms_since(t0);
     const auto facts_bytes = facts.with_facts([](const Facts& f) { return f.bytes(); });
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
             }
             std::vector<double> times;
             for (int r = 0; r < runs; ++r) {
-                auto t = Clock::now();
+                auto t = BenchClock::now();
                 auto table = facts.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
                 auto csv = to_csv(table);  // include writing the output
                 times.push_back(ms_since(t));

@@ -68,7 +68,7 @@ Result<void> validate(const HistoricalTicket& h) {
     Timestamp last = h.created_at;
     for (const auto& e : h.escalations) {
         if (e.at < last) return problem(errc::invalid_field, "escalations must be in time order, after created_at", "escalations");
-        if (e.tier == Tier::l1) return problem(errc::invalid_field, "an escalation goes to l2, supervisor or external", "escalations");
+        if (e.tier == Tier::l1) return problem(errc::invalid_field, "an escalation goes to L2, supervisor or external", "escalations");
         last = e.at;
     }
     return {};

@@ -49,6 +49,14 @@ Result<T> enum_field(const Reader& r, std::string_view key, Parse parse, T fallb
     return *v;
 }
 
+// "L2" as the engine writes it, or "l2".
+std::optional<Tier> parse_any_tier(std::string_view s) {
+    if (auto t = parse_tier(s)) return t;
+    if (s == "l1") return Tier::l1;
+    if (s == "l2") return Tier::l2;
+    return std::nullopt;
+}
+
 bool known_key(std::string_view key) {
     static constexpr std::string_view kKeys[] = {
         "external_id", "channel", "subject", "body", "requester", "organisation", "queue", "category", "priority",
@@ -111,7 +119,7 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
         if (!s) return r.bad("status", fmt::format("status must be one of new, open, pending, on_hold, solved, closed, not '{}'", status));
         h.status = *s;
     }
-    TRIAGE_TRY(h.tier, enum_field(r, "tier", parse_tier, Tier::l1, "l1, l2, supervisor, external"));
+    TRIAGE_TRY(h.tier, enum_field(r, "tier", parse_any_tier, Tier::l1, "L1, L2, supervisor, external"));
     TRIAGE_TRY(h.assignee_email, r.string("assignee"));
     if (!h.assignee_email.empty() && h.assignee_email.find('@') == std::string::npos)
         return r.bad("assignee", "assignee must be the agent's email address");
@@ -138,8 +146,8 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
             x.at = *at;
             std::string tier;
             TRIAGE_TRY(tier, er.string("tier", true));
-            auto parsed = parse_tier(tier);
-            if (!parsed) return er.bad("tier", "tier must be one of l2, supervisor, external");
+            auto parsed = parse_any_tier(tier);
+            if (!parsed) return er.bad("tier", "tier must be one of L2, supervisor, external");
             x.tier = *parsed;
             TRIAGE_TRY(x.reason, er.string("reason"));
             h.escalations.push_back(std::move(x));

@@ -1,6 +1,7 @@
 // Reports on a small fixed history whose figures were worked out by hand (business minutes,
 // SLA verdicts, DST buckets) or by SQL over the raw rows (counts, means, exact percentiles).
 #include "engine/intake.hpp"
+#include "engine/time_format.hpp"
 #include "server/report_facts.hpp"
 #include "server/reports.hpp"
 #include "server/ticket_import_json.hpp"
@@ -34,13 +35,19 @@ const char* kHistory = R"(# a fixed history for the report tests
 {"external_id":"h10","channel":"email","subject":"Router will not start","body":"Dead after a power cut.","requester":{"name":"David Evans","email":"david@example.com"},"queue":"technical","category":"hardware","priority":"normal","language":"en","created_at":"2026-11-05T08:00:00Z","first_response_at":"2026-11-05T08:30:00Z","solved_at":"2026-11-05T14:00:00Z","status":"solved","tier":"external","assignee":"mikko.korhonen@triage.example","replies":1,"escalations":[{"at":"2026-11-05T09:00:00Z","tier":"l2","reason":"complexity"},{"at":"2026-11-05T10:00:00Z","tier":"external","reason":"complexity"}],"referral":{"partner":"Tīkls SIA","outcome":"completed"}}
 )";
 
+TicketQuery all_tickets() {
+    TicketQuery q;
+    q.limit = 50;
+    return q;
+}
+
 const Timestamp kNow = *parse_rfc3339("2026-12-01T00:00:00Z");
 
 ReportCalendars calendars() {
     auto hours = parse_hours_spec("mon-fri 08:00-16:00");
-    REQUIRE(hours);
+    REQUIRE(hours.has_value());
     auto fi = BusinessCalendar::make("fi", "Europe/Helsinki", *hours, {});
-    REQUIRE(fi);
+    REQUIRE(fi.has_value());
     ReportCalendars c;
     c.calendars.emplace("fi", *fi);
     c.default_calendar = "fi";
@@ -60,7 +67,8 @@ struct Fixture {
     explicit Fixture(const std::string& history = kHistory) {
         std::istringstream in(history);
         auto summary = import_jsonl(*store, in);
-        REQUIRE(summary.problems.empty());
+        for (const auto& p : summary.problems) INFO(p.line << ": " << p.problem.message);
+        if (!summary.problems.empty()) FAIL(summary.problems[0].line << ": " << summary.problems[0].problem.message);
         facts.load(store->path());
         for (auto& a : store->reader()->agents()) agents[a.id] = {a.email, a.name};
     }
@@ -68,7 +76,7 @@ struct Fixture {
     ReportTable run(std::string_view name, std::vector<std::pair<std::string, std::string>> params,
                     std::string_view tz = "Europe/Helsinki") {
         auto request = parse_report_request(name, params, tz, kNow);
-        REQUIRE(request);
+        REQUIRE(request.has_value());
         return facts.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
     }
 
@@ -139,7 +147,7 @@ TEST_CASE("the history import keeps its own timestamps, is idempotent and names 
     CHECK(summary.problems[1].problem.field == "solved_at");
     CHECK(seen.size() == 2);
 
-    auto page = store->reader()->tickets(TicketQuery{.limit = 50});
+    auto page = store->reader()->tickets(all_tickets());
     REQUIRE(page.tickets.size() == 10);
     auto h3 = std::find_if(page.tickets.begin(), page.tickets.end(), [](const Ticket& t) { return t.subject == "Nedarbojas internets"; });
     REQUIRE(h3 != page.tickets.end());
@@ -152,7 +160,7 @@ TEST_CASE("the history import keeps its own timestamps, is idempotent and names 
     auto second = import_jsonl(*store, again);
     CHECK(second.imported == 0);
     CHECK(second.duplicates == 10);
-    CHECK(store->reader()->tickets(TicketQuery{.limit = 50}).tickets.size() == 10);
+    CHECK(store->reader()->tickets(all_tickets()).tickets.size() == 10);
 }
 
 TEST_CASE("frequency by queue and channel equals a GROUP BY over the raw rows") {
@@ -273,8 +281,8 @@ TEST_CASE("sla counts targets met and breached by hand-worked deadlines") {
 TEST_CASE("escalations count tickets by tier and reason, time in tier and referrals") {
     Fixture fx;
     auto t = fx.run("escalations", {});
-    // l2: h3 from 2026-11-09T07:00Z until now (2026-12-01T00:00Z) = 31260 min; h10 60 min.
-    const auto& l2 = row(t, "tier", std::string("l2"));
+    // L2: h3 from 2026-11-09T07:00Z until now (2026-12-01T00:00Z) = 31260 min; h10 60 min.
+    const auto& l2 = row(t, "tier", std::string("L2"));
     CHECK(std::get<std::string>(l2[column(t, "reason")]) == "complexity");
     CHECK(integer(l2[column(t, "tickets")]) == 2);
     CHECK(number(l2[column(t, "mean_minutes_in_tier")]) == 15660);
@@ -334,7 +342,8 @@ TEST_CASE("emerging flags a category far above its own baseline by an exact bino
     const auto end = *parse_rfc3339("2026-11-30T00:00:00Z");
     int n = 0;
     auto add = [&](const std::string& category, const std::string& subject, Timestamp at) {
-        history += R"({"external_id":"e)" + std::to_string(++n) + R"(","subject":")" + subject +
+        ++n;
+        history += R"({"external_id":"e)" + std::to_string(n) + R"(","subject":")" + subject +
                    R"(","requester":{"name":"X","email":"x)" + std::to_string(n) + R"(@example.fi"},"queue":"support","category":")" +
                    category + R"(","created_at":")" + format_rfc3339(at) + R"(","status":"new"})" + "\n";
     };
@@ -419,7 +428,7 @@ TEST_CASE("report facts follow every committed change through the commit observe
     e.queue = "billing";
     e.received_at = clock.system_now();
     auto outcome = write_sync(*store, [&](StoreTx& tx) { return intake.accept(tx, e); });
-    REQUIRE(outcome);
+    REQUIRE(outcome.has_value());
     auto count = [&] {
         return facts.with_facts([](const Facts& f) { return f.col.size(); });
     };
