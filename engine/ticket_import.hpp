@@ -66,8 +66,8 @@ struct ImportedTicket {
 
 // Writes one historical ticket: finds or creates its customer (by email, then phone), the
 // assignee (by email), the ticket with its own timestamps, the first message (inbound, at
-// created_at), an `imported` audit event and one `escalated` event per escalation and a
-// `referred` event for a referral. `agents` caches email -> id across calls in one unit.
+// created_at), the import record (StoreTx::record_import), one `escalated` audit event per
+// escalation and a `referred` event for a referral. `agents` caches email -> id across calls in one unit.
 Result<ImportedTicket> import_ticket(StoreTx& tx, const HistoricalTicket& ticket,
                                      std::unordered_map<std::string, AgentId>& agents);
 

@@ -115,11 +115,12 @@ CREATE TABLE api_tokens (
     // History import: which ticket each source-system id became, and the agent replies the
     // source system counted (their texts are not imported). Reports read `replies`.
     R"sql(
+-- WITHOUT ROWID and no second index: one b-tree insert per imported ticket.
 CREATE TABLE ticket_imports (
     external_id TEXT PRIMARY KEY,
-    ticket_id   INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
     replies     INTEGER NOT NULL DEFAULT 0
-) STRICT;
+) STRICT, WITHOUT ROWID;
 )sql",
 };
 
