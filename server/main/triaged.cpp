@@ -7,6 +7,7 @@
 #include "channels/smtp_listener.hpp"
 #include "server/demo_history.hpp"
 #include "server/email_intake.hpp"
+#include "server/weekly_report.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
 
@@ -131,6 +132,9 @@ int main(int argc, char** argv) {
         // Inbound email: SMTP and LMTP listeners feeding the same intake.
         boost::asio::thread_pool blocking(2);  // fsync and MIME parsing, never on I/O threads
         EmailIntake email(*app, blocking);
+        SpoolDirMailer report_mailer(weekly_spool_dir(config));  // until outbound mail is on main
+        WeeklyReportScheduler weekly_report(ioc, blocking, *app, report_mailer);
+        weekly_report.start();
         std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
         for (auto [endpoint, protocol] : {std::pair{config.email.smtp, channels::SmtpProtocol::smtp},
                                           std::pair{config.email.lmtp, channels::SmtpProtocol::lmtp}}) {
