@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -40,6 +41,7 @@ long rss_kib() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // line by line, also into a file
     long count = 1'000'000;
     int runs = 5;
     fs::path dir = fs::temp_directory_path() / ("triage-reports-bench-" + std::to_string(::getpid()));
@@ -74,7 +76,14 @@ int main(int argc, char** argv) {
         auto store = SqliteStore::open(db);  // durable: every group commit is fsynced
         std::ifstream in(history);
         t0 = BenchClock::now();
-        auto summary = import_jsonl(*store, in);
+        auto checkpoint = [&] {
+            try {
+                store->checkpoint();
+            } catch (const std::exception&) {
+            }
+        };
+        auto summary = import_jsonl(*store, in, 4096, {}, checkpoint);  // as `triage import-tickets`
+        checkpoint();
         const double ms = ms_since(t0);
         store->stop();
         fmt::print("import: {} tickets in {:.0f} ms = {:.0f} tickets/s (target > 50000; {} bad lines)\n",

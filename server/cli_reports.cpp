@@ -74,10 +74,19 @@ int import_tickets_command(const Options& o, std::ostream& out, std::ostream& er
     std::filesystem::create_directories(config.data_dir);
     auto store = SqliteStore::open(config.data_dir / "triage.db");
     const auto started = std::chrono::steady_clock::now();
+    // Between every few units the WAL is folded into the database: a long stream of
+    // commits never lets a passive checkpoint finish, and a WAL of gigabytes slows every read.
+    auto checkpoint = [&] {
+        try {
+            store->checkpoint();
+        } catch (const std::exception&) {  // busy: the next one will do
+        }
+    };
     auto summary = import_jsonl(*store, in, o.batch, [&](const LineProblem& p) {
         err << fmt::format("triage: {}:{}: {}{}\n", file, p.line, p.problem.message,
                            p.problem.field.empty() ? "" : " (" + p.problem.field + ")");
-    });
+    }, checkpoint);
+    checkpoint();
     store->stop();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const auto done = summary.imported + summary.duplicates;

@@ -366,7 +366,7 @@ struct Stats {
         double sum = 0;
         for (auto v : values) sum += v;
         row.emplace_back(round2(sum / static_cast<double>(values.size()) / scale));
-        for (double p : {0.5, 0.9, 0.95}) row.emplace_back(round2(exact_percentile(values, p) / scale));
+        for (auto v : exact_percentiles(values, {0.5, 0.9, 0.95})) row.emplace_back(round2(v / scale));
     }
     ReportCell median(double scale) {
         if (values.empty()) return std::monostate{};
@@ -437,6 +437,8 @@ ReportTable resolution(const Facts& f, const ReportRequest& r, const AgentLabels
         Stats fr_wall, fr_business, res_wall, res_business;
     };
     std::vector<Acc> acc(groups.size());
+    if (groups.empty_dims() && !acc.empty())
+        for (auto* s : {&acc[0].fr_wall, &acc[0].fr_business, &acc[0].res_wall, &acc[0].res_business}) s->values.reserve(hi - lo);
     const auto& c = f.col;
     scan(lo, hi, dims, filters, groups, [&](std::size_t i, std::size_t g) {
         grow(acc, g);
@@ -836,33 +838,65 @@ json::value cell_json(const ReportCell& cell) {
 
 std::int32_t exact_percentile(std::vector<std::int32_t>& values, double p) {
     if (values.empty()) return 0;
+    return exact_percentiles(values, {p})[0];
+}
+
+std::vector<std::int32_t> exact_percentiles(std::vector<std::int32_t>& values, const std::vector<double>& ps) {
+    std::vector<std::int32_t> out(ps.size(), 0);
     const auto n = values.size();
-    auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n) - 1e-9));
-    rank = std::clamp<std::size_t>(rank, 1, n);
+    if (n == 0) return out;
+    std::vector<std::size_t> ranks;
+    for (double p : ps) ranks.push_back(std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(p * static_cast<double>(n) - 1e-9)), 1, n));
     if (n < (1u << 16)) {
-        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank - 1), values.end());
-        return values[rank - 1];
+        // Successive selections on the shrinking upper part.
+        auto first = values.begin();
+        for (std::size_t k = 0; k < ranks.size(); ++k) {
+            auto nth = values.begin() + static_cast<std::ptrdiff_t>(ranks[k] - 1);
+            if (nth < first) first = values.begin();
+            std::nth_element(first, nth, values.end());
+            out[k] = *nth;
+            first = nth;
+        }
+        return out;
     }
-    // Radix selection over non-negative values: the high 16 bits, then the low 16 bits.
-    std::vector<std::uint32_t> hist(1u << 16);
-    for (auto v : values) ++hist[static_cast<std::uint32_t>(std::max(v, 0)) >> 16];
-    std::size_t seen = 0;
-    std::uint32_t high = 0;
-    for (; high < hist.size(); ++high) {
-        if (seen + hist[high] >= rank) break;
-        seen += hist[high];
+    // Radix selection over non-negative values: a histogram of the high 16 bits finds each
+    // rank's bucket; one more pass histograms the low 16 bits inside those buckets.
+    std::vector<std::uint32_t> high_hist(1u << 16);
+    for (auto v : values) ++high_hist[static_cast<std::uint32_t>(std::max(v, 0)) >> 16];
+    std::vector<std::uint32_t> bucket(ranks.size());
+    std::vector<std::size_t> below(ranks.size());
+    for (std::size_t k = 0; k < ranks.size(); ++k) {
+        std::size_t seen = 0;
+        std::uint32_t high = 0;
+        for (; high < high_hist.size(); ++high) {
+            if (seen + high_hist[high] >= ranks[k]) break;
+            seen += high_hist[high];
+        }
+        bucket[k] = high;
+        below[k] = seen;
     }
-    std::fill(hist.begin(), hist.end(), 0);
+    std::vector<std::uint32_t> distinct;
+    for (std::size_t k = 0; k < ranks.size(); ++k) {
+        if (std::find(distinct.begin(), distinct.end(), bucket[k]) == distinct.end()) distinct.push_back(bucket[k]);
+    }
+    std::vector<std::vector<std::uint32_t>> per_bucket(distinct.size(), std::vector<std::uint32_t>(1u << 16));
     for (auto v : values) {
-        auto u = static_cast<std::uint32_t>(std::max(v, 0));
-        if ((u >> 16) == high) ++hist[u & 0xFFFF];
+        const auto u = static_cast<std::uint32_t>(std::max(v, 0));
+        const auto high = u >> 16;
+        for (std::size_t b = 0; b < distinct.size(); ++b)
+            if (distinct[b] == high) ++per_bucket[b][u & 0xFFFF];
     }
-    std::uint32_t low = 0;
-    for (; low < hist.size(); ++low) {
-        if (seen + hist[low] >= rank) break;
-        seen += hist[low];
+    for (std::size_t k = 0; k < ranks.size(); ++k) {
+        const auto b = static_cast<std::size_t>(std::find(distinct.begin(), distinct.end(), bucket[k]) - distinct.begin());
+        std::size_t seen = below[k];
+        std::uint32_t low = 0;
+        for (; low < (1u << 16); ++low) {
+            if (seen + per_bucket[b][low] >= ranks[k]) break;
+            seen += per_bucket[b][low];
+        }
+        out[k] = static_cast<std::int32_t>((bucket[k] << 16) | low);
     }
-    return static_cast<std::int32_t>((high << 16) | low);
+    return out;
 }
 
 double binomial_upper_tail(std::int64_t k, std::int64_t n, double p) {

@@ -80,6 +80,8 @@ boost::json::value to_json(const ReportTable& table, const ReportRequest& reques
 // Exact nearest-rank percentile (the smallest value with at least p of all values at or
 // below it), 0 < p <= 1; reorders `values`. Linear time (radix selection for large inputs).
 std::int32_t exact_percentile(std::vector<std::int32_t>& values, double p);
+// Several at once, `ps` ascending: two passes over the values in all.
+std::vector<std::int32_t> exact_percentiles(std::vector<std::int32_t>& values, const std::vector<double>& ps);
 
 // One-sided exact binomial test: P(X >= k) for X ~ Binomial(n, p).
 double binomial_upper_tail(std::int64_t k, std::int64_t n, double p);

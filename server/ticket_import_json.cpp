@@ -177,7 +177,8 @@ void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, Imp
 }
 
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
-                           const std::function<void(const LineProblem&)>& on_problem) {
+                           const std::function<void(const LineProblem&)>& on_problem,
+                           const std::function<void()>& on_idle, std::size_t idle_every) {
     constexpr std::size_t kInFlight = 3;  // units queued for the writer while the next is parsed
     struct Pending {
         std::shared_ptr<ImportSummary> summary;
@@ -195,7 +196,16 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
         total.duplicates += p.summary->duplicates;
         for (const auto& lp : p.summary->problems) report(lp);
     };
+    std::size_t submitted = 0;
     auto submit = [&](std::vector<NumberedTicket> chunk) {
+        if (on_idle && submitted > 0 && submitted % idle_every == 0) {
+            while (!pending.empty()) {
+                settle(pending.front());
+                pending.pop_front();
+            }
+            on_idle();
+        }
+        ++submitted;
         if (pending.size() >= kInFlight) {
             settle(pending.front());
             pending.pop_front();

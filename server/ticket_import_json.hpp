@@ -43,7 +43,10 @@ void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, Imp
 // imports them in units of `batch` tickets, keeping a few units queued so parsing overlaps
 // the writer. Blocks until everything is durably committed. Calls `on_problem` for each bad
 // line as soon as it is known (parse problems at once, engine problems after their unit).
+// `on_idle`, when given, runs every `idle_every` units with nothing queued for the writer
+// (the CLI checkpoints the WAL there, which a long stream of commits would let grow).
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch = 4096,
-                           const std::function<void(const LineProblem&)>& on_problem = {});
+                           const std::function<void(const LineProblem&)>& on_problem = {},
+                           const std::function<void()>& on_idle = {}, std::size_t idle_every = 16);
 
 }  // namespace triage::server

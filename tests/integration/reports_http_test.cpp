@@ -1,8 +1,12 @@
 // Integration: history import and reports through the real triaged (HTTP) and triage (CLI).
 #include "tests/support/triaged_process.hpp"
 
+#include "engine/time_format.hpp"
+
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 
 using namespace triage::test;
@@ -96,4 +100,31 @@ TEST_CASE("triage import-tickets names bad lines and exits 2; triage report prin
     auto [bad_code, bad] = run_command({TRIAGE_CLI_PATH, "report", "frequency", "--tz", "Nowhere/Else", "--data-dir", data});
     CHECK(bad_code == 2);
     CHECK(bad.find("--tz") != std::string::npos);
+}
+
+TEST_CASE("triage report weekly writes the managers' email with its CSVs to the spool") {
+    TempDir dir;
+    const auto config = dir.path() / "triage.yaml";
+    std::ofstream(config) << "data_dir: data\nreports:\n  timezone: Europe/Helsinki\n  weekly:\n"
+                             "    managers: [jaan.kask@triage.example]\n    from: reports@triage.example\n"
+                             "    spool_dir: spool\n";
+    const auto week_ago = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now() - std::chrono::hours(24 * 7));
+    const auto file = dir.path() / "history.jsonl";
+    std::ofstream(file) << R"({"external_id":"w-1","subject":"Lasku","requester":{"name":"M"},"queue":"billing","created_at":")"
+                        << triage::format_rfc3339(triage::Timestamp{week_ago.time_since_epoch()}) << R"(","status":"open"})" << "\n";
+    auto [import_code, imported] = run_command({TRIAGE_CLI_PATH, "import-tickets", file.string(), "--config", config.string()});
+    CAPTURE(imported);
+    REQUIRE(import_code == 0);
+    auto [code, output] = run_command({TRIAGE_CLI_PATH, "report", "weekly", "--config", config.string()});
+    CAPTURE(output);
+    REQUIRE(code == 0);
+    std::vector<std::filesystem::path> spooled;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path() / "spool")) spooled.push_back(e.path());
+    REQUIRE(spooled.size() == 1);
+    std::ifstream in(spooled[0]);
+    std::string eml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(eml.find("To: jaan.kask@triage.example") != std::string::npos);
+    CHECK(eml.find("Content-Type: text/html") != std::string::npos);
+    CHECK(eml.find("filename=frequency-by-day.csv") != std::string::npos);
+    CHECK(eml.find("filename=emerging.csv") != std::string::npos);
 }
