@@ -708,7 +708,11 @@ ReportTable agents_report(const Facts& f, const ReportRequest& r, const AgentLab
 ReportTable emerging(const Facts& f, const ReportRequest& r, const AgentLabels& agents) {
     const Timestamp end = r.to ? *r.to : r.now;
     const Timestamp split = end - days{r.window_days};
-    const Timestamp start = split - days{r.baseline_days};
+    Timestamp start = split - days{r.baseline_days};
+    // A baseline reaching back before the first ticket is cut to the data it has, so a young
+    // history does not make everything look new.
+    if (f.col.size() > 0) start = std::max(start, Timestamp{milliseconds{f.col.created_ms[0]}});
+    const double baseline_days = std::max(0.0, duration<double, std::ratio<86400>>(split - start).count());
     auto [lo, hi] = range_of(f, start, end);
     const auto split_ms = split.time_since_epoch().count();
     Dims dims(f, r, lo, hi, 0);
@@ -723,7 +727,7 @@ ReportTable emerging(const Facts& f, const ReportRequest& r, const AgentLabels& 
         for (auto k : c.keywords[i])
             if (k != 0) (recent ? kw_recent : kw_base)[k]++;
     }
-    const double p0 = static_cast<double>(r.window_days) / static_cast<double>(r.window_days + r.baseline_days);
+    const double p0 = static_cast<double>(r.window_days) / (r.window_days + baseline_days);
     struct Candidate {
         std::string kind, name;
         std::int64_t recent, baseline;
@@ -731,9 +735,9 @@ ReportTable emerging(const Facts& f, const ReportRequest& r, const AgentLabels& 
     };
     std::vector<Candidate> candidates;
     auto consider = [&](const char* kind, const std::string& name, std::int64_t k, std::int64_t b) {
-        if (k < r.min_count || name.empty()) return;
+        if (k < r.min_count || name.empty() || baseline_days < 1.0) return;
         const double rate_recent = static_cast<double>(k) / r.window_days;
-        const double rate_base = static_cast<double>(b) / r.baseline_days;
+        const double rate_base = static_cast<double>(b) / baseline_days;
         if (rate_recent <= rate_base) return;
         const double ratio = b == 0 ? std::numeric_limits<double>::infinity() : rate_recent / rate_base;
         candidates.push_back({kind, name, k, b, static_cast<double>(k + b) * p0, ratio, binomial_upper_tail(k, k + b, p0)});
@@ -762,10 +766,11 @@ ReportTable emerging(const Facts& f, const ReportRequest& r, const AgentLabels& 
     }
     t.notes.emplace_back("test", fmt::format(
         "exact one-sided binomial test per category and subject keyword: with n = recent + baseline tickets, under "
-        "H0 (a constant daily rate) recent ~ Binomial(n, p0), p0 = window / (window + baseline) = {}/{}; p_value = "
+        "H0 (a constant daily rate) recent ~ Binomial(n, p0), p0 = window / (window + baseline) = {}/{:.2f} days (the "
+        "baseline cut to the first ticket); p_value = "
         "P(X >= recent). Tested: recent >= min_count ({}) and a higher daily rate than the baseline; significant: "
         "p_value < alpha / tested (Bonferroni, alpha {}, {} tested). Ranked by p_value, then rate ratio.",
-        r.window_days, r.window_days + r.baseline_days, r.min_count, r.alpha, candidates.size()));
+        r.window_days, r.window_days + baseline_days, r.min_count, r.alpha, candidates.size()));
     t.notes.emplace_back("recent_window", format_rfc3339(split) + "/" + format_rfc3339(end));
     t.notes.emplace_back("baseline_window", format_rfc3339(start) + "/" + format_rfc3339(split));
     return t;

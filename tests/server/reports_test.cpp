@@ -349,7 +349,7 @@ TEST_CASE("emerging flags a category far above its own baseline by an exact bino
     };
     using std::chrono::hours;
     for (int d = 63; d > 7; --d) {
-        add("outage", "Verkko hidas", end - hours(24 * d) + hours(9));
+        add("outage", "Verkko hidas", end - hours(24 * d));  // the first at the baseline's very start
         add("invoice", "Lasku kysymys", end - hours(24 * d) + hours(10));
         add("invoice", "Lasku kysymys", end - hours(24 * d) + hours(11));
     }
