@@ -106,6 +106,9 @@ public:
     // Queues `work` for the writer. It runs inside a transaction shared with other units
     // (its own savepoint: a throw or `false` undoes only its writes); `done` is called on the
     // writer thread after the commit that made the unit durable. Must not block.
+    // `work` may run more than once before its commit (a batch is run again when one of its
+    // units fails after writing): keep its effects to the transaction and to results it
+    // overwrites; act on the outcome in `done`.
     virtual void post_write(Work work, Done done) = 0;
 
     // A reader that sees the last committed state; returned to the pool when released.

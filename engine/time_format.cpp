@@ -10,13 +10,38 @@ std::string format_rfc3339(Timestamp t) {
     auto day = floor<days>(t);
     year_month_day ymd{day};
     hh_mm_ss<milliseconds> hms{t - day};
-    auto ms = hms.subseconds().count();
-    auto base = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                            hms.minutes().count(), hms.seconds().count());
-    if (ms != 0) base += fmt::format(".{:03}", ms);
-    base += 'Z';
-    return base;
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {  // outside RFC 3339's four-digit years: the slow, general path
+        auto base = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, static_cast<unsigned>(ymd.month()),
+                                static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(),
+                                hms.seconds().count());
+        if (hms.subseconds().count() != 0) base += fmt::format(".{:03}", hms.subseconds().count());
+        return base + 'Z';
+    }
+    // Hot: every ticket in every API answer carries several of these.
+    char buf[24];
+    auto put = [&buf](int at, long value, int width) {
+        for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, year, 4);
+    buf[4] = '-';
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    buf[7] = '-';
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    buf[10] = 'T';
+    put(11, hms.hours().count(), 2);
+    buf[13] = ':';
+    put(14, hms.minutes().count(), 2);
+    buf[16] = ':';
+    put(17, hms.seconds().count(), 2);
+    int end = 19;
+    if (const auto ms = hms.subseconds().count(); ms != 0) {
+        buf[19] = '.';
+        put(20, ms, 3);
+        end = 23;
+    }
+    buf[end++] = 'Z';
+    return std::string(buf, static_cast<std::size_t>(end));
 }
 
 namespace {

@@ -127,7 +127,10 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
             if (!parsed) summary->problems.push_back({line_no, parsed.error()});
             else tickets.push_back({line_no, std::move(*parsed)});
         }
-        auto work = [summary, tickets = std::move(tickets)](StoreTx& tx) {
+        auto parse_problems = summary->problems;
+        auto work = [summary, parse_problems, tickets = std::move(tickets)](StoreTx& tx) {
+            *summary = {};  // a unit may run twice (store.hpp)
+            summary->problems = parse_problems;
             import_tickets(tx, tickets, *summary);
             return true;
         };

@@ -25,7 +25,9 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     if (ec)
         throw std::runtime_error(
             fmt::format("cannot create the data directory {}: {}", config.data_dir.string(), ec.message()));
-    auto store = SqliteStore::open(config.data_dir / "triage.db");
+    SqliteOptions store_options;
+    store_options.max_batch = config.store_max_batch;
+    auto store = SqliteStore::open(config.data_dir / "triage.db", store_options);
     auto blobs = std::make_unique<FileBlobStore>(config.data_dir / "blobs");
     std::unique_ptr<App> app(new App(std::move(config), clock, std::move(store), std::move(blobs)));
     auto agents = app->config_.agents;

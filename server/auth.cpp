@@ -17,15 +17,15 @@ std::optional<ApiToken> Auth::authenticate(std::string_view authorization) {
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
     if (token.empty() || token.size() > 512) return std::nullopt;
-    auto hash = sha256_hex(token);
     {
         std::lock_guard lock(mutex_);
-        if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
+        if (auto it = cache_.find(token); it != cache_.end()) return it->second;
     }
-    auto found = store_.reader()->token_by_hash(hash);
+    auto found = store_.reader()->token_by_hash(sha256_hex(token));
     if (found) {
         std::lock_guard lock(mutex_);
-        cache_.emplace(hash, *found);
+        if (cache_.size() >= kCacheLimit) cache_.clear();
+        cache_.emplace(std::string(token), *found);
     }
     return found;
 }

@@ -1,6 +1,7 @@
 // Auth: bearer tokens for /api/. Tokens are stored only as SHA-256 hashes (they are long
-// random secrets, so a fast hash is enough; passwords get Argon2id elsewhere). Known
-// hashes are cached after the first look-up. Thread-safe: cache_ guarded by mutex_.
+// random secrets, so a fast hash is enough; passwords get Argon2id elsewhere). Valid tokens
+// are cached in memory after the first look-up, so a request costs no hash and no query.
+// Thread-safe: cache_ guarded by mutex_.
 #pragma once
 
 #include "engine/store.hpp"
@@ -26,7 +27,13 @@ public:
 private:
     Store& store_;
     std::mutex mutex_;
-    std::unordered_map<std::string, ApiToken> cache_;  // token hash -> token; guarded by mutex_
+    struct Hash : std::hash<std::string_view> {
+        using is_transparent = void;
+    };
+    static constexpr std::size_t kCacheLimit = 4096;  // distinct valid tokens kept
+    // token -> its row, only tokens found valid; in memory only (the database keeps hashes).
+    // Guarded by mutex_.
+    std::unordered_map<std::string, ApiToken, Hash, std::equal_to<>> cache_;
 };
 
 }  // namespace triage::server

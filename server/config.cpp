@@ -76,6 +76,13 @@ Config load_config(const std::filesystem::path& file) {
                 if (c.io_threads < 1 || c.io_threads > 64) fail(file, threads, "http.threads must be 1 to 64");
             }
         }
+        if (auto storage = root["storage"]) {
+            if (auto batch = storage["max_batch"]) {
+                c.store_max_batch = batch.as<int>();
+                if (c.store_max_batch < 1 || c.store_max_batch > 65536)
+                    fail(file, batch, "storage.max_batch must be 1 to 65536");
+            }
+        }
         if (auto dir = root["data_dir"]) c.data_dir = resolve(file, dir.as<std::string>());
         if (auto log = root["log"]) {
             if (auto level = log["level"]) {

@@ -56,7 +56,9 @@ void HttpServer::stop() {
 asio::awaitable<void> HttpServer::accept_loop() {
     while (!stopping_) {
         boost::system::error_code ec;
-        auto socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(asio::use_awaitable, ec));
+        const asio::any_io_executor connection_executor =
+            limits_.strand_per_connection ? asio::any_io_executor(asio::make_strand(ioc_)) : asio::any_io_executor(ioc_.get_executor());
+        auto socket = co_await acceptor_.async_accept(connection_executor, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (stopping_ || ec == asio::error::operation_aborted) break;
             spdlog::warn("http: accept failed: {}", ec.message());

@@ -18,6 +18,9 @@ struct HttpLimits {
     std::size_t body_limit = 1 << 20;
     std::size_t header_limit = 16 * 1024;
     std::chrono::seconds idle_timeout{60};
+    // A strand per connection is needed only when several threads run the io_context; with
+    // one, a connection's handlers are serialised already and the strand is pure overhead.
+    bool strand_per_connection = true;
 };
 
 class HttpServer {

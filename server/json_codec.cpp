@@ -21,8 +21,8 @@ json::array strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
-json::value to_json(const Ticket& t) {
-    json::object o;
+json::value to_json(const Ticket& t, json::storage_ptr storage) {
+    json::object o(std::move(storage));
     o.reserve(22);
     o["id"] = t.id;
     o["key"] = ticket_key(t.id);

@@ -12,7 +12,8 @@
 
 namespace triage::server {
 
-boost::json::value to_json(const Ticket& t);
+// `storage`: where the value's strings live (a request-scoped monotonic resource is cheapest).
+boost::json::value to_json(const Ticket& t, boost::json::storage_ptr storage = {});
 boost::json::value to_json(const Message& m);
 boost::json::value to_json(const TicketEvent& e);
 boost::json::value to_json(const Customer& c);

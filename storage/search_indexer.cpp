@@ -68,9 +68,10 @@ void SearchIndexer::enqueue(std::vector<IndexChange> changes) {
     bool wake;
     {
         std::lock_guard lock{mutex_};
-        wake = queue_.empty();
+        const bool was_empty = queue_.empty();
         std::move(changes.begin(), changes.end(), std::back_inserter(queue_));
         ++enqueued_;
+        wake = was_empty || queue_.size() >= kGatherRows;
     }
     if (wake) wake_.notify_one();
 }
@@ -78,7 +79,11 @@ void SearchIndexer::enqueue(std::vector<IndexChange> changes) {
 void SearchIndexer::wait_until_current(std::chrono::milliseconds limit) {
     std::unique_lock lock{mutex_};
     const auto target = enqueued_;
+    if (applied_ >= target) return;
+    ++searchers_waiting_;  // cuts the indexer's gathering short
+    wake_.notify_one();
     indexed_.wait_for(lock, limit, [&] { return applied_ >= target || stopping_; });
+    --searchers_waiting_;
 }
 
 void SearchIndexer::run() {
@@ -95,6 +100,12 @@ void SearchIndexer::run() {
             }
             if (queue_.empty()) return;  // stopping, and everything is indexed
             memory_released = false;
+            // Under load, gather for a moment: one FTS5 commit of many batches costs far less
+            // than many small ones (each commit flushes a segment that later merges redo).
+            // A waiting search, a full queue or stopping ends the gathering at once.
+            wake_.wait_for(lock, kGatherFor, [&] {
+                return searchers_waiting_ > 0 || stopping_ || queue_.size() >= kGatherRows;
+            });
             batch.swap(queue_);
             upto = enqueued_;
         }

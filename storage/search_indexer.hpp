@@ -51,6 +51,11 @@ private:
     void run();
     void apply(std::vector<IndexChange>& changes);  // one transaction, watermark included
 
+    // How long the indexer gathers committed changes before an FTS5 commit, and how many
+    // rows end the gathering early. Searches never wait for the gathering.
+    static constexpr std::chrono::milliseconds kGatherFor{50};
+    static constexpr std::size_t kGatherRows = 8192;
+
     std::unique_ptr<Connection> connection_;  // the indexer thread's (recover() before start)
     std::mutex mutex_;
     std::condition_variable wake_;     // the indexer: work or stop
@@ -58,6 +63,7 @@ private:
     std::vector<IndexChange> queue_;   // guarded by mutex_
     std::uint64_t enqueued_ = 0;       // batches handed over; guarded by mutex_
     std::uint64_t applied_ = 0;        // batches indexed; guarded by mutex_
+    int searchers_waiting_ = 0;        // guarded by mutex_
     bool stopping_ = false;            // guarded by mutex_
     std::thread thread_;
 };

@@ -158,6 +158,8 @@ std::int64_t Connection::last_insert_rowid() const noexcept { return sqlite3_las
 
 std::int64_t Connection::changes() const noexcept { return sqlite3_changes64(db_); }
 
+std::int64_t Connection::total_changes() const noexcept { return sqlite3_total_changes64(db_); }
+
 bool Connection::autocommit() const noexcept { return sqlite3_get_autocommit(db_) != 0; }
 
 // ---- Transaction

@@ -119,6 +119,7 @@ public:
 
     std::int64_t last_insert_rowid() const noexcept;
     std::int64_t changes() const noexcept;  // rows changed by the last statement, triggers excluded
+    std::int64_t total_changes() const noexcept;  // rows changed since the connection opened, triggers included
     bool autocommit() const noexcept;        // true when no transaction is open
 
 private:

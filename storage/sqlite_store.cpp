@@ -343,24 +343,36 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
     std::exception_ptr batch_error;
     const auto max_batch = static_cast<std::size_t>(std::max(opts_.max_batch, 1));
     const auto started = std::chrono::steady_clock::now();
-    try {
-        sqlite::Transaction transaction{tx_->connection()};
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            errors.push_back(run_unit(batch[i]));
-            // Units that arrived meanwhile join this commit while it is young: the commit
-            // comes when the writer has caught up, so a steady stream makes few, full commits.
-            if (i + 1 == batch.size() && batch.size() < max_batch &&
-                std::chrono::steady_clock::now() - started < kBatchWindow) {
-                std::lock_guard lock{mutex_};
-                const auto take = std::min(queue_.size(), max_batch - batch.size());
-                std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take), std::back_inserter(batch));
-                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    // Units run without savepoints first. The rare unit that fails after writing makes the
+    // whole batch run again, each unit in its own savepoint (store.hpp: work may run twice).
+    for (bool guarded = false;; guarded = true) {
+        errors.clear();
+        bool replay = false;
+        try {
+            sqlite::Transaction transaction{tx_->connection()};
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                errors.push_back(guarded ? run_unit(batch[i]) : run_unit_unguarded(batch[i], replay));
+                if (replay) break;
+                // Units that arrived meanwhile join this commit while it is young: the commit
+                // comes when the writer has caught up, so a steady stream makes few, full commits.
+                if (i + 1 == batch.size() && batch.size() < max_batch &&
+                    std::chrono::steady_clock::now() - started < kBatchWindow) {
+                    std::lock_guard lock{mutex_};
+                    const auto take = std::min(queue_.size(), max_batch - batch.size());
+                    std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take), std::back_inserter(batch));
+                    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+                }
             }
+            if (!replay) transaction.commit();
+        } catch (...) {
+            batch_error = std::current_exception();  // nothing of the batch was committed
         }
-        transaction.commit();
-    } catch (...) {
-        tx_->discard_index_changes();
-        batch_error = std::current_exception();  // nothing of the batch was committed
+        if (replay && !batch_error) {  // ~Transaction rolled the batch back
+            tx_->discard_index_changes();
+            continue;
+        }
+        if (batch_error) tx_->discard_index_changes();
+        break;
     }
     if (!batch_error) indexer_->enqueue(tx_->take_index_changes());  // before `done`: a later search waits for it
     if (!batch_error && commit_observer_) notify_observer(commit_observer_, tx_->take_changes());
@@ -385,6 +397,29 @@ void SqliteStore::observe_commits(CommitObserver observer, const std::function<v
         commit_observer_ = std::move(observer);
         tx_->record_changes(static_cast<bool>(commit_observer_));
     });
+}
+
+std::exception_ptr SqliteStore::run_unit_unguarded(Unit& unit, bool& replay) {
+    auto& connection = tx_->connection();
+    tx_->begin_unit();
+    const auto changes_before = connection.total_changes();
+    std::exception_ptr error;
+    try {
+        if (unit.work(*tx_)) return nullptr;
+    } catch (...) {
+        error = std::current_exception();
+    }
+    if (connection.autocommit()) {  // SQLite abandoned the transaction: the batch fails
+        if (error) std::rethrow_exception(error);
+        throw std::runtime_error{"the batch transaction ended inside a unit of work"};
+    }
+    // A failed statement undoes itself, so an unchanged count means the unit wrote nothing.
+    if (connection.total_changes() != changes_before) {
+        replay = true;
+        return nullptr;
+    }
+    tx_->rollback_unit();
+    return error;
 }
 
 std::exception_ptr SqliteStore::run_unit(Unit& unit) {

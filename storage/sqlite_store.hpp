@@ -85,7 +85,12 @@ private:
     void run_writer();
     void run_batch(std::vector<Unit>& batch);
     void release_idle_memory() noexcept;  // writer thread only
+    // A unit in its own savepoint: a refusal or a throw undoes only its writes.
     std::exception_ptr run_unit(Unit& unit);
+    // A unit without a savepoint (they cost a third of a small unit's writing). A refusal or
+    // a throw before any write is harmless; after a write it sets `replay`: the batch must be
+    // rolled back and run again with savepoints.
+    std::exception_ptr run_unit_unguarded(Unit& unit, bool& replay);
 
     const std::filesystem::path path_;
     const SqliteOptions opts_;

@@ -122,7 +122,9 @@ int main(int argc, char** argv) {
 
         boost::asio::io_context ioc(config.io_threads);
         Api api(*app);
-        HttpServer http(ioc, api, config.http, HttpLimits{config.body_limit});
+        HttpLimits http_limits{config.body_limit};
+        http_limits.strand_per_connection = config.io_threads > 1;
+        HttpServer http(ioc, api, config.http, http_limits);
         http.start();
         auto bound = http.local_endpoint();
         spdlog::info("triaged listening on http://{}:{} (data in {})", bound.address().to_string(), bound.port(),

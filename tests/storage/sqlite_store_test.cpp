@@ -723,6 +723,46 @@ TEST_CASE("a unit that refuses or throws rolls back only itself while its batch-
     CHECK(search(*store, "unit").size() == 2);  // the search index rolled back with them
 }
 
+TEST_CASE("a batch runs again with savepoints only when a unit fails after writing") {
+    auto store = SqliteStore::open_in_memory();
+    CustomerId customer = write_sync(*store, [](StoreTx& tx) {
+        Customer c = make_customer("c", "c@example.fi");
+        return tx.insert_customer(c);
+    });
+    auto run_batch = [&](bool refuse_after_writing) {
+        WriterGate gate;
+        gate.hold(*store);
+        std::atomic<int> first_runs{0};
+        std::promise<void> first_done, second_done;
+        store->post_write(
+            [&](StoreTx& tx) {
+                ++first_runs;
+                Ticket t = make_ticket(customer, "kept");
+                tx.insert_ticket(t);
+                return true;
+            },
+            [&](std::exception_ptr) { first_done.set_value(); });
+        store->post_write(
+            [&, refuse_after_writing](StoreTx& tx) {
+                if (refuse_after_writing) {
+                    Ticket t = make_ticket(customer, "refused");
+                    tx.insert_ticket(t);
+                }
+                return false;
+            },
+            [&](std::exception_ptr) { second_done.set_value(); });
+        gate.release();
+        first_done.get_future().get();
+        second_done.get_future().get();
+        return first_runs.load();
+    };
+    CHECK(run_batch(false) == 1);  // refused before any write: nothing to undo, no second run
+    CHECK(run_batch(true) == 2);   // refused after a write: the batch ran again, in savepoints
+    std::vector<std::string> subjects;
+    for (const Ticket& t : store->reader()->tickets({}).tickets) subjects.push_back(t.subject);
+    CHECK(subjects == std::vector<std::string>{"kept", "kept"});
+}
+
 TEST_CASE("write_sync returns the unit's value and rethrows what it threw") {
     auto store = SqliteStore::open_in_memory();
     CHECK(write_sync(*store, [](StoreTx&) { return 42; }) == 42);
