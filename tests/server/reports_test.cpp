@@ -455,3 +455,46 @@ TEST_CASE("report facts follow every committed change through the commit observe
     write_sync(*store, [](StoreTx&) {});
     CHECK(count() == 11);
 }
+
+TEST_CASE("a tier change in the audit log, as the escalation engine writes it, counts as an escalation") {
+    auto store = SqliteStore::open_in_memory();
+    ReportFacts facts{calendars()};
+    store->observe_commits([&](CommittedChanges&& c) { facts.enqueue(std::move(c)); },
+                           [&](StoreTx& tx) { facts.load(tx); });
+    std::istringstream in(kHistory);
+    import_jsonl(*store, in);
+    // h4 (technical, solved 2026-11-03T11:00Z) is escalated to a supervisor at 10:30Z by a rule.
+    write_sync(*store, [](StoreTx& tx) {
+        auto id = tx.ticket_by_import_id("h4");  // no doctest assertions on the writer thread
+        if (!id) throw std::runtime_error("h4 was not imported");
+        auto t = tx.ticket(*id);
+        t->tier = Tier::supervisor;
+        tx.update_ticket(*t);
+        TicketEvent e;
+        e.ticket_id = *id;
+        e.at = *parse_rfc3339("2026-11-03T10:30:00Z");
+        e.actor = "system";
+        e.type = "escalated";
+        e.changes = {FieldChange{"tier", "L1", "supervisor"}};
+        e.detail = "rule vip-outage";
+        tx.append_event(e);
+    });
+    AgentLabels agents;
+    auto request = parse_report_request("escalations", {{"queue", "technical"}}, "UTC", kNow);
+    REQUIRE(request.has_value());
+    auto t = facts.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
+    bool found = false;
+    for (const auto& r : t.rows) {
+        if (r[1] == ReportCell{std::string("supervisor")}) {
+            found = true;
+            CHECK(std::get<std::string>(r[column(t, "reason")]) == "rule vip-outage");
+            CHECK(number(r[column(t, "median_minutes_in_tier")]) == 30);  // until solved at 11:00Z
+        }
+    }
+    CHECK(found);
+    // The same figures after a restart, from the database alone.
+    ReportFacts reloaded{calendars()};
+    reloaded.load(store->path());
+    auto again = reloaded.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
+    CHECK(to_csv(again) == to_csv(t));
+}
