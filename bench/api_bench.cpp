@@ -1347,6 +1347,36 @@ std::string json_number(std::optional<double> value, int decimals = 3) {
     return value && std::isfinite(*value) ? fmt::format("{:.{}f}", *value, decimals) : "null";
 }
 
+// Latency of the disk the data lives on: fdatasync after overwriting 128 KiB of a file, as the
+// WAL sync after a group commit does. Every durable answer waits for one, so with C
+// connections in one commit the create rate cannot pass C / latency.
+struct DiskSync {
+    double p50_ms = 0, p90_ms = 0;
+};
+
+std::optional<DiskSync> measure_disk_sync(const fs::path& dir) {
+    const auto path = dir / "fsync-probe";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return std::nullopt;
+    const std::string block(128 * 1024, 'x');
+    constexpr int kRounds = 100, kSlots = 128;  // sequential through 16 MiB, as WAL frames go
+    for (int i = 0; i < kSlots; ++i)
+        if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i) * 131072) < 0) break;
+    ::fdatasync(fd);
+    std::vector<double> ms;
+    for (int i = 0; i < kRounds; ++i) {
+        if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i % kSlots) * 131072) < 0) break;
+        const auto t0 = SteadyClock::now();
+        if (::fdatasync(fd) != 0) break;
+        ms.push_back(seconds_between(t0, SteadyClock::now()) * 1e3);
+    }
+    ::close(fd);
+    fs::remove(path);
+    if (ms.size() < 10) return std::nullopt;
+    std::sort(ms.begin(), ms.end());
+    return DiskSync{ms[ms.size() / 2], ms[ms.size() * 9 / 10]};
+}
+
 int run(const Options& options) {
     if (!fs::exists(options.triaged)) {
         std::cerr << "api_bench: no server binary at " << options.triaged.string()
@@ -1364,8 +1394,15 @@ int run(const Options& options) {
                              options.triaged.string(), options.log_level, tmp.path().string(),
                              options.keep ? " (kept: --keep)" : "", filesystem_note(tmp.path()));
     // Other work on the machine skews every figure; the load average says how much there was.
-    std::cout << fmt::format("  machine    {} CPUs, load average {}; client: 1 thread\n\n",
+    std::cout << fmt::format("  machine    {} CPUs, load average {}; client: 1 thread\n",
                              std::thread::hardware_concurrency(), load_average());
+    const auto disk = measure_disk_sync(tmp.path());
+    if (disk)
+        std::cout << fmt::format("  disk       fdatasync of 128 KiB: p50 {:.2f} ms, p90 {:.2f} ms (one per group commit: "
+                                 "{} connections in lockstep cap creates near {:.0f}/s)\n",
+                                 disk->p50_ms, disk->p90_ms, options.connections,
+                                 options.connections / (disk->p50_ms / 1e3));
+    std::cout << "\n";
 
     // ---- start-up
     ServerProcess server(options.triaged,
@@ -1658,6 +1695,7 @@ int run(const Options& options) {
         {"pass_get_p99", get_pass ? "true" : "false"},
         {"pass_idle_rss", rss_idle_pass ? "true" : "false"},
         {"load_average_1m", json::serialize(json::string(load_average()))},
+        {"disk_fdatasync_p50_ms", disk ? json_number(disk->p50_ms) : "null"},
         {"ok", failed ? "false" : "true"},
     };
     std::string line = "RESULT {";

@@ -795,9 +795,9 @@ TEST_CASE("garbage never crashes and always yields an enquiry") {
                    "\n\n";
         raw += "--b999\nContent-Type: text/plain\n\n";
         for (int i = 0; i < 1000000; ++i) raw += "--b1x\n";
-        const auto started = std::chrono::steady_clock::now();
+        // No timing assertion (it fails on a loaded or sanitized build): the refusal below is
+        // what keeps the parse cheap; api/email benches measure the speed.
         const auto p = parse_email(raw);
-        CHECK(std::chrono::steady_clock::now() - started < 2s);
         CHECK(has_tag(p.enquiry, "parse_error"));
         CHECK(meta(p.enquiry, "parse_error") == "too many nested MIME boundaries");
         REQUIRE(p.attachments.size() == 1);
