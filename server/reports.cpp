@@ -834,7 +834,11 @@ void append_csv_cell(std::string& out, const ReportCell& cell) {
 
 json::value cell_json(const ReportCell& cell) {
     if (const auto* i = std::get_if<std::int64_t>(&cell)) return *i;
-    if (const auto* d = std::get_if<double>(&cell)) return *d;
+    if (const auto* d = std::get_if<double>(&cell)) {
+        // Whole figures as integers: Boost.JSON writes every double with an exponent ("3E1").
+        if (std::isfinite(*d) && *d == std::floor(*d) && std::fabs(*d) < 1e15) return static_cast<std::int64_t>(*d);
+        return *d;
+    }
     if (const auto* s = std::get_if<std::string>(&cell)) return json::string(*s);
     return nullptr;
 }
