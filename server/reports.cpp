@@ -273,7 +273,7 @@ private:
     std::vector<Entry> entries_;
 };
 
-// Group keys (one or two dimensions) to dense group numbers.
+// Group keys (up to three dimensions: backlog adds status and age to one) to dense group numbers.
 class Groups {
 public:
     Groups(std::vector<ReportDim> dims, const Dims& d) : dims_(std::move(dims)) {
@@ -284,7 +284,7 @@ public:
     }
     std::int32_t group(Dims& d, std::size_t i) {
         std::uint64_t key = 0;
-        std::array<std::uint32_t, 2> values{0, 0};
+        std::array<std::uint32_t, 3> values{0, 0, 0};
         for (std::size_t k = 0; k < dims_.size(); ++k) {
             values[k] = d.value(dims_[k], i);
             key = key * card_[k] + values[k];
@@ -305,13 +305,13 @@ public:
             auto& slot = dense_.empty() ? sparse_.try_emplace(v, -1).first->second : dense_[v];
             if (slot < 0) {
                 slot = static_cast<std::int32_t>(keys_.size());
-                keys_.push_back({v, 0});
+                keys_.push_back({v, 0, 0});
             }
         }
     }
     std::size_t size() const { return std::max<std::size_t>(keys_.size(), dims_.empty() ? 1 : 0); }
     const std::vector<ReportDim>& dims() const { return dims_; }
-    const std::array<std::uint32_t, 2>& key(std::size_t g) const { return keys_[g]; }
+    const std::array<std::uint32_t, 3>& key(std::size_t g) const { return keys_[g]; }
     bool empty_dims() const { return dims_.empty(); }
 
     // Group numbers in output order: numeric dimensions by value, named ones by label.
@@ -339,7 +339,7 @@ private:
     std::vector<std::uint32_t> card_;
     std::vector<std::int32_t> dense_;
     std::unordered_map<std::uint64_t, std::int32_t> sparse_;
-    std::vector<std::array<std::uint32_t, 2>> keys_;
+    std::vector<std::array<std::uint32_t, 3>> keys_;
 };
 
 std::pair<std::size_t, std::size_t> range_of(const Facts& f, std::optional<Timestamp> from, std::optional<Timestamp> to) {
@@ -631,7 +631,7 @@ ReportTable backlog(const Facts& f, const ReportRequest& r, const AgentLabels& a
     auto dims_list = r.group_by;
     dims_list.push_back(ReportDim::status);
     dims_list.push_back(ReportDim::age);
-    if (dims_list.size() > 2) dims_list.erase(dims_list.begin() + 1, dims_list.end() - 1);  // one extra dimension at most
+    if (dims_list.size() > 3) dims_list.erase(dims_list.begin() + 1, dims_list.end() - 2);  // one extra dimension at most
     Groups groups(dims_list, dims);
     std::vector<std::int64_t> count;
     const auto& c = f.col;

@@ -313,6 +313,11 @@ TEST_CASE("backlog at a point in time counts the tickets still open then, by sta
     REQUIRE(t.rows.size() == 2);
     CHECK(t.rows[0] == std::vector<ReportCell>{std::string("new"), std::string("7-14d"), std::int64_t{2}});
     CHECK(t.rows[1] == std::vector<ReportCell>{std::string("open"), std::string("0-1d"), std::int64_t{1}});
+    auto by_queue = fx.run("backlog", {{"at", "2026-11-06T14:00:00Z"}, {"group_by", "queue"}});
+    REQUIRE(by_queue.columns == std::vector<std::string>{"queue", "status", "age", "tickets"});
+    REQUIRE(by_queue.rows.size() == 2);
+    CHECK(by_queue.rows[0] == std::vector<ReportCell>{std::string("support"), std::string("new"), std::string("7-14d"), std::int64_t{2}});
+    CHECK(by_queue.rows[1] == std::vector<ReportCell>{std::string("technical"), std::string("open"), std::string("0-1d"), std::int64_t{1}});
     auto before = fx.run("backlog", {{"at", "2026-10-25T02:00:00Z"}});
     // h8 (created 24th 20:30Z, solved 26th), h6, h7: all younger than a day.
     REQUIRE(before.rows.size() == 2);
