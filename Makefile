@@ -47,6 +47,7 @@ bench: build
 	@$(BUILD)/api_bench
 	@$(BUILD)/store_bench
 	@$(BUILD)/reports_bench
+	@$(BUILD)/email_bench
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

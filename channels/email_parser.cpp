@@ -395,8 +395,11 @@ std::size_t boundary_work(std::string_view raw) {
         at = next + 1;
     }
     constexpr std::string_view kWord = "boundary";
-    for (std::size_t at = 0; (at = raw.find_first_of("bB", at)) != std::string_view::npos; ++at) {
-        if (raw.size() - at < kWord.size()) break;
+    // A plain byte loop: find_first_of("bB") tests each byte against the set one call at a
+    // time, and was a sixth of the parse in callgrind.
+    const char* data = raw.data();
+    for (std::size_t at = 0; at + kWord.size() <= raw.size(); ++at) {
+        if ((data[at] | 0x20) != 'b') continue;
         std::size_t k = 1;
         while (k < kWord.size() && (raw[at + k] | 0x20) == kWord[k]) ++k;
         if (k == kWord.size()) ++boundaries;

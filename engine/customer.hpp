@@ -33,6 +33,15 @@ Identity normalise_identity(IdentityKind kind, std::string_view raw);
 // Parses "email:a@b.fi" / "phone:+358..." (or a bare value: '@' means email, else phone).
 std::optional<Identity> parse_identity(std::string_view text);
 
+// A fact the desk learnt about one identity, e.g. {email:a@b.fi, "bouncing", when, why}.
+struct IdentityFlag {
+    Identity identity;
+    std::string flag;
+    Timestamp at{};  // UTC
+    std::string detail;
+};
+inline constexpr std::string_view kBouncingFlag = "bouncing";
+
 struct Customer {
     CustomerId id = 0;
     std::string name;
@@ -41,6 +50,7 @@ struct Customer {
     std::string preferred_language;    // "" when unknown
     std::vector<Identity> identities;
     Timestamp created_at{};
+    std::vector<IdentityFlag> flags;  // of its identities, e.g. bouncing addresses
 };
 
 enum class AgentRole { agent, supervisor, manager, admin };

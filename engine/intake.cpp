@@ -54,6 +54,35 @@ CustomerId resolve_customer(StoreTx& tx, const Enquiry& enquiry, Timestamp now) 
     return tx.insert_customer(c);
 }
 
+// A bounce flags the addresses it names as failed (any customer's: the desk wrote to them),
+// or, naming none, the requester's email addresses. Returns the flagged ones, comma-separated.
+std::string flag_bounced_addresses(StoreTx& tx, const Enquiry& enquiry, CustomerId requester, Timestamp now) {
+    std::vector<Identity> addresses;
+    if (auto failed = enquiry.metadata.find("failed_recipients"); failed != enquiry.metadata.end()) {
+        std::string_view list = failed->second;
+        while (!list.empty()) {
+            auto comma = list.find(',');
+            auto id = normalise_identity(IdentityKind::email, list.substr(0, comma));
+            if (!id.value.empty() && tx.customer_by_identity(id)) addresses.push_back(std::move(id));
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        }
+    }
+    if (addresses.empty()) {
+        if (auto customer = tx.customer(requester))
+            for (const auto& id : customer->identities)
+                if (id.kind == IdentityKind::email) addresses.push_back(id);
+    }
+    auto reason = enquiry.metadata.find("auto_reason");
+    std::string flagged;
+    for (const auto& id : addresses) {
+        tx.flag_identity({id, std::string(kBouncingFlag), now,
+                          fmt::format("bounce {}{}", enquiry.external_id,
+                                      reason == enquiry.metadata.end() ? "" : " (" + reason->second + ")")});
+        flagged += (flagged.empty() ? "" : ", ") + id.value;
+    }
+    return flagged;
+}
+
 }  // namespace
 
 std::string subject_from_text(const std::string& subject, const std::string& text) {
@@ -141,9 +170,15 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
             tx.insert_message(message);
             t.updated_at = now;
             tx.update_ticket(t);
+            // A bounce flags the addresses that failed; the event names them as a change.
+            std::vector<FieldChange> flagged;
+            if (enquiry.kind == EnquiryKind::bounce) {
+                if (auto addresses = flag_bounced_addresses(tx, enquiry, t.requester_id, now); !addresses.empty())
+                    flagged.push_back({"bouncing", "", std::move(addresses)});
+            }
             out.events.push_back(event(t, now, actor,
                                        enquiry.kind == EnquiryKind::bounce ? "bounce_attached" : "auto_reply_attached",
-                                       {}, out.threaded_by));
+                                       std::move(flagged), out.threaded_by));
             for (auto& e : out.events) tx.append_event(e);
             out.ticket = std::move(t);
             out.message = std::move(message);

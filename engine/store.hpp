@@ -7,6 +7,7 @@
 
 #include "engine/customer.hpp"
 #include "engine/message.hpp"
+#include "engine/outbound_mail.hpp"
 #include "engine/ticket.hpp"
 #include "engine/ticket_event.hpp"
 
@@ -77,6 +78,13 @@ public:
 
     // History import (engine/ticket_import.hpp): the ticket made from a source system's id.
     virtual std::optional<TicketId> ticket_by_import_id(std::string_view external_id) = 0;
+    // Outbox (engine/outbound_mail.hpp): mail still to deliver (pending or sending), soonest first.
+    virtual std::vector<OutboundMail> outbound_unsent(int limit) = 0;
+    virtual std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) = 0;
+    virtual std::optional<OutboundMail> outbound(std::int64_t id) = 0;
+    // Acknowledgements queued to `address` (lower case) at or after `since`: the rate limit.
+    virtual std::int64_t acknowledgements_since(std::string_view address, Timestamp since) = 0;
+    virtual std::vector<IdentityFlag> identity_flags(const Identity& identity) = 0;
 };
 
 class StoreTx : public StoreReader {
@@ -92,6 +100,12 @@ public:
     // Remembers that `ticket` was imported as `external_id`, with `replies` agent replies
     // made in the source system (whose messages were not imported).
     virtual void record_import(std::string_view external_id, TicketId ticket, int replies) = 0;
+    virtual std::int64_t insert_outbound(OutboundMail& mail) = 0;  // assigns id
+    // Writes state, attempts, next_attempt_at, sent_at and last_error.
+    virtual void update_outbound(const OutboundMail& mail) = 0;
+    virtual void flag_identity(const IdentityFlag& flag) = 0;  // replaces the same flag's earlier entry
+    // Names a stored message as it goes out, e.g. an agent reply sent by email with its Message-ID.
+    virtual void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) = 0;
 };
 
 class Store {

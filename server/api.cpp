@@ -3,6 +3,7 @@
 #include "channels/api_enquiry.hpp"
 #include "engine/time_format.hpp"
 #include "server/api_reports.hpp"
+#include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/store_async.hpp"
@@ -362,12 +363,14 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                     }
                 }
                 const TicketDesk& desk = app_.desk();
-                auto work = [&desk, id = *id, m = std::move(m), actor](StoreTx& tx) {
-                    return desk.add_message(tx, id, m, actor);
+                const EmailOutbox& outbox = app_.outbox();
+                auto work = [&desk, &outbox, id = *id, m = std::move(m), actor](StoreTx& tx) {
+                    return add_message_and_mail(desk, outbox, tx, id, m, actor);  // server/email_outbox.hpp
                 };
                 auto outcome = *co_await write_async<Result<DeskOutcome>>(app_.store(), std::move(work));
                 if (!outcome) co_return problem_response(v, outcome.error());
                 log_events(outcome->events);
+                app_.mail_queued();
                 auto out = to_json(*outcome->message);
                 out.as_object()["ticket"] = to_json(outcome->ticket);
                 auto res = json_response(v, Status::created, out);

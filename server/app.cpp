@@ -15,7 +15,8 @@ App::App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::u
       blobs_(std::move(blobs)),
       intake_(clock_, IntakeDefaults{config_.default_queue}),
       desk_(clock_),
-      auth_(*store_) {}
+      auth_(*store_),
+      outbox_(config_.email, clock_) {}
 
 App::~App() { stop(); }
 

@@ -10,9 +10,11 @@
 #include "engine/ticket_desk.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/email_outbox.hpp"
 #include "server/metrics.hpp"
 #include "server/report_facts.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -33,6 +35,13 @@ public:
     const TicketDesk& desk() const { return desk_; }
     Auth& auth() { return auth_; }
     Metrics& metrics() { return metrics_; }
+    const EmailOutbox& outbox() const { return outbox_; }
+    // Called after a commit that queued outbound mail; wakes the sender when one runs.
+    // Set once at start-up, before any request is served.
+    void on_mail_queued(std::function<void()> wake) { mail_queued_ = std::move(wake); }
+    void mail_queued() const {
+        if (mail_queued_) mail_queued_();
+    }
 
     // Finishes queued writes and closes the database.
     void stop();
@@ -54,6 +63,8 @@ private:
     Metrics metrics_;
     std::once_flag reports_once_;
     std::unique_ptr<ReportFacts> reports_;  // set once under reports_once_
+    EmailOutbox outbox_;
+    std::function<void()> mail_queued_;
 };
 
 }  // namespace triage::server

@@ -110,7 +110,7 @@ int weekly_command(const Options& o, std::ostream& out) {
     SpoolDirMailer mailer(weekly_spool_dir(config));
     auto where = mailer.enqueue(compose_weekly_email(report, config.reports.weekly.from, config.reports.weekly.managers, now),
                                 config.reports.weekly.managers, report.week);
-    out << fmt::format("weekly report for the week of {} written to {} (outbound mail is not wired yet: the spool holds it)\n",
+    out << fmt::format("weekly report for the week of {} written to {} (spooled: the outbox takes per-ticket text mail only)\n",
                        report.week, where);
     return 0;
 }

@@ -124,6 +124,34 @@ Config load_config(const std::filesystem::path& file) {
         if (auto email = root["email"]) {
             if (auto host = email["hostname"]) c.email.hostname = host.as<std::string>();
             if (auto max = email["max_message_bytes"]) c.email.max_message_bytes = max.as<std::size_t>();
+            if (auto relay = email["relay"]) {
+                try {
+                    c.email.relay = parse_endpoint(relay.as<std::string>());
+                } catch (const std::invalid_argument& e) {
+                    fail(file, relay, fmt::format("email.relay: {}", e.what()));
+                }
+            }
+            if (auto from = email["from"]) c.email.from_address = ascii_lower(from.as<std::string>());
+            if (auto name = email["from_name"]) c.email.from_name = name.as<std::string>();
+            if (auto acks = email["acknowledgements"]) {
+                if (auto on = acks["enabled"]) c.email.acknowledgements = on.as<bool>();
+                if (auto n = acks["per_sender_per_hour"]) {
+                    c.email.ack_limit_per_hour = n.as<int>();
+                    if (c.email.ack_limit_per_hour < 0) fail(file, n, "per_sender_per_hour must be 0 or more");
+                }
+            }
+            if (auto outbox = email["outbox"]) {
+                auto positive = [&](const char* key, int& out) {
+                    if (auto n = outbox[key]) {
+                        out = n.as<int>();
+                        if (out < 1) fail(file, n, fmt::format("email.outbox.{} must be at least 1", key));
+                    }
+                };
+                positive("max_attempts", c.email.max_attempts);
+                positive("retry_initial_ms", c.email.retry_initial_ms);
+                positive("retry_max_ms", c.email.retry_max_ms);
+                if (auto r = outbox["resend_uncertain"]) c.email.resend_uncertain = r.as<bool>();
+            }
             if (auto boxes = email["mailboxes"]) {
                 if (!boxes.IsMap()) fail(file, boxes, "email.mailboxes must map addresses to queues");
                 for (const auto& kv : boxes) {

@@ -27,6 +27,17 @@ struct EmailConfig {
     std::string hostname = "triage.localhost";  // in the greeting and Received: lines
     std::size_t max_message_bytes = 25u << 20;
     std::map<std::string, std::string> mailboxes;  // lower-case address -> queue
+
+    // Outbound (server/email_outbox.hpp, server/email_sender.hpp).
+    std::optional<Endpoint> relay;   // email.relay: the SMTP relay; no relay = mail waits in the outbox
+    std::string from_address;        // email.from; default: the mailbox of the ticket's queue
+    std::string from_name = "Triage";  // email.from_name
+    bool acknowledgements = true;    // email.acknowledgements.enabled
+    int ack_limit_per_hour = 3;      // email.acknowledgements.per_sender_per_hour
+    int max_attempts = 12;           // email.outbox.max_attempts
+    int retry_initial_ms = 30'000;   // email.outbox.retry_initial_ms, doubled per failure
+    int retry_max_ms = 3'600'000;    // email.outbox.retry_max_ms
+    bool resend_uncertain = true;    // email.outbox.resend_uncertain
 };
 
 struct Config {

@@ -1,9 +1,12 @@
 #include "server/email_intake.hpp"
 
 #include "channels/email_parser.hpp"
+#include "engine/language_guess.hpp"
 #include "engine/time_format.hpp"
+#include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
 #include "server/store_async.hpp"
+#include "storage/sha256.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +14,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
 
 namespace triage::server {
 namespace asio = boost::asio;
@@ -43,12 +49,23 @@ void log_outcome(const Enquiry& e, const Result<IntakeOutcome>& outcome) {
     log_events(outcome->events);
 }
 
+// Test hooks: TRIAGE_CRASH_FOR_TEST=smtp_before_commit / smtp_after_commit kills the process
+// (SIGKILL) after DATA with the raw bytes on disk but nothing committed, or after the commit
+// and before the 250 — the two halves of "a crash between DATA and 250".
+void crash_point_for_test(std::string_view point) {
+    static const char* armed = std::getenv("TRIAGE_CRASH_FOR_TEST");
+    if (armed && point == armed) {
+        spdlog::default_logger()->flush();
+        std::raise(SIGKILL);
+    }
+}
+
 }  // namespace
 
 EmailIntake::EmailIntake(App& app, asio::thread_pool& blocking) : app_(app), blocking_(blocking) {}
 
 bool EmailIntake::accepts(std::string_view address) const {
-    return app_.config().email.mailboxes.contains(std::string(address));
+    return app_.config().email.mailboxes.contains(mailbox_of(address));  // support+T-42@ is support@
 }
 
 Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& envelope_recipients) {
@@ -74,9 +91,14 @@ Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& en
     const std::vector<std::string>& header_recipients = parsed.recipients;
     for (const auto* list : {&envelope_recipients, &header_recipients}) {
         for (const auto& r : *list) {
-            if (auto it = boxes.find(r); it != boxes.end() && e.queue.empty()) e.queue = it->second;
+            auto it = boxes.find(mailbox_of(r));
+            if (it == boxes.end()) continue;
+            if (e.queue.empty()) e.queue = it->second;
+            // The Reply-To we send, support+T-42@…: the ticket key, when the subject lost it.
+            if (!e.thread.ticket_id) e.thread.ticket_id = ticket_of_subaddress(r);
         }
     }
+    if (e.language.empty() || e.language == "und") e.language = guess_language(e.subject + "\n" + e.text);
     if (!e.metadata.contains("date") && e.received_at != Timestamp{})
         e.metadata["date"] = format_rfc3339(e.received_at);
     e.received_at = app_.clock().system_now();  // SLA clocks run from arrival, not from the sender's Date
@@ -98,20 +120,38 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
                                   format_rfc3339(app_.clock().system_now())) +
                       envelope.data;
     Enquiry enquiry = prepare(std::move(raw), envelope.recipients);
+    // Without a Message-ID the dedupe key is the hash of the message as the client sent it,
+    // not of the stored bytes, whose Received: line differs at each delivery.
+    if (enquiry.metadata.contains("message_id_synthesised"))
+        enquiry.external_id = "<" + sha256_hex(envelope.data) + "@sha256.invalid>";
     enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
+    crash_point_for_test("smtp_before_commit");
     co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     const Intake& intake = app_.intake();
-    auto work = [&intake, e = enquiry](StoreTx& tx) { return intake.accept(tx, e); };
+    const EmailOutbox& outbox = app_.outbox();
+    auto work = [&intake, &outbox, e = enquiry](StoreTx& tx) {
+        auto outcome = intake.accept(tx, e);
+        if (outcome && outcome->created) outbox.acknowledge(tx, e, *outcome);  // the same unit: one commit
+        return outcome;
+    };
     auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
+    crash_point_for_test("smtp_after_commit");
     log_outcome(enquiry, outcome);
+    if (outcome && outcome->created) app_.mail_queued();
     co_return replies_for(outcome);
 }
 
 Result<IntakeOutcome> EmailIntake::ingest(std::string raw, const std::vector<std::string>& envelope_recipients) {
     Enquiry enquiry = prepare(std::move(raw), envelope_recipients);
     const Intake& intake = app_.intake();
-    auto outcome = write_sync(app_.store(), [&](StoreTx& tx) { return intake.accept(tx, enquiry); });
+    const EmailOutbox& outbox = app_.outbox();
+    auto outcome = write_sync(app_.store(), [&](StoreTx& tx) {
+        auto out = intake.accept(tx, enquiry);
+        if (out && out->created) outbox.acknowledge(tx, enquiry, *out);
+        return out;
+    });
     log_outcome(enquiry, outcome);
+    if (outcome && outcome->created) app_.mail_queued();
     return outcome;
 }
 

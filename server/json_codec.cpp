@@ -3,6 +3,7 @@
 #include "engine/time_format.hpp"
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 namespace triage::server {
 namespace json = boost::json;
@@ -88,8 +89,20 @@ json::value to_json(const Customer& c) {
     o["tier"] = c.tier;
     o["preferred_language"] = c.preferred_language.empty() ? json::value(nullptr) : json::value(c.preferred_language);
     json::array ids;
-    for (const auto& i : c.identities) ids.push_back({{"kind", to_string(i.kind)}, {"value", i.value}});
+    for (const auto& i : c.identities) {
+        json::array flags;  // e.g. ["bouncing"]: no further mail is sent to a bouncing address
+        for (const auto& f : c.flags)
+            if (f.identity == i) flags.push_back(json::value(f.flag));
+        ids.push_back({{"kind", to_string(i.kind)}, {"value", i.value}, {"flags", std::move(flags)}});
+    }
     o["identities"] = std::move(ids);
+    json::array flag_details;
+    for (const auto& f : c.flags)
+        flag_details.push_back({{"identity", fmt::format("{}:{}", to_string(f.identity.kind), f.identity.value)},
+                                {"flag", f.flag},
+                                {"at", format_rfc3339(f.at)},
+                                {"detail", f.detail}});
+    o["identity_flags"] = std::move(flag_details);
     o["created_at"] = format_rfc3339(c.created_at);
     return o;
 }

@@ -220,6 +220,8 @@ std::optional<Customer> ReadOps<Base>::customer(CustomerId id) {
     while (rows.step())
         c.identities.push_back(
             {parsed(parse_identity_kind(rows.text_view(0)), "identities.kind", rows.text_view(0)), rows.text(1)});
+    for (const auto& identity : c.identities)
+        for (auto& flag : identity_flags(identity)) c.flags.push_back(std::move(flag));
     return c;
 }
 

@@ -38,6 +38,13 @@ public:
     std::optional<ApiToken> token_by_hash(std::string_view token_hash) override;
     std::optional<TicketId> ticket_by_import_id(std::string_view external_id) override;
 
+    // Outbox and identity flags: storage/sqlite_outbox.cpp.
+    std::vector<OutboundMail> outbound_unsent(int limit) override;
+    std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) override;
+    std::optional<OutboundMail> outbound(std::int64_t id) override;
+    std::int64_t acknowledgements_since(std::string_view address, Timestamp since) override;
+    std::vector<IdentityFlag> identity_flags(const Identity& identity) override;
+
     Connection& connection() noexcept { return *connection_; }
 
     // Attaches the full-text index file as schema `search`. With `wait_on`, a text search

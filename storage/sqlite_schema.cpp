@@ -112,6 +112,46 @@ CREATE TABLE api_tokens (
 ) STRICT;
 
 )sql",
+    // The outbox: mail owed to customers, written in the transaction of the ticket change
+    // that causes it and delivered by the sender (server/email_sender.cpp); identity flags
+    // (a bouncing address). rfc_message_id is UNIQUE: one row, one delivery, per Message-ID.
+    R"sql(
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    ticket_id       INTEGER NOT NULL REFERENCES tickets(id),
+    message_id      INTEGER NOT NULL DEFAULT 0,
+    kind            TEXT NOT NULL,
+    rfc_message_id  TEXT NOT NULL UNIQUE,
+    from_name       TEXT NOT NULL DEFAULT '',
+    from_address    TEXT NOT NULL,
+    to_name         TEXT NOT NULL DEFAULT '',
+    to_address      TEXT NOT NULL,
+    reply_to        TEXT NOT NULL DEFAULT '',
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    in_reply_to     TEXT NOT NULL DEFAULT '',
+    refs            TEXT NOT NULL DEFAULT '[]',
+    language        TEXT NOT NULL DEFAULT '',
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    sent_at         INTEGER,
+    last_error      TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX outbox_unsent ON outbox(next_attempt_at, id) WHERE state IN ('pending', 'sending');
+CREATE INDEX outbox_by_ticket ON outbox(ticket_id, id);
+CREATE INDEX outbox_acknowledgements ON outbox(to_address, created_at) WHERE kind = 'acknowledgement';
+
+CREATE TABLE identity_flags (
+    kind   TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    flag   TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (kind, value, flag)
+) STRICT;
+)sql",
     // History import: which ticket each source-system id became, and the agent replies the
     // source system counted (their texts are not imported). Reports read `replies`.
     R"sql(

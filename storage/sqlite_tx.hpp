@@ -22,6 +22,10 @@ public:
     AgentId upsert_agent(Agent& agent) override;
     void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) override;
     void record_import(std::string_view external_id, TicketId ticket, int replies) override;
+    std::int64_t insert_outbound(OutboundMail& mail) override;  // storage/sqlite_outbox.cpp
+    void update_outbound(const OutboundMail& mail) override;
+    void flag_identity(const IdentityFlag& flag) override;
+    void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
 
     // Search index upkeep, called by SqliteStore. Index changes are collected per unit
     // (forgotten when the unit rolls back) and handed to the SearchIndexer after COMMIT, so

@@ -8,6 +8,7 @@
 #include "server/demo_history.hpp"
 #include "server/email_intake.hpp"
 #include "server/weekly_report.hpp"
+#include "server/email_sender.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
 
@@ -132,9 +133,11 @@ int main(int argc, char** argv) {
         spdlog::default_logger()->flush();
 
         // Inbound email: SMTP and LMTP listeners feeding the same intake.
-        boost::asio::thread_pool blocking(2);  // fsync and MIME parsing, never on I/O threads
+        boost::asio::thread_pool blocking(8);  // fsync and MIME parsing, never on I/O threads; 8 so
+        // concurrent sessions' blob fsyncs overlap (the journal commits them together)
         EmailIntake email(*app, blocking);
-        SpoolDirMailer report_mailer(weekly_spool_dir(config));  // until outbound mail is on main
+        // The outbox holds per-ticket text replies; the report (multipart, no ticket) is spooled.
+        SpoolDirMailer report_mailer(weekly_spool_dir(config));
         WeeklyReportScheduler weekly_report(ioc, blocking, *app, report_mailer);
         weekly_report.start();
         std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
@@ -158,6 +161,17 @@ int main(int argc, char** argv) {
             mail_listeners.push_back(std::move(listener));
         }
 
+        // Outbound email: the sender delivers the outbox through the relay, starting with what
+        // an earlier run left unsent.
+        std::unique_ptr<EmailSender> sender;
+        if (config.email.relay) {
+            sender = std::make_unique<EmailSender>(*app, ioc);
+            app->on_mail_queued([s = sender.get()] { s->wake(); });
+            sender->start();
+        } else {
+            spdlog::info("no email.relay configured: outbound mail waits in the outbox");
+        }
+
         // Last, once every listener is up: tests and scripts wait for this file.
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
@@ -168,6 +182,7 @@ int main(int argc, char** argv) {
         wait_drained = [&] {
             int mail_sessions = 0;
             for (auto& l : mail_listeners) mail_sessions += l->deliveries();
+            if (sender && sender->delivering()) ++mail_sessions;  // let a mail in flight get its answer
             if ((http.in_flight() == 0 && mail_sessions == 0) || std::chrono::steady_clock::now() > deadline) {
                 ioc.stop();
                 return;
@@ -180,6 +195,7 @@ int main(int argc, char** argv) {
             spdlog::info("signal {}: finishing requests in flight and shutting down", signal);
             http.stop();
             for (auto& l : mail_listeners) l->stop();
+            if (sender) sender->stop();
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             wait_drained();
         });

@@ -76,6 +76,14 @@ int TriagedProcess::stop() {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int TriagedProcess::wait_for_exit() {
+    if (pid_ <= 0) return -1;
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
 std::string TriagedProcess::log() const {
     std::ifstream in(log_path_);
     std::stringstream ss;

@@ -40,6 +40,9 @@ public:
     int pid() const { return pid_; }
     // Sends SIGTERM and waits; returns the exit status (or -1 on a signal death).
     int stop();
+    // Waits for the process to end by itself (e.g. a crash test hook); returns the signal that
+    // killed it, or 0 when it exited.
+    int wait_for_exit();
 
     // One request on a new connection. `token` empty = no Authorization header.
     HttpResult request(const std::string& method, const std::string& target, const std::string& body = {},

@@ -1,0 +1,51 @@
+// Acknowledgements of new tickets: whether one may be sent (RFC 3834: never to machine or
+// bulk mail, never to a bouncing address, at most N per sender address per hour so two
+// autoresponders cannot loop), and its text in the ticket's language (en, fi, et, lv; other
+// languages get English). Also the outbound helpers shared by replies: subjects carrying the
+// ticket key, and the retry back-off. Pure functions; thread-safe.
+#pragma once
+
+#include "engine/enquiry.hpp"
+#include "engine/ticket.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace triage {
+
+struct AckDecision {
+    bool send = false;
+    std::string reason;  // why not (or "ok"), for the audit log
+};
+
+struct AckContext {
+    bool enabled = true;
+    bool address_bouncing = false;
+    std::int64_t sent_in_window = 0;  // acknowledgements to this address in the last hour
+    int limit_per_window = 3;         // 0: never acknowledge
+};
+
+// `enquiry` as intake took it; `created` whether it opened a new ticket.
+AckDecision decide_acknowledgement(const Enquiry& enquiry, bool created, const AckContext& context);
+
+struct MailText {
+    std::string subject;
+    std::string body;
+    std::string language;  // the template's: en, fi, et or lv
+};
+
+// The language a template exists for: fi, et, lv or en ("fi-FI" -> fi; "und", "sv" -> en).
+std::string template_language(std::string_view ticket_language);
+
+// The acknowledgement of `ticket` in its language, addressed to `customer_name` (may be "").
+MailText acknowledgement_text(const Ticket& ticket, std::string_view customer_name);
+
+// "Re: <subject> [T-42]": one "Re:" and the ticket key once, whatever the subject had.
+std::string reply_subject(const Ticket& ticket);
+
+// The wait before attempt `attempts + 1`: `initial` doubled per failed attempt, at most `max`.
+std::chrono::milliseconds retry_delay(int attempts, std::chrono::milliseconds initial, std::chrono::milliseconds max);
+
+}  // namespace triage

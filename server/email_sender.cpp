@@ -1,0 +1,210 @@
+#include "server/email_sender.hpp"
+
+#include "channels/email_builder.hpp"
+#include "channels/smtp_client.hpp"
+#include "engine/acknowledgement.hpp"
+#include "server/store_async.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace triage::server {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr int kRowsPerPass = 64;
+
+// Test hook: TRIAGE_CRASH_FOR_TEST=outbox_after_relay_accepted kills the process (SIGKILL,
+// as a power cut would) after the relay's 250 and before the row is marked sent.
+void crash_point_for_test(std::string_view point) {
+    static const char* armed = std::getenv("TRIAGE_CRASH_FOR_TEST");
+    if (armed && point == armed) {
+        spdlog::default_logger()->flush();
+        std::raise(SIGKILL);
+    }
+}
+
+struct Written {
+    bool ok = true;
+    bool has_error() const { return !ok; }
+};
+
+}  // namespace
+
+EmailSender::EmailSender(App& app, asio::io_context& ioc) : app_(app), strand_(asio::make_strand(ioc)), timer_(strand_) {}
+
+void EmailSender::start() {
+    asio::co_spawn(strand_, run(), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::error("email sender stopped: {}", ex.what());
+        }
+    });
+}
+
+void EmailSender::wake() {
+    wake_pending_ = true;
+    asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+void EmailSender::stop() {
+    stopping_ = true;
+    wake();
+}
+
+asio::awaitable<void> EmailSender::run() {
+    const auto& relay = *app_.config().email.relay;
+    spdlog::info("email sender: relaying through {}:{}", relay.host, relay.port);
+    bool first_pass = true;
+    while (!stopping_) {
+        wake_pending_ = false;
+        auto rows = app_.store().reader()->outbound_unsent(kRowsPerPass);
+        const Timestamp now = app_.clock().system_now();
+        Timestamp next = now + std::chrono::hours(1);
+        bool delivered_any = false;
+        for (auto& row : rows) {
+            if (stopping_) co_return;
+            // `sending` on the first pass: left by a process that died between the final dot
+            // and recording the relay's answer. Later it cannot be seen: one delivery at a time.
+            const bool recovered = first_pass && row.state == OutboundState::sending;
+            if (row.next_attempt_at <= now || recovered) {
+                delivering_ = true;
+                co_await deliver(std::move(row), recovered);
+                delivering_ = false;
+                delivered_any = true;
+            } else {
+                next = std::min(next, row.next_attempt_at);
+            }
+        }
+        first_pass = false;
+        if (delivered_any || rows.size() == static_cast<std::size_t>(kRowsPerPass) || wake_pending_) continue;
+        timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(next - now) +
+                             std::chrono::milliseconds(1));
+        boost::system::error_code ec;
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+asio::awaitable<void> EmailSender::finish(OutboundMail mail, std::string event_type, std::string detail) {
+    auto work = [mail, event_type, detail, now = app_.clock().system_now()](StoreTx& tx) {
+        tx.update_outbound(mail);
+        if (!event_type.empty()) {
+            TicketEvent e;
+            e.ticket_id = mail.ticket_id;
+            e.at = now;
+            e.actor = "system";
+            e.type = event_type;
+            e.detail = detail;
+            tx.append_event(e);
+        }
+        return Written{};
+    };
+    co_await write_async<Written>(app_.store(), std::move(work));
+}
+
+asio::awaitable<void> EmailSender::deliver(OutboundMail mail, bool recovered) {
+    const auto& email = app_.config().email;
+    const Timestamp now = app_.clock().system_now();
+    if (recovered) {
+        if (!email.resend_uncertain) {
+            mail.state = OutboundState::failed;
+            mail.last_error = "uncertain: the process stopped after sending it and before the relay's answer was recorded;"
+                              " not resent (email.outbox.resend_uncertain is off)";
+            spdlog::warn("email {}: {}", mail.rfc_message_id, mail.last_error);
+            co_await finish(mail, "email_uncertain", mail.rfc_message_id + ": " + mail.last_error);
+            co_return;
+        }
+        spdlog::warn("email {}: the relay may already have it (a stop between sending and recording); resending the"
+                     " same message with the same Message-ID",
+                     mail.rfc_message_id);
+    }
+    for (const auto& f : app_.store().reader()->identity_flags({IdentityKind::email, mail.to_address})) {
+        if (f.flag != kBouncingFlag) continue;
+        mail.state = OutboundState::failed;
+        mail.last_error = "not sent: the address is bouncing (" + f.detail + ")";
+        co_await finish(mail, "email_failed", fmt::format("{} to {}: {}", mail.rfc_message_id, mail.to_address, mail.last_error));
+        co_return;
+    }
+
+    channels::OutgoingEmail out;
+    out.from_name = mail.from_name;
+    out.from_address = mail.from_address;
+    out.to_name = mail.to_name;
+    out.to_address = mail.to_address;
+    out.reply_to = mail.reply_to;
+    out.subject = mail.subject;
+    out.body = mail.body;
+    out.message_id = mail.rfc_message_id;
+    out.in_reply_to = mail.in_reply_to;
+    out.references = mail.references;
+    out.auto_submitted = mail.kind == OutboundKind::acknowledgement;
+    out.date = mail.created_at;
+    channels::SmtpSubmission submission;
+    submission.helo = email.hostname;
+    // Acknowledgements go with the null return path (RFC 3834 5.1): their bounces are not answered.
+    submission.mail_from = mail.kind == OutboundKind::acknowledgement ? "" : mail.from_address;
+    submission.recipients = {mail.to_address};
+    submission.data = channels::build_email(out);
+
+    const int attempt = mail.attempts + 1;
+    OutboundMail sending = mail;
+    sending.state = OutboundState::sending;
+    sending.attempts = attempt;
+    channels::BeforeFinalDot mark_sending = [this, sending]() { return finish(sending, "", ""); };
+    auto result = co_await channels::smtp_submit(strand_, email.relay->host, email.relay->port, std::move(submission),
+                                                 mark_sending);
+    mail.attempts = attempt;
+    const auto detail = [&] { return fmt::format("{} to {}: {}", mail.rfc_message_id, mail.to_address, result.text); };
+    switch (result.outcome) {
+        case channels::SmtpOutcome::delivered:
+            crash_point_for_test("outbox_after_relay_accepted");
+            mail.state = OutboundState::sent;
+            mail.sent_at = app_.clock().system_now();
+            mail.last_error.clear();
+            spdlog::info("email {} to {} sent: {} {}", mail.rfc_message_id, mail.to_address, result.code, result.text);
+            co_await finish(mail, "email_sent", detail());
+            co_return;
+        case channels::SmtpOutcome::permanent:
+            mail.state = OutboundState::failed;
+            mail.last_error = result.text;
+            spdlog::warn("email {} to {} refused: {}", mail.rfc_message_id, mail.to_address, result.text);
+            co_await finish(mail, "email_failed", detail());
+            co_return;
+        case channels::SmtpOutcome::uncertain:
+            if (!email.resend_uncertain) {
+                mail.state = OutboundState::failed;
+                mail.last_error = "uncertain: " + result.text;
+                co_await finish(mail, "email_uncertain", detail());
+                co_return;
+            }
+            [[fallthrough]];
+        case channels::SmtpOutcome::temporary:
+            mail.last_error = result.text;
+            if (mail.attempts >= email.max_attempts) {
+                mail.state = OutboundState::failed;
+                spdlog::warn("email {} to {} given up after {} attempts: {}", mail.rfc_message_id, mail.to_address,
+                             mail.attempts, result.text);
+                co_await finish(mail, "email_failed", detail());
+                co_return;
+            }
+            mail.state = OutboundState::pending;
+            mail.next_attempt_at = now + retry_delay(mail.attempts, std::chrono::milliseconds(email.retry_initial_ms),
+                                                     std::chrono::milliseconds(email.retry_max_ms));
+            spdlog::info("email {} to {}: attempt {} failed ({}); retrying later", mail.rfc_message_id, mail.to_address,
+                         mail.attempts, result.text);
+            co_await finish(mail, "", "");
+            co_return;
+    }
+}
+
+}  // namespace triage::server
