@@ -94,6 +94,8 @@ public:
     virtual std::optional<ReferralRecord> referral(std::int64_t id) = 0;
     // Referrals per partner that are still proposed, sent or accepted (the partner's load).
     virtual std::vector<std::pair<std::string, int>> active_referrals_by_partner() = 0;
+    // History import (engine/ticket_import.hpp): the ticket made from a source system's id.
+    virtual std::optional<TicketId> ticket_by_import_id(std::string_view external_id) = 0;
     // Outbox (engine/outbound_mail.hpp): mail still to deliver (pending or sending), soonest first.
     virtual std::vector<OutboundMail> outbound_unsent(int limit) = 0;
     virtual std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) = 0;
@@ -125,6 +127,9 @@ public:
     virtual void remove_routing_wait(TicketId ticket) = 0;
     virtual std::int64_t insert_referral(ReferralRecord& r) = 0;  // assigns id
     virtual void update_referral(const ReferralRecord& r) = 0;
+    // Remembers that `ticket` was imported as `external_id`, with `replies` agent replies
+    // made in the source system (whose messages were not imported).
+    virtual void record_import(std::string_view external_id, TicketId ticket, int replies) = 0;
     virtual std::int64_t insert_outbound(OutboundMail& mail) = 0;  // assigns id
     // Writes state, attempts, next_attempt_at, sent_at and last_error.
     virtual void update_outbound(const OutboundMail& mail) = 0;

@@ -3,6 +3,7 @@
 #include "channels/api_enquiry.hpp"
 #include "server/api_channels.hpp"
 #include "engine/time_format.hpp"
+#include "server/api_reports.hpp"
 #include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
@@ -578,6 +579,8 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
     }
     if (auto escalation = co_await route_escalation(app_, req, seg, *routed.token, actor, routed.pattern))
         co_return std::move(*escalation);
+    if (seg.size() >= 3 && (seg[2] == "reports" || seg[2] == "import"))
+        co_return co_await handle_reports_route(app_, req, *url, seg, routed.pattern);
     co_return error_response(v, Status::not_found, "not_found", fmt::format("no such endpoint: {}", std::string(url->path())));
 }
 

@@ -50,6 +50,24 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     return app;
 }
 
+ReportFacts& App::reports() {
+    std::call_once(reports_once_, [this] {
+        ReportCalendars calendars{config_.reports.calendars, config_.reports.default_calendar,
+                                  config_.reports.queue_calendars, config_.reports.sla_policies};
+        auto facts = std::make_unique<ReportFacts>(std::move(calendars));
+        auto* sqlite = dynamic_cast<SqliteStore*>(store_.get());
+        if (!sqlite) throw std::runtime_error("reports need the SQLite store");
+        // Loaded in the writer's transaction, so the observer continues exactly from the
+        // state the load read.
+        auto* raw = facts.get();
+        sqlite->observe_commits([raw](CommittedChanges&& changes) { raw->enqueue(std::move(changes)); },
+                                [raw](StoreTx& tx) { raw->load(tx); });
+        facts->start_applier();
+        reports_ = std::move(facts);
+    });
+    return *reports_;
+}
+
 void App::stop() {
     if (escalation_) escalation_->stop();
     if (auto* sqlite = dynamic_cast<SqliteStore*>(store_.get())) sqlite->stop();

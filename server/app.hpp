@@ -16,9 +16,11 @@
 #include "server/live_updates.hpp"
 #include "server/metrics.hpp"
 #include "server/sessions.hpp"
+#include "server/report_facts.hpp"
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace triage::server {
 
@@ -53,6 +55,10 @@ public:
     // Finishes queued writes and closes the database.
     void stop();
 
+    // The in-memory report facts: loaded from the database on first use (triaged calls it at
+    // start-up), then kept current by the store's commit observer. Thread-safe.
+    ReportFacts& reports();
+
 private:
     App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs,
         std::unique_ptr<AccountStore> accounts);
@@ -67,6 +73,8 @@ private:
     Metrics metrics_;
     FaxSettings fax_;  // built from config_.fax and phone.default_region
     std::unique_ptr<EscalationService> escalation_;  // after store_ and desk_, which it uses
+    std::once_flag reports_once_;
+    std::unique_ptr<ReportFacts> reports_;  // set once under reports_once_
     EmailOutbox outbox_;
     std::function<void()> mail_queued_;
     std::unique_ptr<AccountStore> accounts_;

@@ -7,6 +7,7 @@
 #include "server/cli_channels.hpp"
 #include "server/cli_users.hpp"
 #include "server/cli_rules.hpp"
+#include "server/cli_reports.hpp"
 #include "server/email_intake.hpp"
 #include "server/json_codec.hpp"
 #include "storage/sqlite_store.hpp"
@@ -53,6 +54,14 @@ commands:
                                the deadline N business minutes after START, as RFC 3339;
                                SPEC like 'mon-thu 08:00-17:00; fri 08:00-15:00',
                                LIST like 2026-12-24,2026-12-25 or 2026-12-24..2026-12-26
+  import-tickets FILE.jsonl [--batch N]
+                               import historical tickets (one JSON object a line, idempotent
+                               by external_id); bad lines are reported and skipped (exit 2)
+  report NAME [--from DATE] [--to DATE] [--tz ZONE] [--format json|csv] [--group-by DIMS]
+              [--queue Q] [--channel C] [--category C] [--language L] [--priority P]
+              [--organisation O] [--at TIME] [--window DAYS] [--baseline DAYS] [--min-count N]
+                               NAME: frequency, resolution, sla, escalations, backlog,
+                               agents, emerging (see README.md, "Reports")
 
 options for every command:
   --data-dir DIR               the data directory (default: $TRIAGE_DATA_DIR or var/data)
@@ -319,6 +328,7 @@ int sla_deadline(const Args& a, std::ostream& out) {
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
     if (!argv.empty() && argv[0] == "rules") return run_rules_cli(argv, out, err);
+    if (!argv.empty() && is_reports_command(argv[0])) return run_reports_cli(argv, out, err);
     try {
         auto a = parse(argv);
         if (a.positional.empty()) throw UsageError("no command given");

@@ -218,6 +218,7 @@ Config load_config(const std::filesystem::path& file) {
             if (auto history = demo["history"]) c.demo_history = resolve(file, history.as<std::string>());
             if (auto on = demo["load_on_fresh_start"]) c.demo = on.as<bool>();
         }
+        c.reports = load_reports_config(file, root);
     } catch (const YAML::Exception& e) {
         throw std::runtime_error(fmt::format("{}:{}:{}: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
     }

@@ -5,6 +5,7 @@
 
 #include "channels/fax_profile.hpp"
 #include "engine/customer.hpp"
+#include "server/report_config.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -84,6 +85,7 @@ struct Config {
     FaxConfig fax;
     std::filesystem::path web_root;  // web.root: the UI's pages and assets; "" = the source tree's web/
     bool web_secure_cookies = false;  // web.secure_cookies: session cookie only over HTTPS
+    ReportsConfig reports;  // reports:, sla_policies:, calendars (server/report_config.hpp)
 };
 
 // Reads a YAML config; throws std::runtime_error naming the file, line and problem.

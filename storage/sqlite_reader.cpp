@@ -307,6 +307,14 @@ std::optional<ApiToken> ReadOps<Base>::token_by_hash(std::string_view token_hash
     return ApiToken{row.int64(0), row.text(1), row.text(2)};
 }
 
+template <class Base>
+std::optional<TicketId> ReadOps<Base>::ticket_by_import_id(std::string_view external_id) {
+    auto row = connection_->query("SELECT ticket_id FROM ticket_imports WHERE external_id = ?1");
+    row.bind_all(external_id);
+    if (!row.step()) return std::nullopt;
+    return row.int64(0);
+}
+
 template class ReadOps<StoreReader>;
 template class ReadOps<StoreTx>;
 

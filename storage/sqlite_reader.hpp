@@ -36,6 +36,7 @@ public:
 
     std::vector<std::pair<TicketStatus, std::int64_t>> count_by_status() override;
     std::optional<ApiToken> token_by_hash(std::string_view token_hash) override;
+    std::optional<TicketId> ticket_by_import_id(std::string_view external_id) override;
 
     // Escalation reads (storage/sqlite_escalation.cpp).
     std::vector<TicketSlaRecord> ticket_slas(TicketId ticket) override;

@@ -245,6 +245,15 @@ CREATE TABLE referrals (
     updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX referrals_by_ticket ON referrals(ticket_id, id);
+    // History import: which ticket each source-system id became, and the agent replies the
+    // source system counted (their texts are not imported). Reports read `replies`.
+    R"sql(
+-- WITHOUT ROWID and no second index: one b-tree insert per imported ticket.
+CREATE TABLE ticket_imports (
+    external_id TEXT PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    replies     INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
 )sql",
 };
 

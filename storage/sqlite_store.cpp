@@ -112,6 +112,11 @@ void finish(const Store::Done& done, std::exception_ptr error) noexcept {
     if (done) done(std::move(error));
 }
 
+// Likewise for the commit observer: a throw is a bug, not a failed commit.
+void notify_observer(const SqliteStore::CommitObserver& observer, CommittedChanges changes) noexcept {
+    if (!changes.empty()) observer(std::move(changes));
+}
+
 }  // namespace
 
 std::unique_ptr<SqliteStore> SqliteStore::open(const std::filesystem::path& db_path, SqliteOptions opts) {
@@ -370,6 +375,7 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
         break;
     }
     if (!batch_error) indexer_->enqueue(tx_->take_index_changes());  // before `done`: a later search waits for it
+    if (!batch_error && commit_observer_) notify_observer(commit_observer_, tx_->take_changes());
     if (batch_error || !opts_.durable) {
         for (std::size_t i = 0; i < batch.size(); ++i)
             finish(batch[i].done, batch_error ? batch_error : i < errors.size() ? errors[i] : nullptr);
@@ -382,6 +388,15 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
         for (std::size_t i = 0; i < batch.size(); ++i) awaiting_sync_.push_back({std::move(batch[i].done), errors[i]});
     }
     if (wake) wake_syncer_.notify_one();
+}
+
+void SqliteStore::observe_commits(CommitObserver observer, const std::function<void(StoreTx&)>& before) {
+    // Set on the writer thread, between units, so no batch sees half of it.
+    write_sync(*this, [this, &observer, &before](StoreTx& tx) {
+        if (before) before(tx);
+        commit_observer_ = std::move(observer);
+        tx_->record_changes(static_cast<bool>(commit_observer_));
+    });
 }
 
 std::exception_ptr SqliteStore::run_unit_unguarded(Unit& unit, bool& replay) {

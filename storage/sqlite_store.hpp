@@ -3,6 +3,7 @@
 // queued); readers are pooled read-only connections. Thread-safe: call from any thread.
 #pragma once
 
+#include "engine/committed_changes.hpp"
 #include "engine/store.hpp"
 
 #include <condition_variable>
@@ -62,6 +63,14 @@ public:
 
     // Copies the WAL into the database file and truncates the WAL. Blocks; throws on error.
     void checkpoint();
+
+    // Calls `observer` on the writer thread after each commit with what it wrote (before the
+    // units' `done`; with a durable store, also before the fsync). It must be quick and must
+    // not throw or write. Set once, before serving; blocks until the writer has it. `before`
+    // runs in the writer's transaction just before (reading with the StoreTx it is given), so
+    // what it reads is exactly the state the observer's first changes follow.
+    using CommitObserver = std::function<void(CommittedChanges&&)>;
+    void observe_commits(CommitObserver observer, const std::function<void(StoreTx&)>& before = {});
 
     int schema_version() const noexcept { return schema_version_; }
     const std::filesystem::path& path() const noexcept { return path_; }
@@ -124,6 +133,8 @@ private:
     bool checkpoint_wanted_ = false;     // guarded by checkpoint_mutex_
     bool checkpointer_stopping_ = false;  // guarded by checkpoint_mutex_
     std::thread checkpointer_;
+
+    CommitObserver commit_observer_;  // writer thread only (set by a unit of work)
 };
 
 }  // namespace triage

@@ -36,6 +36,7 @@ TicketId Tx::insert_ticket(Ticket& ticket) {
     row.run();
     ticket.id = connection().last_insert_rowid();
     queue_index_change(-ticket.id, ticket.subject, false);
+    if (record_changes_) changes_.tickets.push_back(ticket);
     return ticket.id;
 }
 
@@ -58,6 +59,7 @@ void Tx::update_ticket(const Ticket& ticket) {
     bind_ticket(row, ticket, tags);
     row.bind(19, ticket.id);
     row.run();
+    if (record_changes_) changes_.tickets.push_back(ticket);
 }
 
 CustomerId Tx::insert_customer(Customer& customer) {
@@ -68,6 +70,7 @@ CustomerId Tx::insert_customer(Customer& customer) {
                  to_ms(customer.created_at));
     row.run();
     customer.id = connection().last_insert_rowid();
+    if (record_changes_) changes_.customers.push_back({customer.id, customer.organisation, customer.tier});
     // Plain INSERT: an identity that already names another customer is the caller's bug and
     // fails the unit, where add_identity below would hide it.
     for (const Identity& identity : customer.identities) {
@@ -97,6 +100,8 @@ MessageId Tx::insert_message(Message& message) {
     row.run();
     message.id = connection().last_insert_rowid();
     queue_index_change(message.id, message.body, false);
+    if (record_changes_)
+        changes_.messages.push_back({message.ticket_id, message.kind, message.author_kind, message.author_id, message.created_at});
     return message.id;
 }
 
@@ -107,6 +112,7 @@ void Tx::append_event(TicketEvent& event) {
     row.bind_all(event.ticket_id, to_ms(event.at), event.actor, event.type, changes, event.detail);
     row.run();
     event.id = connection().last_insert_rowid();
+    if (record_changes_) changes_.events.push_back(event);
 }
 
 AgentId Tx::upsert_agent(Agent& agent) {
@@ -135,11 +141,26 @@ void Tx::upsert_token(std::string_view name, std::string_view token_hash, std::s
     row.run();
 }
 
+void Tx::record_import(std::string_view external_id, TicketId ticket, int replies) {
+    auto row = connection().query("INSERT INTO ticket_imports (external_id, ticket_id, replies) VALUES (?1, ?2, ?3)");
+    row.bind_all(external_id, ticket, replies);
+    row.run();
+    if (record_changes_) changes_.imports.push_back({ticket, replies});
+}
+
+CommittedChanges Tx::take_changes() noexcept {
+    CommittedChanges out;
+    std::swap(out, changes_);
+    changes_mark_ = {};
+    return out;
+}
+
 void Tx::queue_index_change(std::int64_t rowid, std::string_view text, bool remove) {
     index_changes_.push_back({rowid, std::string{text}, remove});
 }
 
 void Tx::rollback_unit() noexcept {
+    changes_.truncate(changes_mark_);
     index_changes_.erase(index_changes_.begin() + static_cast<std::ptrdiff_t>(unit_start_), index_changes_.end());
 }
 
@@ -151,6 +172,8 @@ std::vector<IndexChange> Tx::take_index_changes() noexcept {
 }
 
 void Tx::discard_index_changes() noexcept {
+    changes_ = {};
+    changes_mark_ = {};
     index_changes_.clear();
     unit_start_ = 0;
 }

@@ -3,6 +3,7 @@
 // Writer thread only, inside the batch transaction and unit savepoint SqliteStore opens.
 #pragma once
 
+#include "engine/committed_changes.hpp"
 #include "storage/search_indexer.hpp"
 #include "storage/sqlite_reader.hpp"
 
@@ -21,6 +22,7 @@ public:
     void append_event(TicketEvent& event) override;
     AgentId upsert_agent(Agent& agent) override;
     void upsert_token(std::string_view name, std::string_view token_hash, std::string_view role) override;
+    void record_import(std::string_view external_id, TicketId ticket, int replies) override;
     std::int64_t insert_outbound(OutboundMail& mail) override;  // storage/sqlite_outbox.cpp
     void update_outbound(const OutboundMail& mail) override;
     void flag_identity(const IdentityFlag& flag) override;
@@ -38,16 +40,27 @@ public:
     // Search index upkeep, called by SqliteStore. Index changes are collected per unit
     // (forgotten when the unit rolls back) and handed to the SearchIndexer after COMMIT, so
     // the full-text index is written on its own thread, off the commit path.
-    void begin_unit() noexcept { unit_start_ = index_changes_.size(); }
+    void begin_unit() noexcept {
+        unit_start_ = index_changes_.size();
+        changes_mark_ = changes_.mark();
+    }
     void rollback_unit() noexcept;  // forgets the changes queued since begin_unit
     std::vector<IndexChange> take_index_changes() noexcept;  // the committed batch's, in order
     void discard_index_changes() noexcept;                     // the batch failed
+
+    // What the batch wrote, for a commit observer (SqliteStore::observe_commits); recorded
+    // only once enabled. Forgotten with a rolled-back unit or a failed batch.
+    void record_changes(bool on) noexcept { record_changes_ = on; }
+    CommittedChanges take_changes() noexcept;
 
 private:
     void queue_index_change(std::int64_t rowid, std::string_view text, bool remove);
 
     std::vector<IndexChange> index_changes_;  // the current batch's, in order
     std::size_t unit_start_ = 0;
+    bool record_changes_ = false;
+    CommittedChanges changes_;  // the current batch's, when record_changes_
+    CommittedChanges::Mark changes_mark_;
 };
 
 }  // namespace triage::sqlite

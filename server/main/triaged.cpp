@@ -9,6 +9,7 @@
 #include "server/demo_logins.hpp"
 #include "server/email_intake.hpp"
 #include "server/cdr_spool.hpp"
+#include "server/weekly_report.hpp"
 #include "server/email_sender.hpp"
 #include "server/http_server.hpp"
 #include "server/log_sink.hpp"
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
             if (loaded) spdlog::info("demo history loaded: {} tickets", loaded);
             if (int logins = install_demo_logins(*app)) spdlog::info("demo logins created: {}", logins);
         }
+        app->reports();  // loads the report facts now, not at the first report
 
         boost::asio::io_context ioc(config.io_threads);
         Api api(*app);
@@ -137,6 +139,10 @@ int main(int argc, char** argv) {
         boost::asio::thread_pool blocking(8);  // fsync and MIME parsing, never on I/O threads; 8 so
         // concurrent sessions' blob fsyncs overlap (the journal commits them together)
         EmailIntake email(*app, blocking);
+        // The outbox holds per-ticket text replies; the report (multipart, no ticket) is spooled.
+        SpoolDirMailer report_mailer(weekly_spool_dir(config));
+        WeeklyReportScheduler weekly_report(ioc, blocking, *app, report_mailer);
+        weekly_report.start();
         std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
         for (auto [endpoint, protocol] : {std::pair{config.email.smtp, channels::SmtpProtocol::smtp},
                                           std::pair{config.email.lmtp, channels::SmtpProtocol::lmtp}}) {

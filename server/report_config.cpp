@@ -1,0 +1,106 @@
+#include "server/report_config.hpp"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+#include <stdexcept>
+#include <yaml-cpp/yaml.h>
+
+namespace triage::server {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& file, const YAML::Node& node, const std::string& what) {
+    auto mark = node.Mark();
+    throw std::runtime_error(fmt::format("{}:{}:{}: {}", file.string(), mark.line + 1, mark.column + 1, what));
+}
+
+std::int32_t minutes_of(const std::filesystem::path& file, const YAML::Node& node, const char* key) {
+    if (!node[key]) return 0;
+    auto v = node[key].as<long long>();
+    if (v < 0 || v > 10'000'000) fail(file, node[key], fmt::format("{} must be minutes from 0", key));
+    return static_cast<std::int32_t>(v);
+}
+
+}  // namespace
+
+ReportsConfig load_reports_config(const std::filesystem::path& file, const YAML::Node& root) {
+    ReportsConfig c;
+    if (root["calendars"]) {
+        auto calendars = load_calendars(root["calendars"], file.string());
+        if (!calendars) throw std::runtime_error(calendars.error().message);
+        c.calendars = std::move(*calendars);
+    } else if (auto other = root["calendars_file"]) {
+        std::filesystem::path path = other.as<std::string>();
+        auto calendars = load_calendars(path.is_absolute() ? path : file.parent_path() / path);
+        if (!calendars) throw std::runtime_error(calendars.error().message);
+        c.calendars = std::move(*calendars);
+    }
+    if (auto policies = root["sla_policies"]) {
+        if (!policies.IsSequence()) fail(file, policies, "sla_policies must be a list");
+        for (const auto& p : policies) {
+            SlaPolicy policy;
+            policy.name = p["name"] ? p["name"].as<std::string>() : "";
+            if (auto prio = p["priority"]) {
+                policy.priority = parse_priority(prio.as<std::string>());
+                if (!policy.priority) fail(file, prio, "priority must be low, normal, high or urgent");
+            }
+            if (auto tier = p["customer_tier"]) policy.customer_tier = tier.as<std::string>();
+            policy.first_response_minutes = minutes_of(file, p, "first_response_minutes");
+            policy.next_response_minutes = minutes_of(file, p, "next_response_minutes");
+            policy.resolution_minutes = minutes_of(file, p, "resolution_minutes");
+            if (p["warning_percent"]) policy.warning_percent = p["warning_percent"].as<int>();
+            c.sla_policies.push_back(std::move(policy));
+        }
+    }
+    auto reports = root["reports"];
+    if (!reports) return c;
+    if (auto tz = reports["timezone"]) {
+        c.time_zone = tz.as<std::string>();
+        try {
+            date::locate_zone(c.time_zone);
+        } catch (const std::exception&) {
+            fail(file, tz, fmt::format("reports.timezone: unknown time zone '{}'", c.time_zone));
+        }
+    }
+    auto known_calendar = [&](const YAML::Node& node) {
+        auto name = node.as<std::string>();
+        if (!c.calendars.contains(name)) fail(file, node, fmt::format("no calendar '{}' (see calendars_file)", name));
+        return name;
+    };
+    if (auto cal = reports["calendar"]) c.default_calendar = known_calendar(cal);
+    if (auto queues = reports["queue_calendars"]) {
+        if (!queues.IsMap()) fail(file, queues, "reports.queue_calendars must map queues to calendar names");
+        for (const auto& kv : queues) c.queue_calendars[kv.first.as<std::string>()] = known_calendar(kv.second);
+    }
+    if (auto weekly = reports["weekly"]) {
+        if (auto managers = weekly["managers"]) {
+            if (!managers.IsSequence()) fail(file, managers, "reports.weekly.managers must be a list of email addresses");
+            for (const auto& m : managers) {
+                auto address = m.as<std::string>();
+                if (address.find('@') == std::string::npos) fail(file, m, fmt::format("'{}' is not an email address", address));
+                c.weekly.managers.push_back(address);
+            }
+        }
+        if (auto send = weekly["send_at"]) {  // "mon 07:00"
+            auto text = send.as<std::string>();
+            static constexpr const char* kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+            unsigned h = 0, m = 0;
+            char day[4] = {};
+            if (std::sscanf(text.c_str(), "%3s %u:%u", day, &h, &m) != 3 || h > 23 || m > 59)
+                fail(file, send, "reports.weekly.send_at must read like 'mon 07:00'");
+            int found = -1;
+            for (int d = 0; d < 7; ++d)
+                if (std::string_view(day) == kDays[d]) found = d;
+            if (found < 0) fail(file, send, "reports.weekly.send_at must start with mon, tue, wed, thu, fri, sat or sun");
+            c.weekly.weekday = std::chrono::weekday{static_cast<unsigned>(found)};
+            c.weekly.time_of_day = std::chrono::minutes{h * 60 + m};
+        }
+        if (auto from = weekly["from"]) c.weekly.from = from.as<std::string>();
+        if (auto spool = weekly["spool_dir"]) {
+            std::filesystem::path p = spool.as<std::string>();
+            c.weekly.spool_dir = p.is_absolute() ? p : file.parent_path() / p;
+        }
+    }
+    return c;
+}
+
+}  // namespace triage::server

@@ -1,0 +1,380 @@
+#include "server/report_facts.hpp"
+
+#include "storage/sqlite_report_source.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <pthread.h>
+
+namespace triage::server {
+namespace {
+
+using namespace std::chrono;
+
+std::int32_t seconds_after(Timestamp from, const std::optional<Timestamp>& t) {
+    if (!t) return kNoTime;
+    auto s = duration_cast<seconds>(*t - from).count();
+    return static_cast<std::int32_t>(std::clamp<std::int64_t>(s, 0, INT32_MAX));
+}
+
+std::uint8_t saturate8(std::int64_t v) { return static_cast<std::uint8_t>(std::clamp<std::int64_t>(v, 0, 255)); }
+std::uint16_t saturate16(std::uint32_t v) { return static_cast<std::uint16_t>(std::min<std::uint32_t>(v, 65535)); }
+
+// Lower-cases one code point of Latin-1 and Latin Extended-A (Finnish, Estonian and Latvian
+// letters: Ä Ö Õ Ü Š Ž Ā Č Ē Ģ Ī Ķ Ļ Ņ Ū); others unchanged.
+char32_t lower(char32_t c) {
+    if (c >= 'A' && c <= 'Z') return c + 32;
+    if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+    if (c >= 0x100 && c <= 0x17F) {
+        // Pairs: even upper / odd lower, except 0x139-0x148 and 0x179-0x17E (odd upper).
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c % 2 == 1) ? c + 1 : c;
+        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;
+        return (c % 2 == 0) ? c + 1 : c;
+    }
+    return c;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+    if (c < 0x80) out += static_cast<char>(c);
+    else if (c < 0x800) {
+        out += static_cast<char>(0xC0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += static_cast<char>(0xE0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (c >> 18));
+        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+}
+
+bool is_stop_word(std::string_view w) {
+    // Short function words of en, fi, et and lv that reach four letters.
+    static constexpr std::string_view kStop[] = {
+        "with", "from", "that", "this", "have", "your", "about", "please", "what", "when", "there", "still", "after",
+        "ette", "mitä", "kuin", "joka", "tämä", "myös", "ovat", "enää", "vielä", "siitä", "minun", "teidän", "ei",
+        "kohta", "minu", "teie", "pole", "kuid", "ning", "seda", "mitte", "enam", "veel", "palun", "kuidas",
+        "nav", "kāpēc", "lūdzu", "mans", "mana", "manu", "jūsu", "kopš", "vairs", "joprojām", "nevaru", "netiek"};
+    for (auto s : kStop)
+        if (s == w) return true;
+    return false;
+}
+
+}  // namespace
+
+std::uint32_t Dictionary::id(std::string_view name) {
+    if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+    auto id = static_cast<std::uint32_t>(names_.size());
+    names_.emplace_back(name);
+    ids_.emplace(names_.back(), id);
+    return id;
+}
+
+std::optional<std::uint32_t> Dictionary::find(std::string_view name) const {
+    if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+    return std::nullopt;
+}
+
+std::size_t Facts::bytes() const noexcept {
+    const auto& c = col;
+    return c.size() * (sizeof(std::int64_t) + sizeof(std::uint32_t) * 2 + sizeof(std::int32_t) * 6 +
+                       sizeof(std::uint16_t) * 3 + 7 + sizeof(c.keywords[0])) +
+           escalations.size() * (sizeof(EscalationFacts) + 16);
+}
+
+std::vector<std::string> ReportFacts::keywords_of(std::string_view subject) {
+    std::vector<std::string> out;
+    std::string word;
+    std::size_t letters = 0;
+    auto flush = [&] {
+        if (letters >= 4 && !is_stop_word(word) && std::find(out.begin(), out.end(), word) == out.end() &&
+            out.size() < kKeywordsPerTicket)
+            out.push_back(word);
+        word.clear();
+        letters = 0;
+    };
+    for (std::size_t i = 0; i < subject.size();) {
+        auto b = static_cast<unsigned char>(subject[i]);
+        char32_t c = b;
+        std::size_t len = 1;
+        if (b >= 0xF0 && i + 3 < subject.size()) c = b & 0x07, len = 4;
+        else if (b >= 0xE0 && i + 2 < subject.size()) c = b & 0x0F, len = 3;
+        else if (b >= 0xC0 && i + 1 < subject.size()) c = b & 0x1F, len = 2;
+        for (std::size_t k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(subject[i + k]) & 0x3F);
+        i += len;
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c != 0xD7 && c != 0xF7 &&
+                                                                                  !(c >= 0x2000 && c <= 0x206F));
+        if (letter) {
+            append_utf8(word, lower(c));
+            ++letters;
+        } else {
+            flush();
+        }
+    }
+    flush();
+    return out;
+}
+
+ReportFacts::ReportFacts(ReportCalendars calendars) : calendars_(std::move(calendars)) {}
+
+ReportFacts::~ReportFacts() {
+    {
+        std::lock_guard lock{pending_mutex_};
+        stopping_ = true;
+    }
+    wake_applier_.notify_one();
+    if (applier_.joinable()) applier_.join();
+}
+
+const BusinessCalendar* ReportFacts::calendar_for(std::string_view queue) const {
+    const std::string* name = &calendars_.default_calendar;
+    if (auto it = calendars_.queue_calendars.find(std::string(queue)); it != calendars_.queue_calendars.end())
+        name = &it->second;
+    if (name->empty()) return nullptr;
+    auto it = calendars_.calendars.find(*name);
+    return it == calendars_.calendars.end() ? nullptr : &it->second;
+}
+
+void ReportFacts::load(const std::filesystem::path& db_path) {
+    load_with([&](const sqlite::ReportSourceVisitor& visit) { sqlite::scan_report_source(db_path, visit); });
+}
+
+void ReportFacts::load(StoreTx& tx) {
+    load_with([&](const sqlite::ReportSourceVisitor& visit) { sqlite::scan_report_source(tx, visit); });
+}
+
+template <class Scan>
+void ReportFacts::load_with(Scan&& scan_source) {
+    std::unique_lock lock{mutex_};
+    sqlite::ReportSourceVisitor visit;
+    visit.customer = [&](const sqlite::ReportCustomerRow& c) {
+        if (c.id < 0) return;
+        if (customers_.size() <= static_cast<std::size_t>(c.id)) customers_.resize(static_cast<std::size_t>(c.id) + 1);
+        customers_[static_cast<std::size_t>(c.id)] = {facts_.organisations.id(c.organisation), std::string(c.tier)};
+    };
+    visit.ticket = [&](const sqlite::ReportTicketRow& r) { upsert(r.ticket, r.replies); };
+    visit.event = [&](const TicketEvent& e) { apply_event(e); };
+    scan_source(visit);
+    sort_if_needed();
+}
+
+void ReportFacts::enqueue(CommittedChanges&& changes) {
+    {
+        std::lock_guard lock{pending_mutex_};
+        pending_.push_back(std::move(changes));
+    }
+    wake_applier_.notify_one();
+}
+
+void ReportFacts::apply_pending() {
+    {
+        std::lock_guard lock{pending_mutex_};
+        if (pending_.empty()) return;
+    }
+    // The unique lock first, then the queue: a report that finds the queue empty and then
+    // waits for its shared lock thereby waits for whoever took the queue to finish applying it.
+    std::unique_lock lock{mutex_};
+    std::vector<CommittedChanges> batch;
+    {
+        std::lock_guard pending_lock{pending_mutex_};
+        batch.swap(pending_);
+    }
+    for (auto& changes : batch) apply(changes);
+    sort_if_needed();
+}
+
+void ReportFacts::start_applier() {
+    applier_ = std::thread{[this] {
+        pthread_setname_np(pthread_self(), "triage-reports");
+        run_applier();
+    }};
+}
+
+void ReportFacts::run_applier() {
+    for (;;) {
+        {
+            std::unique_lock lock{pending_mutex_};
+            wake_applier_.wait(lock, [&] { return !pending_.empty() || stopping_; });
+            if (stopping_) return;
+        }
+        apply_pending();
+    }
+}
+
+void ReportFacts::apply(CommittedChanges& changes) {
+    for (const auto& c : changes.customers) {
+        if (c.id < 0) continue;
+        if (customers_.size() <= static_cast<std::size_t>(c.id)) customers_.resize(static_cast<std::size_t>(c.id) + 1);
+        customers_[static_cast<std::size_t>(c.id)] = {facts_.organisations.id(c.organisation), c.tier};
+    }
+    // Only a ticket's last value in the batch matters.
+    std::unordered_map<TicketId, std::size_t> last;
+    for (std::size_t i = 0; i < changes.tickets.size(); ++i) last[changes.tickets[i].id] = i;
+    for (std::size_t i = 0; i < changes.tickets.size(); ++i)
+        if (last[changes.tickets[i].id] == i) upsert(changes.tickets[i], std::nullopt);
+    auto& col = facts_.col;
+    auto index_of = [&](TicketId id) -> std::optional<std::size_t> {
+        if (id <= 0 || static_cast<std::size_t>(id) >= position_.size() || position_[static_cast<std::size_t>(id)] == 0)
+            return std::nullopt;
+        return position_[static_cast<std::size_t>(id)] - 1;
+    };
+    for (const auto& m : changes.messages) {
+        if (m.kind != MessageKind::reply || m.author_kind != AuthorKind::agent) continue;
+        if (auto i = index_of(m.ticket_id)) col.replies[*i] = saturate8(col.replies[*i] + 1);
+    }
+    for (const auto& imp : changes.imports)
+        if (auto i = index_of(imp.ticket_id)) col.replies[*i] = saturate8(col.replies[*i] + imp.replies);
+    for (const auto& e : changes.events) apply_event(e);
+}
+
+void ReportFacts::apply_event(const TicketEvent& e) {
+    if (e.ticket_id <= 0 || static_cast<std::size_t>(e.ticket_id) >= position_.size() ||
+        position_[static_cast<std::size_t>(e.ticket_id)] == 0)
+        return;
+    const auto i = position_[static_cast<std::size_t>(e.ticket_id)] - 1;
+    const Timestamp created{milliseconds{facts_.col.created_ms[i]}};
+    bool escalated = false;
+    for (const auto& c : e.changes) {
+        if (c.field == "tier") {
+            auto tier = parse_tier(c.after);
+            if (!tier || *tier == Tier::l1) continue;
+            auto& esc = facts_.escalations[e.ticket_id];
+            auto& reached = esc.reached_s[static_cast<std::size_t>(*tier)];
+            if (reached == kNoTime) reached = seconds_after(created, e.at);
+            if (esc.reason == 0) esc.reason = saturate16(facts_.reasons.id(e.detail.empty() ? e.type : e.detail));
+            escalated = true;
+        } else if (c.field.starts_with("referral")) {
+            auto& esc = facts_.escalations[e.ticket_id];
+            if (!e.detail.empty()) esc.partner = saturate16(facts_.partners.id(e.detail));
+            esc.outcome = saturate16(facts_.outcomes.id(c.after));
+            escalated = true;
+        }
+    }
+    if (escalated) facts_.col.escalated[i] = 1;
+}
+
+void ReportFacts::upsert(const Ticket& t, std::optional<int> replies) {
+    if (t.id <= 0 || t.id > INT32_MAX) return;
+    auto& col = facts_.col;
+    const auto id = static_cast<std::size_t>(t.id);
+    if (position_.size() <= id) position_.resize(std::max(id + 1, position_.size() * 3 / 2));
+    std::size_t i;
+    const std::int64_t created = t.created_at.time_since_epoch().count();
+    if (position_[id] == 0) {
+        i = col.size();
+        position_[id] = static_cast<std::uint32_t>(i + 1);
+        if (i > 0 && (created < col.created_ms.back() || (created == col.created_ms.back() && t.id < col.id.back())))
+            unsorted_ = true;
+        col.created_ms.push_back(created);
+        col.id.push_back(static_cast<std::uint32_t>(t.id));
+        for (auto* v : {&col.first_response_s, &col.solved_s, &col.first_response_bm, &col.resolution_bm,
+                        &col.first_response_due_s, &col.resolution_due_s})
+            v->push_back(kNoTime);
+        col.organisation.push_back(0);
+        for (auto* v : {&col.queue, &col.category, &col.assignee}) v->push_back(0);
+        for (auto* v : {&col.channel, &col.priority, &col.status, &col.tier, &col.language, &col.replies, &col.reopens, &col.escalated})
+            v->push_back(0);
+        std::array<std::uint32_t, kKeywordsPerTicket> kw{};
+        auto words = keywords_of(t.subject);
+        for (std::size_t k = 0; k < words.size(); ++k) kw[k] = facts_.keywords.id(words[k]);
+        col.keywords.push_back(kw);
+    } else {
+        i = position_[id] - 1;
+        if (col.created_ms[i] != created) {
+            col.created_ms[i] = created;
+            unsorted_ = true;
+        }
+    }
+    std::string_view customer_tier = "standard";
+    if (t.requester_id > 0 && static_cast<std::size_t>(t.requester_id) < customers_.size()) {
+        const auto& c = customers_[static_cast<std::size_t>(t.requester_id)];
+        col.organisation[i] = c.organisation;
+        if (!c.tier.empty()) customer_tier = c.tier;
+    }
+    col.queue[i] = saturate16(facts_.queues.id(t.queue));
+    col.category[i] = saturate16(facts_.categories.id(t.category));
+    col.language[i] = static_cast<std::uint8_t>(std::min<std::uint32_t>(facts_.languages.id(t.language), 255));
+    col.channel[i] = static_cast<std::uint8_t>(t.channel);
+    col.priority[i] = static_cast<std::uint8_t>(t.priority);
+    col.status[i] = static_cast<std::uint8_t>(t.status);
+    col.tier[i] = static_cast<std::uint8_t>(t.tier);
+    col.reopens[i] = saturate8(t.reopen_count);
+    if (replies) col.replies[i] = saturate8(*replies);
+    std::uint16_t assignee = 0;
+    if (t.assignee_id) {
+        auto it = std::find(facts_.agent_ids.begin(), facts_.agent_ids.end(), *t.assignee_id);
+        if (it == facts_.agent_ids.end()) {
+            facts_.agent_ids.push_back(*t.assignee_id);
+            it = facts_.agent_ids.end() - 1;
+        }
+        assignee = saturate16(static_cast<std::uint32_t>(it - facts_.agent_ids.begin()));
+    }
+    col.assignee[i] = assignee;
+
+    const auto solved = t.solved_at ? t.solved_at : t.closed_at;
+    col.first_response_s[i] = seconds_after(t.created_at, t.first_response_at);
+    col.solved_s[i] = seconds_after(t.created_at, solved);
+    const BusinessCalendar* cal = calendar_for(t.queue);
+    auto business = [&](const std::optional<Timestamp>& end) -> std::int32_t {
+        if (!end) return kNoTime;
+        if (!cal) return static_cast<std::int32_t>(std::max<std::int64_t>(duration_cast<minutes>(*end - t.created_at).count(), 0));
+        return static_cast<std::int32_t>(std::min<std::int64_t>(cal->business_minutes_between(t.created_at, *end), INT32_MAX));
+    };
+    col.first_response_bm[i] = business(t.first_response_at);
+    col.resolution_bm[i] = business(solved);
+    col.first_response_due_s[i] = kNoTime;
+    col.resolution_due_s[i] = kNoTime;
+    if (const SlaPolicy* policy = select_policy(calendars_.sla_policies, t.priority, customer_tier)) {
+        auto due = [&](std::int32_t target) -> std::int32_t {
+            if (target <= 0) return kNoTime;
+            Timestamp at = cal ? cal->add_business_minutes(t.created_at, target) : t.created_at + minutes{target};
+            return seconds_after(t.created_at, at);
+        };
+        col.first_response_due_s[i] = due(policy->first_response_minutes);
+        col.resolution_due_s[i] = due(policy->resolution_minutes);
+    }
+}
+
+void ReportFacts::sort_if_needed() {
+    if (!unsorted_) return;
+    unsorted_ = false;
+    auto& col = facts_.col;
+    std::vector<std::uint32_t> order(col.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return col.created_ms[a] != col.created_ms[b] ? col.created_ms[a] < col.created_ms[b] : col.id[a] < col.id[b];
+    });
+    auto permute = [&](auto& v) {
+        std::remove_reference_t<decltype(v)> out;
+        out.reserve(v.size());
+        for (auto k : order) out.push_back(v[k]);
+        v.swap(out);
+    };
+    permute(col.created_ms);
+    permute(col.id);
+    permute(col.first_response_s);
+    permute(col.solved_s);
+    permute(col.first_response_bm);
+    permute(col.resolution_bm);
+    permute(col.first_response_due_s);
+    permute(col.resolution_due_s);
+    permute(col.organisation);
+    permute(col.queue);
+    permute(col.category);
+    permute(col.assignee);
+    permute(col.channel);
+    permute(col.priority);
+    permute(col.status);
+    permute(col.tier);
+    permute(col.language);
+    permute(col.replies);
+    permute(col.reopens);
+    permute(col.escalated);
+    permute(col.keywords);
+    for (std::size_t i = 0; i < col.size(); ++i) position_[col.id[i]] = static_cast<std::uint32_t>(i + 1);
+}
+
+}  // namespace triage::server

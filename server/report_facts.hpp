@@ -1,0 +1,159 @@
+// ReportFacts: compact per-ticket facts that every manager report scans instead of SQL —
+// a struct of arrays sorted by created_at, strings dictionary-encoded, times as offsets,
+// business minutes and SLA deadlines computed once per change. Loaded from the database at
+// start-up, then kept current by the store's commit observer (enqueue() on the writer thread,
+// applied by the next report or the applier thread). Thread-safe: enqueue() from any thread;
+// reports take a shared lock through with_facts().
+#pragma once
+
+#include "engine/committed_changes.hpp"
+#include "engine/store.hpp"
+#include "escalation/business_calendar.hpp"
+#include "escalation/sla_policy.hpp"
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace triage::server {
+
+// Strings to small dense ids; id 0 is always "" (none).
+class Dictionary {
+public:
+    Dictionary() { id(""); }
+    std::uint32_t id(std::string_view name);  // adds unknown names
+    std::optional<std::uint32_t> find(std::string_view name) const;
+    const std::string& name(std::uint32_t id) const { return names_[id]; }
+    std::size_t size() const noexcept { return names_.size(); }
+
+private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::vector<std::string> names_;
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
+};
+
+inline constexpr std::int32_t kNoTime = -1;  // an offset that is not set
+inline constexpr std::size_t kKeywordsPerTicket = 4;
+
+// Where SLA targets and business minutes come from.
+struct ReportCalendars {
+    std::map<std::string, BusinessCalendar> calendars;      // by name
+    std::string default_calendar;                           // "" : business time = wall time
+    std::map<std::string, std::string> queue_calendars;     // queue -> calendar name
+    std::vector<SlaPolicy> sla_policies;
+};
+
+// An escalation history, kept only for tickets that have one (most have none).
+struct EscalationFacts {
+    std::array<std::int32_t, 4> reached_s{kNoTime, kNoTime, kNoTime, kNoTime};  // by Tier; seconds after created
+    std::uint16_t reason = 0;   // dictionary `reasons`: the first escalation's reason
+    std::uint16_t partner = 0;  // dictionary `partners`; 0: never referred
+    std::uint16_t outcome = 0;  // dictionary `outcomes`
+};
+
+// The columns. Index i is the i-th ticket in (created_at, id) order.
+struct FactColumns {
+    std::vector<std::int64_t> created_ms;        // UTC ms since the epoch
+    std::vector<std::uint32_t> id;               // ticket id
+    std::vector<std::int32_t> first_response_s;  // seconds after created; kNoTime
+    std::vector<std::int32_t> solved_s;          // first of solved/closed, seconds after created; kNoTime
+    std::vector<std::int32_t> first_response_bm;  // business minutes to first response; kNoTime
+    std::vector<std::int32_t> resolution_bm;      // business minutes to solved; kNoTime
+    std::vector<std::int32_t> first_response_due_s;  // SLA deadline, seconds after created; kNoTime: no target
+    std::vector<std::int32_t> resolution_due_s;
+    std::vector<std::uint32_t> organisation;  // dictionary organisations
+    std::vector<std::uint16_t> queue, category, assignee;  // assignee: dictionary agents ("agent:ID" -> index)
+    std::vector<std::uint8_t> channel, priority, status, tier, language;  // enums as their value; language: dictionary
+    std::vector<std::uint8_t> replies;  // agent replies, saturating at 255
+    std::vector<std::uint8_t> reopens;  // saturating at 255
+    std::vector<std::uint8_t> escalated;  // 1: Facts::escalations has an entry
+    std::vector<std::array<std::uint32_t, kKeywordsPerTicket>> keywords;  // dictionary keywords; 0 = none
+
+    std::size_t size() const noexcept { return created_ms.size(); }
+};
+
+struct Facts {
+    FactColumns col;
+    Dictionary queues, categories, languages, organisations, keywords, reasons, partners, outcomes;
+    std::vector<AgentId> agent_ids{0};  // assignee index -> agent id (0: none)
+    std::unordered_map<TicketId, EscalationFacts> escalations;
+    std::size_t bytes() const noexcept;  // memory held by the columns (estimate)
+};
+
+class ReportFacts {
+public:
+    explicit ReportFacts(ReportCalendars calendars);
+    ~ReportFacts();  // stops the applier
+    ReportFacts(const ReportFacts&) = delete;
+    ReportFacts& operator=(const ReportFacts&) = delete;
+
+    // Reads every ticket from the database (at start-up, before the observer is set).
+    void load(const std::filesystem::path& db_path);
+    // The same from the writer's transaction (SqliteStore::observe_commits' `before`).
+    void load(StoreTx& tx);
+
+    // From the commit observer: queues the changes and wakes the applier. Never blocks on a report.
+    void enqueue(CommittedChanges&& changes);
+    // Applies what is queued now (reports call it first, so they see every acknowledged write).
+    void apply_pending();
+    // Starts a thread that applies queued changes soon after they arrive.
+    void start_applier();
+
+    // Runs `fn` under a shared lock after applying what is queued.
+    template <class Fn>
+    auto with_facts(Fn&& fn) {
+        apply_pending();
+        std::shared_lock lock{mutex_};
+        return fn(static_cast<const Facts&>(facts_));
+    }
+
+    const ReportCalendars& calendars() const noexcept { return calendars_; }
+
+    // Tokenises a subject into report keywords: lower-cased words of 4+ letters, stop words
+    // of en/fi/et/lv dropped, at most kKeywordsPerTicket distinct ones, in order of appearance.
+    static std::vector<std::string> keywords_of(std::string_view subject);
+
+private:
+    struct Customer {
+        std::uint32_t organisation = 0;
+        std::string tier;
+    };
+    template <class Scan>
+    void load_with(Scan&& scan);
+    void apply(CommittedChanges& changes);  // under the unique lock
+    void upsert(const Ticket& t, std::optional<int> replies);
+    void apply_event(const TicketEvent& e);
+    void sort_if_needed();
+    const BusinessCalendar* calendar_for(std::string_view queue) const;
+    void run_applier();
+
+    const ReportCalendars calendars_;
+
+    mutable std::shared_mutex mutex_;
+    Facts facts_;                          // guarded by mutex_
+    std::vector<std::uint32_t> position_;  // ticket id -> index + 1 (0: unknown); guarded by mutex_
+    std::vector<Customer> customers_;      // by customer id; guarded by mutex_
+    bool unsorted_ = false;                // guarded by mutex_
+
+    std::mutex pending_mutex_;
+    std::condition_variable wake_applier_;
+    std::vector<CommittedChanges> pending_;  // guarded by pending_mutex_
+    bool stopping_ = false;                  // guarded by pending_mutex_
+    std::thread applier_;
+};
+
+}  // namespace triage::server

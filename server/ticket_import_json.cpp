@@ -1,0 +1,257 @@
+#include "server/ticket_import_json.hpp"
+
+#include "engine/time_format.hpp"
+
+#include <boost/json.hpp>
+#include <deque>
+#include <fmt/format.h>
+#include <future>
+#include <memory>
+#include <string>
+
+namespace triage::server {
+namespace json = boost::json;
+namespace {
+
+struct Reader {
+    const json::object& o;
+    std::string prefix;  // "requester." for nested objects
+
+    Problem bad(std::string_view key, std::string message) const {
+        return problem(errc::invalid_field, std::move(message), prefix + std::string(key));
+    }
+    Result<std::string> string(std::string_view key, bool required = false) const {
+        auto it = o.find(key);
+        if (it == o.end() || it->value().is_null()) {
+            if (required) return bad(key, fmt::format("{}{} is required", prefix, key));
+            return std::string{};
+        }
+        if (!it->value().is_string()) return bad(key, fmt::format("{}{} must be a string", prefix, key));
+        return std::string(it->value().get_string());
+    }
+    Result<std::optional<Timestamp>> time(std::string_view key, bool required = false) const {
+        std::string text;
+        TRIAGE_TRY(text, string(key, required));
+        if (text.empty()) return std::optional<Timestamp>{};
+        auto t = parse_rfc3339(text);
+        if (!t) return bad(key, fmt::format("{}{} '{}' is not an RFC 3339 time", prefix, key, text));
+        return std::optional<Timestamp>{*t};
+    }
+};
+
+template <class T, class Parse>
+Result<T> enum_field(const Reader& r, std::string_view key, Parse parse, T fallback, std::string_view allowed) {
+    std::string text;
+    TRIAGE_TRY(text, r.string(key));
+    if (text.empty()) return fallback;
+    auto v = parse(text);
+    if (!v) return r.bad(key, fmt::format("{} must be one of {}, not '{}'", key, allowed, text));
+    return *v;
+}
+
+// "L2" as the engine writes it, or "l2".
+std::optional<Tier> parse_any_tier(std::string_view s) {
+    if (auto t = parse_tier(s)) return t;
+    if (s == "l1") return Tier::l1;
+    if (s == "l2") return Tier::l2;
+    return std::nullopt;
+}
+
+bool known_key(std::string_view key) {
+    static constexpr std::string_view kKeys[] = {
+        "external_id", "channel", "subject", "body", "requester", "organisation", "queue", "category", "priority",
+        "language", "created_at", "first_response_at", "solved_at", "closed_at", "status", "tier", "assignee",
+        "tags", "replies", "escalations", "referral"};
+    for (auto k : kKeys)
+        if (k == key) return true;
+    return false;
+}
+
+}  // namespace
+
+Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 8;
+    json::monotonic_resource memory;
+    auto value = json::parse(line, ec, &memory, options);
+    if (ec) return problem(errc::malformed, fmt::format("malformed JSON: {}", ec.message()));
+    if (!value.is_object()) return problem(errc::malformed, "a line must be one JSON object");
+    const auto& o = value.get_object();
+    for (const auto& kv : o)
+        if (!known_key(kv.key()))
+            return problem(errc::invalid_field, fmt::format("unknown field {}", std::string_view(kv.key())),
+                           std::string(kv.key()));
+    Reader r{o, ""};
+    HistoricalTicket h;
+    TRIAGE_TRY(h.external_id, r.string("external_id", true));
+    if (h.external_id.empty()) return r.bad("external_id", "external_id must not be empty");
+    TRIAGE_TRY(h.channel, enum_field(r, "channel", parse_channel, Channel::email, "email, fax, web, phone, api"));
+    TRIAGE_TRY(h.subject, r.string("subject"));
+    TRIAGE_TRY(h.body, r.string("body"));
+    if (auto it = o.find("requester"); it != o.end()) {
+        if (!it->value().is_object()) return r.bad("requester", "requester must be an object {name, email?, phone?}");
+        Reader q{it->value().get_object(), "requester."};
+        TRIAGE_TRY(h.requester_name, q.string("name"));
+        TRIAGE_TRY(h.requester_email, q.string("email"));
+        TRIAGE_TRY(h.requester_phone, q.string("phone"));
+        TRIAGE_TRY(h.organisation, q.string("organisation"));
+        TRIAGE_TRY(h.customer_tier, q.string("tier"));
+    } else {
+        return r.bad("requester", "requester is required");
+    }
+    if (h.organisation.empty()) { TRIAGE_TRY(h.organisation, r.string("organisation")); }
+    TRIAGE_TRY(h.queue, r.string("queue", true));
+    TRIAGE_TRY(h.category, r.string("category"));
+    TRIAGE_TRY(h.priority, enum_field(r, "priority", parse_priority, Priority::normal, "low, normal, high, urgent"));
+    TRIAGE_TRY(h.language, r.string("language"));
+    if (h.language.empty()) h.language = "und";
+    std::optional<Timestamp> created;
+    TRIAGE_TRY(created, r.time("created_at", true));
+    h.created_at = *created;
+    TRIAGE_TRY(h.first_response_at, r.time("first_response_at"));
+    TRIAGE_TRY(h.solved_at, r.time("solved_at"));
+    TRIAGE_TRY(h.closed_at, r.time("closed_at"));
+    {
+        std::string status;
+        TRIAGE_TRY(status, r.string("status", true));
+        auto s = parse_status(status);
+        if (!s) return r.bad("status", fmt::format("status must be one of new, open, pending, on_hold, solved, closed, not '{}'", status));
+        h.status = *s;
+    }
+    TRIAGE_TRY(h.tier, enum_field(r, "tier", parse_any_tier, Tier::l1, "L1, L2, supervisor, external"));
+    TRIAGE_TRY(h.assignee_email, r.string("assignee"));
+    if (!h.assignee_email.empty() && h.assignee_email.find('@') == std::string::npos)
+        return r.bad("assignee", "assignee must be the agent's email address");
+    if (auto it = o.find("tags"); it != o.end() && !it->value().is_null()) {
+        if (!it->value().is_array()) return r.bad("tags", "tags must be an array of strings");
+        for (const auto& t : it->value().get_array()) {
+            if (!t.is_string() || t.get_string().size() > 64) return r.bad("tags", "tags must be strings of at most 64 bytes");
+            h.tags.emplace_back(t.get_string());
+        }
+    }
+    if (auto it = o.find("replies"); it != o.end() && !it->value().is_null()) {
+        if (!it->value().is_int64() || it->value().get_int64() < 0 || it->value().get_int64() > 100000)
+            return r.bad("replies", "replies must be a whole number from 0");
+        h.replies = static_cast<int>(it->value().get_int64());
+    }
+    if (auto it = o.find("escalations"); it != o.end() && !it->value().is_null()) {
+        if (!it->value().is_array()) return r.bad("escalations", "escalations must be an array of {at, tier, reason?}");
+        for (const auto& e : it->value().get_array()) {
+            if (!e.is_object()) return r.bad("escalations", "escalations must be an array of {at, tier, reason?}");
+            Reader er{e.get_object(), "escalations."};
+            HistoricalEscalation x;
+            std::optional<Timestamp> at;
+            TRIAGE_TRY(at, er.time("at", true));
+            x.at = *at;
+            std::string tier;
+            TRIAGE_TRY(tier, er.string("tier", true));
+            auto parsed = parse_any_tier(tier);
+            if (!parsed) return er.bad("tier", "tier must be one of L2, supervisor, external");
+            x.tier = *parsed;
+            TRIAGE_TRY(x.reason, er.string("reason"));
+            h.escalations.push_back(std::move(x));
+        }
+    }
+    if (auto it = o.find("referral"); it != o.end() && !it->value().is_null()) {
+        if (!it->value().is_object()) return r.bad("referral", "referral must be an object {partner, outcome, at?}");
+        Reader rr{it->value().get_object(), "referral."};
+        HistoricalReferral x;
+        TRIAGE_TRY(x.partner, rr.string("partner", true));
+        TRIAGE_TRY(x.outcome, rr.string("outcome", true));
+        TRIAGE_TRY(x.at, rr.time("at"));
+        h.referral = std::move(x);
+    }
+    if (auto ok = validate(h); !ok) return ok.error();
+    return h;
+}
+
+void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, ImportSummary& summary) {
+    std::unordered_map<std::string, AgentId> agents;
+    for (const auto& n : tickets) {
+        auto outcome = import_ticket(tx, n.ticket, agents);
+        if (!outcome) summary.problems.push_back({n.line, outcome.error()});
+        else if (outcome->duplicate) ++summary.duplicates;
+        else ++summary.imported;
+    }
+}
+
+ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
+                           const std::function<void(const LineProblem&)>& on_problem,
+                           const std::function<void()>& on_idle, std::size_t idle_every) {
+    constexpr std::size_t kInFlight = 3;  // units queued for the writer while the next is parsed
+    struct Pending {
+        std::shared_ptr<ImportSummary> summary;
+        std::future<void> committed;
+    };
+    ImportSummary total;
+    std::deque<Pending> pending;
+    auto report = [&](const LineProblem& p) {
+        if (on_problem) on_problem(p);
+        total.problems.push_back(p);
+    };
+    auto settle = [&](Pending& p) {
+        p.committed.get();  // rethrows a failed commit
+        total.imported += p.summary->imported;
+        total.duplicates += p.summary->duplicates;
+        for (const auto& lp : p.summary->problems) report(lp);
+    };
+    std::size_t submitted = 0;
+    auto submit = [&](std::vector<NumberedTicket> chunk) {
+        if (on_idle && submitted > 0 && submitted % idle_every == 0) {
+            while (!pending.empty()) {
+                settle(pending.front());
+                pending.pop_front();
+            }
+            on_idle();
+        }
+        ++submitted;
+        if (pending.size() >= kInFlight) {
+            settle(pending.front());
+            pending.pop_front();
+        }
+        auto summary = std::make_shared<ImportSummary>();
+        auto promise = std::make_shared<std::promise<void>>();
+        Pending p{summary, promise->get_future()};
+        auto tickets = std::make_shared<std::vector<NumberedTicket>>(std::move(chunk));
+        store.post_write(
+            [summary, tickets](StoreTx& tx) {
+                *summary = {};
+                import_tickets(tx, *tickets, *summary);
+                return true;
+            },
+            [promise](std::exception_ptr e) { e ? promise->set_exception(e) : promise->set_value(); });
+        pending.push_back(std::move(p));
+    };
+
+    std::vector<NumberedTicket> chunk;
+    chunk.reserve(batch);
+    std::string line;
+    std::size_t line_no = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#') continue;
+        auto parsed = parse_historical_ticket(line);
+        if (!parsed) {
+            report({line_no, parsed.error()});
+            continue;
+        }
+        chunk.push_back({line_no, std::move(*parsed)});
+        if (chunk.size() >= batch) {
+            submit(std::move(chunk));
+            chunk = {};
+            chunk.reserve(batch);
+        }
+    }
+    if (!chunk.empty()) submit(std::move(chunk));
+    while (!pending.empty()) {
+        settle(pending.front());
+        pending.pop_front();
+    }
+    std::sort(total.problems.begin(), total.problems.end(),
+              [](const LineProblem& a, const LineProblem& b) { return a.line < b.line; });
+    return total;
+}
+
+}  // namespace triage::server

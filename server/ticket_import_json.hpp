@@ -1,0 +1,52 @@
+// History import from JSON Lines: one historical ticket per line (the fields are listed in
+// README.md, "History import"), parsed and validated into HistoricalTicket values and written
+// in large units of work through the store's group-commit writer. Used by
+// `triage import-tickets` and POST /api/v1/import/tickets. Stateless; safe from any thread.
+#pragma once
+
+#include "engine/error.hpp"
+#include "engine/store.hpp"
+#include "engine/ticket_import.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <string_view>
+#include <vector>
+
+namespace triage::server {
+
+// One line's JSON object; the problem names the field at fault.
+Result<HistoricalTicket> parse_historical_ticket(std::string_view line);
+
+struct LineProblem {
+    std::size_t line = 0;  // 1-based
+    Problem problem;
+};
+
+struct ImportSummary {
+    std::size_t imported = 0;
+    std::size_t duplicates = 0;  // external ids imported before (or twice in the input)
+    std::vector<LineProblem> problems;  // bad lines, skipped
+};
+
+struct NumberedTicket {
+    std::size_t line = 0;
+    HistoricalTicket ticket;
+};
+
+// Writes `tickets` in one unit of work (tx is the writer's). Lines the engine refuses are
+// added to `summary.problems` and skipped.
+void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, ImportSummary& summary);
+
+// Reads JSON Lines from `in` (blank lines and lines starting with '#' are skipped) and
+// imports them in units of `batch` tickets, keeping a few units queued so parsing overlaps
+// the writer. Blocks until everything is durably committed. Calls `on_problem` for each bad
+// line as soon as it is known (parse problems at once, engine problems after their unit).
+// `on_idle`, when given, runs every `idle_every` units with nothing queued for the writer
+// (the CLI checkpoints the WAL there, which a long stream of commits would let grow).
+ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch = 4096,
+                           const std::function<void(const LineProblem&)>& on_problem = {},
+                           const std::function<void()>& on_idle = {}, std::size_t idle_every = 16);
+
+}  // namespace triage::server

@@ -1,0 +1,80 @@
+// Weekly report: the previous week's headline figures as an HTML summary with every report's
+// CSV attached, built as a MIME message with GMime and handed to a ReportMailer, on a
+// schedule in the reports' time zone (reports.weekly). Until outbound mail lands on main the
+// mailer is SpoolDirMailer: one .eml file per message in a spool directory.
+// build/compose are pure over App's facts (thread-safe); the scheduler lives on one io_context.
+#pragma once
+
+#include "server/app.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace triage::server {
+
+struct WeeklyReport {
+    std::string subject;
+    std::string html;
+    std::vector<std::pair<std::string, std::string>> attachments;  // file name, CSV (UTF-8, RFC 4180)
+    std::string week;  // "2026-11-23" (its Monday, local)
+};
+
+// The week (Monday to Sunday, in config().reports.time_zone) before the one containing `now`.
+WeeklyReport build_weekly_report(App& app, Timestamp now);
+
+// RFC 5322 bytes: multipart/mixed with the HTML summary and the CSVs as attachments.
+std::string compose_weekly_email(const WeeklyReport& report, const std::string& from,
+                                 const std::vector<std::string>& to, Timestamp date);
+
+// Where finished messages go: the outbound mail queue, once it exists.
+class ReportMailer {
+public:
+    virtual ~ReportMailer() = default;
+    // Takes a complete message for `recipients`; `label` names it (e.g. the week); returns
+    // where it went (for the log).
+    virtual std::string enqueue(const std::string& message, const std::vector<std::string>& recipients,
+                                std::string_view label) = 0;
+};
+
+// Writes each message as <dir>/weekly-report-<label>-<pid>-<n>.eml (created whole: written to a
+// temporary name, fsynced, then renamed). Thread-safe.
+class SpoolDirMailer final : public ReportMailer {
+public:
+    explicit SpoolDirMailer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+    std::string enqueue(const std::string& message, const std::vector<std::string>& recipients,
+                        std::string_view label) override;
+
+private:
+    std::filesystem::path dir_;
+};
+
+// The spool directory of a config: reports.weekly.spool_dir, else <data_dir>/outbox-spool.
+std::filesystem::path weekly_spool_dir(const Config& config);
+
+// The next instant strictly after `now` when the local wall clock in `time_zone` shows
+// `weekday` at `time_of_day` (a time skipped by DST means the instant the clocks jump).
+Timestamp next_weekly_run(Timestamp now, std::chrono::weekday weekday, std::chrono::minutes time_of_day,
+                          std::string_view time_zone);
+
+// Builds and enqueues the weekly report at each scheduled time. Building runs on `blocking`.
+class WeeklyReportScheduler {
+public:
+    WeeklyReportScheduler(boost::asio::io_context& ioc, boost::asio::thread_pool& blocking, App& app, ReportMailer& mailer);
+    void start();  // does nothing when no managers are configured
+    void stop();
+
+private:
+    void arm();
+
+    boost::asio::thread_pool& blocking_;
+    App& app_;
+    ReportMailer& mailer_;
+    boost::asio::steady_timer timer_;
+};
+
+}  // namespace triage::server
