@@ -182,6 +182,7 @@ void EscalationService::on_timer() {
         auto out = std::make_shared<EscalationOutcome>();
         store_.post_write(
             [this, due, out](StoreTx& tx) {
+                *out = EscalationOutcome{};  // a unit may run twice (store.hpp)
                 for (auto id : due) engine_->on_timer(tx, id, *out);
                 return true;
             },
@@ -195,6 +196,7 @@ void EscalationService::on_timer() {
                     return;
                 }
                 log_events(out->events);
+                if (listener_) listener_(out->events);
                 arm(out->timers);
             });
     }
@@ -211,12 +213,16 @@ void EscalationService::wait_tick() {
         auto out = std::make_shared<EscalationOutcome>();
         store_.post_write(
             [this, out, time_rules](StoreTx& tx) {
+                *out = EscalationOutcome{};  // a unit may run twice (store.hpp)
                 if (time_rules) engine_->on_tick(tx, *out);
                 else engine_->route_waiting(tx, *out);
                 return true;
             },
             [this, out](std::exception_ptr e) {
-                if (!e) log_events(out->events), arm(out->timers);
+                if (e) return;
+                log_events(out->events);
+                if (listener_) listener_(out->events);
+                arm(out->timers);
             });
         deliver_webhooks();
         wait_tick();

@@ -50,6 +50,9 @@ public:
     Result<std::size_t> reload();
 
     // Restores the timers from the store and starts the scheduler, tick and outbox on `ioc`.
+    // Told, after each durable commit of timer or tick work, the events it made (for live
+    // updates). Set before start(); called on the store's writer thread.
+    void on_events(std::function<void(const std::vector<TicketEvent>&)> listener) { listener_ = std::move(listener); }
     void start(boost::asio::io_context& ioc);
     void stop();
     std::size_t pending_timers();
@@ -75,6 +78,7 @@ private:
     bool stopping_ = false;  // strand only
     std::chrono::steady_clock::time_point next_time_rules_{};  // strand only
     bool delivering_ = false;  // strand only
+    std::function<void(const std::vector<TicketEvent>&)> listener_;  // set before start()
 };
 
 }  // namespace triage::server

@@ -152,7 +152,7 @@ CREATE TABLE identity_flags (
     PRIMARY KEY (kind, value, flag)
 ) STRICT;
 )sql",
-    // N: web UI logins — users with a role and queues, and their sessions (hashed tokens).
+    // Web UI logins — users with a role and queues, and their sessions (hashed tokens).
     R"sql(
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
@@ -172,6 +172,7 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+)sql",
     // Escalation: SLA clocks per ticket (the scheduler's timers are rebuilt from next_due at
     // start), first-response and resolution times for reports, notification outbox, tickets
     // waiting for an agent, referrals to external partners.
@@ -245,6 +246,7 @@ CREATE TABLE referrals (
     updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX referrals_by_ticket ON referrals(ticket_id, id);
+)sql",
     // History import: which ticket each source-system id became, and the agent replies the
     // source system counted (their texts are not imported). Reports read `replies`.
     R"sql(
