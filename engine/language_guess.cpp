@@ -2,6 +2,7 @@
 
 #include "engine/text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -29,12 +30,15 @@ bool is_word_byte(unsigned char c) { return c >= 0x80 || (c >= 'a' && c <= 'z') 
 
 }  // namespace
 
-std::string guess_language(std::string_view text) {
+namespace {
+
+// Telling words (and letters) per language, in kWords order.
+std::array<int, kWords.size()> language_scores(std::string_view text, int& words) {
     if (text.size() > 4096) text = text.substr(0, 4096);
     const std::string lower = ascii_lower(text);
     std::array<int, kWords.size()> score{};
     std::size_t i = 0;
-    int words = 0;
+    words = 0;
     while (i < lower.size()) {
         while (i < lower.size() && !is_word_byte(static_cast<unsigned char>(lower[i]))) ++i;
         std::size_t start = i;
@@ -50,10 +54,31 @@ std::string guess_language(std::string_view text) {
     auto has = [&](std::string_view s) { return text.find(s) != std::string_view::npos; };
     if (has("õ")) score[2] += 2;
     if (has("ā") || has("ē") || has("ī") || has("ū") || has("ķ") || has("ļ") || has("ņ") || has("ģ")) score[3] += 2;
+    return score;
+}
+
+}  // namespace
+
+std::string guess_language(std::string_view text) {
+    int words = 0;
+    const auto score = language_scores(text, words);
     std::size_t best = 0;
     for (std::size_t l = 1; l < kWords.size(); ++l)
         if (score[l] > score[best]) best = l;
     if (words == 0 || score[best] == 0) return "und";
+    return std::string(kWords[best].language);
+}
+
+std::string guess_language_if_clear(std::string_view text) {
+    int words = 0;
+    const auto score = language_scores(text, words);
+    std::size_t best = 0;
+    for (std::size_t l = 1; l < kWords.size(); ++l)
+        if (score[l] > score[best]) best = l;
+    int runner_up = 0;
+    for (std::size_t l = 0; l < kWords.size(); ++l)
+        if (l != best) runner_up = std::max(runner_up, score[l]);
+    if (score[best] < 3 || score[best] < 2 * runner_up) return "und";
     return std::string(kWords[best].language);
 }
 

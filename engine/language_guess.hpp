@@ -11,4 +11,8 @@ namespace triage {
 // "en", "fi", "et", "lv", or "und" when the text gives too little to go on.
 std::string guess_language(std::string_view text);
 
+// The same guess, but "und" unless it is clear (at least three telling words, twice as many as
+// any other language's): lets a costlier detector (libexttextcat) run only on the hard cases.
+std::string guess_language_if_clear(std::string_view text);
+
 }  // namespace triage

@@ -1,5 +1,7 @@
 #include "server/escalation_service.hpp"
 
+#include "engine/language_guess.hpp"
+
 #include "server/event_log.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -90,7 +92,10 @@ void EscalationService::after_desk(StoreTx& tx, DeskOutcome& outcome) {
 void EscalationService::detect_language(Enquiry& enquiry) const {
     if (!detector_ || enquiry.kind != EnquiryKind::message) return;
     if (!enquiry.language.empty() && enquiry.language != "und") return;
-    auto language = detector_->detect(enquiry.text);
+    // The word-list guess settles clear fi/et/lv/en texts for almost nothing; n-gram
+    // detection (about 0.1 ms of CPU each) runs on the rest.
+    auto language = guess_language_if_clear(enquiry.text);
+    if (language == "und") language = detector_->detect(enquiry.text);
     if (language != "und") enquiry.language = std::move(language);
 }
 
