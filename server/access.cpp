@@ -50,6 +50,8 @@ std::optional<Problem> check_change(const Principal& who, const Ticket& ticket, 
         return problem(errc::forbidden, fmt::format("a {} may not change tickets", to_string(who.role)));
     if (patch.assignee && !may(who, Action::reassign))
         return problem(errc::forbidden, "only a supervisor or an admin may reassign a ticket", "assignee");
+    if (patch.tier && !may(who, Action::handle_escalations))
+        return problem(errc::forbidden, "only a supervisor or an admin may change a ticket's tier", "tier");
     if (patch.queue && !may_see_queue(who, *patch.queue))
         return problem(errc::forbidden, fmt::format("you are not a member of the queue {}", *patch.queue), "queue");
     return std::nullopt;

@@ -150,6 +150,11 @@ Result<TicketPatch> parse_patch(const json::value& body, StoreReader& reader) {
             } else {
                 return problem(errc::invalid_field, "assignee must be an agent id, an agent's email or null", "assignee");
             }
+        } else if (key == "tier") {
+            std::string s;
+            TRIAGE_TRY(s, want_string(v, key));
+            patch.tier = parse_tier(s);
+            if (!patch.tier) return problem(errc::invalid_field, "tier must be one of L1, L2, supervisor, external", "tier");
         } else if (key == "tags") {
             if (!v.is_array()) return problem(errc::invalid_field, "tags must be an array of strings", "tags");
             std::vector<std::string> tags;

@@ -263,6 +263,16 @@ try {
       if (assignee !== pekka.id) await page.waitForTimeout(50);
     }
     check(assignee === pekka.id, 'the supervisor reassigned the ticket from the board');
+    if (haveEscalation) {
+      await page.waitForTimeout(300);  // the reassignment's live update re-draws the row
+      await page.selectOption(`#board tr[data-key="${key}"] select.tier`, 'L2');
+      let tier = null;
+      for (let i = 0; i < 100 && tier !== 'L2'; i++) {
+        tier = (await adminApi('GET', `/api/v1/tickets/${key}`)).body.tier;
+        if (tier !== 'L2') await page.waitForTimeout(50);
+      }
+      check(tier === 'L2', 'the supervisor changed the tier from the board');
+    }
     check((await page.goto(`${BASE}/ui/dashboard`)).status() === 403, 'a supervisor gets 403 for the reports dashboard');
     await context.close();
   }
