@@ -254,6 +254,10 @@ try {
     }
     await page.waitForSelector(`#board tr[data-key="${key}"]`, { timeout: 10000 });
     check(true, `the ${haveEscalation ? 'at-risk' : 'breached'} ticket appears on the board live`);
+    if (haveEscalation) {  // its first-response target is one business minute: it breaches while we watch
+      await page.waitForSelector(`#board tr[data-key="${key}"][data-state="breached"]`, { timeout: 90000 });
+      check(true, 'the ticket turns breached on the board live when its SLA deadline passes');
+    }
     await page.screenshot({ path: join(OUT, 'supervisor-board.png'), fullPage: true });
     const pekka = (await adminApi('GET', '/api/v1/agents')).body.agents.find((a) => a.email === 'pekka@triage.test');
     await page.selectOption(`#board tr[data-key="${key}"] select.assignee`, String(pekka.id));
@@ -265,13 +269,14 @@ try {
     check(assignee === pekka.id, 'the supervisor reassigned the ticket from the board');
     if (haveEscalation) {
       await page.waitForTimeout(300);  // the reassignment's live update re-draws the row
-      await page.selectOption(`#board tr[data-key="${key}"] select.tier`, 'L2');
+      const before = (await adminApi('GET', `/api/v1/tickets/${key}`)).body;
+      await page.selectOption(`#board tr[data-key="${key}"] select.tier`, 'supervisor');
       let tier = null;
-      for (let i = 0; i < 100 && tier !== 'L2'; i++) {
+      for (let i = 0; i < 100 && tier !== 'supervisor'; i++) {
         tier = (await adminApi('GET', `/api/v1/tickets/${key}`)).body.tier;
-        if (tier !== 'L2') await page.waitForTimeout(50);
+        if (tier !== 'supervisor') await page.waitForTimeout(50);
       }
-      check(tier === 'L2', 'the supervisor changed the tier from the board');
+      check(tier === 'supervisor', `the supervisor moved the ticket to tier supervisor from the board (it was ${before.tier})`);
     }
     check((await page.goto(`${BASE}/ui/dashboard`)).status() === 403, 'a supervisor gets 403 for the reports dashboard');
     await context.close();
