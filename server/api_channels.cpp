@@ -1,4 +1,5 @@
 #include "server/api_channels.hpp"
+#include "server/api_response.hpp"
 
 #include "channels/call_json.hpp"
 #include "channels/mime_charset.hpp"
@@ -25,35 +26,6 @@ using Status = http::status;
 
 namespace {
 
-Response json_response(unsigned version, Status status, const json::value& body) {
-    Response res{status, version};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = json::serialize(body);
-    res.body() += '\n';
-    res.prepare_payload();
-    return res;
-}
-
-Status status_of(errc code) {
-    switch (code) {
-        case errc::malformed: return Status::bad_request;
-        case errc::invalid_field: return Status::unprocessable_entity;
-        case errc::not_found: return Status::not_found;
-        case errc::invalid_transition:
-        case errc::conflict: return Status::conflict;
-        case errc::unauthorized: return Status::unauthorized;
-        case errc::forbidden: return Status::forbidden;
-        case errc::too_large: return Status::payload_too_large;
-        case errc::unavailable: return Status::service_unavailable;
-        case errc::ok: break;
-    }
-    return Status::internal_server_error;
-}
-
-Response problem_response(unsigned version, const Problem& p) {
-    return json_response(version, status_of(p.code), error_json(p));
-}
 
 Result<json::value> parse_json_body(const Request& req) {
     auto type = req[http::field::content_type];

@@ -1,4 +1,5 @@
 #include "server/api_escalation.hpp"
+#include "server/api_response.hpp"
 
 #include "engine/time_format.hpp"
 #include "escalation/escalation_engine.hpp"
@@ -19,35 +20,11 @@ using Status = http::status;
 
 namespace {
 
-Response reply(unsigned version, Status status, const json::value& body) {
-    Response res{status, version};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = json::serialize(body) + "\n";
-    res.prepare_payload();
-    return res;
-}
 
-Status status_of(errc code) {
-    switch (code) {
-        case errc::malformed: return Status::bad_request;
-        case errc::invalid_field: return Status::unprocessable_entity;
-        case errc::not_found: return Status::not_found;
-        case errc::invalid_transition:
-        case errc::conflict: return Status::conflict;
-        case errc::unauthorized: return Status::unauthorized;
-        case errc::forbidden: return Status::forbidden;
-        case errc::too_large: return Status::payload_too_large;
-        case errc::unavailable: return Status::service_unavailable;
-        case errc::ok: break;
-    }
-    return Status::internal_server_error;
-}
-
-Response failure(unsigned version, const Problem& p) { return reply(version, status_of(p.code), error_json(p)); }
+Response failure(unsigned version, const Problem& p) { return problem_response(version, p); }
 
 Response not_allowed(unsigned version, std::string_view allow) {
-    auto res = reply(version, Status::method_not_allowed,
+    auto res = json_response(version, Status::method_not_allowed,
                      error_json("method_not_allowed", fmt::format("use {}", allow)));
     res.set(http::field::allow, allow);
     return res;
@@ -135,8 +112,8 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
         if (token.role != "admin")
             co_return failure(v, problem(errc::forbidden, "reloading the rules needs an admin token"));
         auto reloaded = escalation.reload();
-        if (!reloaded) co_return reply(v, Status::unprocessable_entity, error_json(reloaded.error()));
-        co_return reply(v, Status::ok, {{"status", "reloaded"}, {"rules", *reloaded}});
+        if (!reloaded) co_return json_response(v, Status::unprocessable_entity, error_json(reloaded.error()));
+        co_return json_response(v, Status::ok, {{"status", "reloaded"}, {"rules", *reloaded}});
     }
 
     // GET /api/v1/escalations
@@ -153,7 +130,7 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
             o["ticket"] = to_json(*t);
             list.push_back(std::move(o));
         }
-        co_return reply(v, Status::ok, {{"escalations", std::move(list)}});
+        co_return json_response(v, Status::ok, {{"escalations", std::move(list)}});
     }
 
     if (seg.size() < 5 || seg[2] != "tickets") co_return std::nullopt;
@@ -170,7 +147,7 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
         if (!t) co_return failure(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id))));
         json::array clocks;
         for (const auto& r : reader->ticket_slas(*id)) clocks.push_back(sla_json(r, escalation.engine().settings(), *t, now));
-        co_return reply(v, Status::ok, {{"ticket", ticket_key(*id)}, {"tier", to_string(t->tier)}, {"clocks", std::move(clocks)}});
+        co_return json_response(v, Status::ok, {{"ticket", ticket_key(*id)}, {"tier", to_string(t->tier)}, {"clocks", std::move(clocks)}});
     }
 
     // GET /api/v1/tickets/{id}/notifications
@@ -179,7 +156,7 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
         if (method != http::verb::get) co_return not_allowed(v, "GET");
         json::array list;
         for (const auto& n : app.store().reader()->notifications(*id)) list.push_back(notification_json(n));
-        co_return reply(v, Status::ok, {{"notifications", std::move(list)}});
+        co_return json_response(v, Status::ok, {{"notifications", std::move(list)}});
     }
 
     // /api/v1/tickets/{id}/referrals[/{rid}]
@@ -188,7 +165,7 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
         if (seg.size() == 5 && method == http::verb::get) {
             json::array list;
             for (const auto& r : app.store().reader()->referrals(*id)) list.push_back(referral_json(r));
-            co_return reply(v, Status::ok, {{"referrals", std::move(list)}});
+            co_return json_response(v, Status::ok, {{"referrals", std::move(list)}});
         }
         auto body = body_object(req);
         if (seg.size() == 5 && method == http::verb::post) {
@@ -204,7 +181,7 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
             auto referred = *co_await write_async<Result<ReferralRecord>>(app.store(), std::move(work));
             if (!referred) co_return failure(v, referred.error());
             log_events(out->events);
-            co_return reply(v, Status::created, referral_json(*referred));
+            co_return json_response(v, Status::created, referral_json(*referred));
         }
         if (seg.size() == 6 && method == http::verb::patch) {
             std::int64_t rid = 0;
@@ -226,7 +203,7 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
             auto moved = *co_await write_async<Result<ReferralRecord>>(app.store(), std::move(work));
             if (!moved) co_return failure(v, moved.error());
             log_events(out->events);
-            co_return reply(v, Status::ok, referral_json(*moved));
+            co_return json_response(v, Status::ok, referral_json(*moved));
         }
         co_return not_allowed(v, seg.size() == 5 ? "GET, POST" : "PATCH");
     }

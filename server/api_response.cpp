@@ -1,0 +1,46 @@
+#include "server/api_response.hpp"
+
+#include "server/json_codec.hpp"
+
+#include <boost/json/serializer.hpp>
+
+namespace triage::server {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using Status = http::status;
+
+Response json_response(unsigned version, Status status, const json::value& body) {
+    Response res{status, version};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    json::serializer serializer;  // straight into the body: no intermediate string
+    serializer.reset(&body);
+    std::string& out = res.body();
+    char chunk[4096];
+    while (!serializer.done()) out.append(serializer.read(chunk));
+    out += '\n';
+    res.prepare_payload();
+    return res;
+}
+
+Status status_of(errc code) {
+    switch (code) {
+        case errc::malformed: return Status::bad_request;
+        case errc::invalid_field: return Status::unprocessable_entity;
+        case errc::not_found: return Status::not_found;
+        case errc::invalid_transition:
+        case errc::conflict: return Status::conflict;
+        case errc::unauthorized: return Status::unauthorized;
+        case errc::forbidden: return Status::forbidden;
+        case errc::too_large: return Status::payload_too_large;
+        case errc::unavailable: return Status::service_unavailable;
+        case errc::ok: break;
+    }
+    return Status::internal_server_error;
+}
+
+Response problem_response(unsigned version, const Problem& p) {
+    return json_response(version, status_of(p.code), error_json(p));
+}
+
+}  // namespace triage::server

@@ -1,0 +1,22 @@
+// JSON answers of the HTTP API, shared by every route module (api.cpp, api_channels.cpp,
+// api_escalation.cpp): the one mapping of an engine errc to its HTTP status, and JSON bodies
+// written straight into the response. Pure functions; thread-safe.
+#pragma once
+
+#include "engine/error.hpp"
+#include "server/api.hpp"
+
+#include <boost/json/value.hpp>
+
+namespace triage::server {
+
+// `body` serialised, `Content-Type: application/json; charset=utf-8`, `Cache-Control: no-store`.
+Response json_response(unsigned version, boost::beast::http::status status, const boost::json::value& body);
+
+// 400 malformed, 401, 403, 404, 409 (invalid transition, conflict), 413, 422 invalid field, 503.
+boost::beast::http::status status_of(errc code);
+
+// The problem as `{"error": {...}}` with its status.
+Response problem_response(unsigned version, const Problem& p);
+
+}  // namespace triage::server
