@@ -136,6 +136,12 @@ public:
     virtual void flag_identity(const IdentityFlag& flag) = 0;  // replaces the same flag's earlier entry
     // Names a stored message as it goes out, e.g. an agent reply sent by email with its Message-ID.
     virtual void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) = 0;
+
+    // Runs `fn` once this unit is durably committed — after the fsync, before the unit's
+    // `done` — on the store's thread; never when the unit rolls back or its batch fails. A unit
+    // that runs again (post_write) registers afresh: what an undone run registered is dropped.
+    // For effects outside the database that must follow the commit (arming timers, waking a sender).
+    virtual void after_commit(std::function<void()> fn) = 0;
 };
 
 class Store {

@@ -51,7 +51,7 @@ std::string webhook_signature(std::string_view key, std::string_view body) {
 
 EscalationService::EscalationService(const std::filesystem::path& config_file, const Clock& clock,
                                      const TicketDesk& desk, Store& store)
-    : clock_(clock), store_(store) {
+    : clock_(clock), desk_(desk), store_(store) {
     auto settings = std::make_shared<EscalationSettings>();
     if (!config_file.empty()) {
         auto loaded = load_escalation_settings(config_file);
@@ -79,14 +79,43 @@ void EscalationService::after_intake(StoreTx& tx, IntakeOutcome& outcome) {
     EscalationOutcome out;
     engine_->after_intake(tx, outcome, out);
     for (auto& e : out.events) outcome.events.push_back(std::move(e));
-    arm(out.timers);
+    arm_after_commit(tx, std::move(out.timers));
 }
 
 void EscalationService::after_desk(StoreTx& tx, DeskOutcome& outcome) {
     EscalationOutcome out;
     engine_->after_desk(tx, outcome, out);
     for (auto& e : out.events) outcome.events.push_back(std::move(e));
-    arm(out.timers);
+    arm_after_commit(tx, std::move(out.timers));
+}
+
+void EscalationService::use_outbox(const EmailOutbox& outbox, std::function<void()> wake) {
+    mail_ = std::make_unique<EscalationOutboxMail>(outbox, desk_, std::move(wake));
+    engine_->set_mail(mail_.get());
+}
+
+Result<ReferralRecord> EscalationService::refer(StoreTx& tx, TicketId ticket, std::string_view specialty,
+                                                std::string_view region, const Actor& actor, EscalationOutcome& out) {
+    out = EscalationOutcome{};  // a unit may run twice (store.hpp)
+    auto r = engine_->refer(tx, ticket, specialty, region, actor, out);
+    if (r) arm_after_commit(tx, out.timers);
+    return r;
+}
+
+Result<ReferralRecord> EscalationService::move_referral(StoreTx& tx, std::int64_t referral, std::string_view state,
+                                                        std::string_view note, const Actor& actor,
+                                                        EscalationOutcome& out) {
+    out = EscalationOutcome{};
+    auto r = engine_->move_referral(tx, referral, state, note, actor, out);
+    if (r) arm_after_commit(tx, out.timers);
+    return r;
+}
+
+// A timer armed inside the unit could ring for a change that is rolled back (or armed twice
+// when the unit runs again): the heap hears of it only once the unit is durable.
+void EscalationService::arm_after_commit(StoreTx& tx, std::vector<SlaTimer> timers) {
+    if (timers.empty()) return;
+    tx.after_commit([this, timers = std::move(timers)] { arm(timers); });
 }
 
 void EscalationService::detect_language(Enquiry& enquiry) const {
@@ -96,7 +125,8 @@ void EscalationService::detect_language(Enquiry& enquiry) const {
     // detection (about 0.1 ms of CPU each) runs on the rest.
     auto language = guess_language_if_clear(enquiry.text);
     if (language == "und") language = detector_->detect(enquiry.text);
-    if (language != "und") enquiry.language = std::move(language);
+    // "und" too: the engine then knows detection ran and does not run it again in the unit.
+    enquiry.language = std::move(language);
 }
 
 void EscalationService::arm(const std::vector<SlaTimer>& timers) {

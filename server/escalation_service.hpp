@@ -13,6 +13,7 @@
 #include "escalation/escalation_engine.hpp"
 #include "escalation/language_detector.hpp"
 #include "escalation/sla_timer_heap.hpp"
+#include "server/escalation_mail.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,11 +37,22 @@ public:
 
     EscalationEngine& engine() { return *engine_; }
 
+    // The engine's email (tier notices, rule notices, case summaries, rule replies) goes
+    // through `outbox`; `wake` tells its sender after the commit. Call once, before serving.
+    void use_outbox(const EmailOutbox& outbox, std::function<void()> wake);
+    // EscalationEngine::refer and move_referral in the caller's unit, timers armed after commit.
+    Result<ReferralRecord> refer(StoreTx& tx, TicketId ticket, std::string_view specialty, std::string_view region,
+                                 const Actor& actor, EscalationOutcome& out);
+    Result<ReferralRecord> move_referral(StoreTx& tx, std::int64_t referral, std::string_view state,
+                                         std::string_view note, const Actor& actor, EscalationOutcome& out);
+
     // Runs the engine after an intake or desk command, in the same unit; adds its audit
-    // events to the outcome's and arms the timers it asks for.
+    // events to the outcome's and arms the timers it asks for once the unit is durably
+    // committed (StoreTx::after_commit), so a rolled-back unit arms nothing.
     void after_intake(StoreTx& tx, IntakeOutcome& outcome);
     void after_desk(StoreTx& tx, DeskOutcome& outcome);
     void arm(const std::vector<SlaTimer>& timers);
+    void arm_after_commit(StoreTx& tx, std::vector<SlaTimer> timers);
     // Sets the language of an enquiry that has none from its text (libexttextcat), so that
     // the ticket it opens is created with it. Thread-safe; a few hundred microseconds.
     void detect_language(Enquiry& enquiry) const;
@@ -65,6 +77,8 @@ private:
 
     std::filesystem::path rules_file_;
     const Clock& clock_;
+    const TicketDesk& desk_;
+    std::unique_ptr<EscalationOutboxMail> mail_;  // set by use_outbox, before serving
     Store& store_;
     std::unique_ptr<LanguageDetector> detector_;
     std::unique_ptr<EscalationEngine> engine_;

@@ -112,6 +112,15 @@ void finish(const Store::Done& done, std::exception_ptr error) noexcept {
     if (done) done(std::move(error));
 }
 
+// The after_commit callbacks of a batch as one `done`: they run only when it succeeded.
+Store::Done run_after_commit(std::vector<std::function<void()>> callbacks) {
+    if (callbacks.empty()) return {};
+    return [callbacks = std::move(callbacks)](std::exception_ptr error) {
+        if (error) return;
+        for (const auto& fn : callbacks) fn();
+    };
+}
+
 // Likewise for the commit observer: a throw is a bug, not a failed commit.
 void notify_observer(const SqliteStore::CommitObserver& observer, CommittedChanges changes) noexcept {
     if (!changes.empty()) observer(std::move(changes));
@@ -376,7 +385,10 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
     }
     if (!batch_error) indexer_->enqueue(tx_->take_index_changes());  // before `done`: a later search waits for it
     if (!batch_error && commit_observer_) notify_observer(commit_observer_, tx_->take_changes());
+    // StoreTx::after_commit: after durability, before the units' `done`.
+    auto after_commit = tx_->take_after_commit();
     if (batch_error || !opts_.durable) {
+        if (!batch_error) finish(run_after_commit(std::move(after_commit)), nullptr);
         for (std::size_t i = 0; i < batch.size(); ++i)
             finish(batch[i].done, batch_error ? batch_error : i < errors.size() ? errors[i] : nullptr);
         return;
@@ -385,6 +397,7 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
     {
         std::lock_guard lock{sync_mutex_};
         wake = awaiting_sync_.empty();
+        if (!after_commit.empty()) awaiting_sync_.push_back({run_after_commit(std::move(after_commit)), nullptr});
         for (std::size_t i = 0; i < batch.size(); ++i) awaiting_sync_.push_back({std::move(batch[i].done), errors[i]});
     }
     if (wake) wake_syncer_.notify_one();

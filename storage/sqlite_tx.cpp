@@ -161,6 +161,7 @@ void Tx::queue_index_change(std::int64_t rowid, std::string_view text, bool remo
 
 void Tx::rollback_unit() noexcept {
     changes_.truncate(changes_mark_);
+    after_commit_.resize(after_commit_mark_);
     index_changes_.erase(index_changes_.begin() + static_cast<std::ptrdiff_t>(unit_start_), index_changes_.end());
 }
 
@@ -171,7 +172,16 @@ std::vector<IndexChange> Tx::take_index_changes() noexcept {
     return out;
 }
 
+std::vector<std::function<void()>> Tx::take_after_commit() noexcept {
+    std::vector<std::function<void()>> out;
+    out.swap(after_commit_);
+    after_commit_mark_ = 0;
+    return out;
+}
+
 void Tx::discard_index_changes() noexcept {
+    after_commit_.clear();
+    after_commit_mark_ = 0;
     changes_ = {};
     changes_mark_ = {};
     index_changes_.clear();

@@ -27,6 +27,7 @@ public:
     void update_outbound(const OutboundMail& mail) override;
     void flag_identity(const IdentityFlag& flag) override;
     void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
+    void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
 
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;
@@ -43,6 +44,7 @@ public:
     void begin_unit() noexcept {
         unit_start_ = index_changes_.size();
         changes_mark_ = changes_.mark();
+        after_commit_mark_ = after_commit_.size();
     }
     void rollback_unit() noexcept;  // forgets the changes queued since begin_unit
     std::vector<IndexChange> take_index_changes() noexcept;  // the committed batch's, in order
@@ -52,6 +54,9 @@ public:
     // only once enabled. Forgotten with a rolled-back unit or a failed batch.
     void record_changes(bool on) noexcept { record_changes_ = on; }
     CommittedChanges take_changes() noexcept;
+    // The committed batch's after_commit callbacks, in order (dropped with a rolled-back unit
+    // and by discard_index_changes, as the index changes are).
+    std::vector<std::function<void()>> take_after_commit() noexcept;
 
 private:
     void queue_index_change(std::int64_t rowid, std::string_view text, bool remove);
@@ -61,6 +66,8 @@ private:
     bool record_changes_ = false;
     CommittedChanges changes_;  // the current batch's, when record_changes_
     CommittedChanges::Mark changes_mark_;
+    std::vector<std::function<void()>> after_commit_;  // the current batch's
+    std::size_t after_commit_mark_ = 0;
 };
 
 }  // namespace triage::sqlite

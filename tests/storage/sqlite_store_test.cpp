@@ -763,6 +763,49 @@ TEST_CASE("a batch runs again with savepoints only when a unit fails after writi
     CHECK(subjects == std::vector<std::string>{"kept", "kept"});
 }
 
+TEST_CASE("after_commit runs once per committed unit, before its done, and never for a unit rolled back") {
+    auto store = SqliteStore::open_in_memory();
+    CustomerId customer = write_sync(*store, [](StoreTx& tx) {
+        Customer c = make_customer("c", "c@example.fi");
+        return tx.insert_customer(c);
+    });
+    WriterGate gate;
+    gate.hold(*store);  // one batch: the refusal after a write makes it run again, in savepoints
+    std::vector<std::string> ran;  // the writer's side: the callbacks and dones run in turn
+    std::promise<void> all_done;
+    int runs_of_kept = 0;
+    store->post_write(
+        [&](StoreTx& tx) {
+            ++runs_of_kept;
+            Ticket t = make_ticket(customer, "kept");
+            tx.insert_ticket(t);
+            tx.after_commit([&] { ran.push_back("kept committed"); });
+            return true;
+        },
+        [&](std::exception_ptr e) { ran.push_back(e ? "kept failed" : "kept done"); });
+    store->post_write(
+        [&](StoreTx& tx) {
+            Ticket t = make_ticket(customer, "refused");
+            tx.insert_ticket(t);
+            tx.after_commit([&] { ran.push_back("refused committed"); });
+            return false;
+        },
+        [&](std::exception_ptr) { ran.push_back("refused done"); });
+    store->post_write(
+        [&](StoreTx& tx) -> bool {
+            tx.after_commit([&] { ran.push_back("thrown committed"); });
+            throw std::runtime_error{"no"};
+        },
+        [&](std::exception_ptr) {
+            ran.push_back("thrown done");
+            all_done.set_value();
+        });
+    gate.release();
+    all_done.get_future().get();
+    CHECK(runs_of_kept == 2);  // the first run's callback was dropped with that run
+    CHECK(ran == std::vector<std::string>{"kept committed", "kept done", "refused done", "thrown done"});
+}
+
 TEST_CASE("write_sync returns the unit's value and rethrows what it threw") {
     auto store = SqliteStore::open_in_memory();
     CHECK(write_sync(*store, [](StoreTx&) { return 42; }) == 42);
