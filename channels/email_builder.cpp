@@ -39,6 +39,9 @@ std::string build_email(const OutgoingEmail& e) {
         g_mime_object_set_header(object, "Auto-Submitted", "auto-replied", nullptr);
         // Asks Exchange-style autoresponders not to answer the acknowledgement.
         g_mime_object_set_header(object, "X-Auto-Response-Suppress", "All", nullptr);
+    } else if (e.auto_generated) {
+        g_mime_object_set_header(object, "Auto-Submitted", "auto-generated", nullptr);
+        g_mime_object_set_header(object, "X-Auto-Response-Suppress", "All", nullptr);
     }
 
     // The body in LF form: GMime's DOS newline filter writes CRLF once.

@@ -23,6 +23,7 @@ struct OutgoingEmail {
     std::string in_reply_to;               // "<...>" or ""
     std::vector<std::string> references;  // "<...>" each, oldest first
     bool auto_submitted = false;          // Auto-Submitted: auto-replied (RFC 3834)
+    bool auto_generated = false;          // Auto-Submitted: auto-generated (notices; RFC 3834)
     Timestamp date{};                     // UTC
 };
 

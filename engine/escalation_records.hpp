@@ -44,11 +44,14 @@ struct NotificationRecord {
     std::string subject;
     std::string body;     // text (email) or JSON (webhook)
     std::string secret_env;  // webhook: the environment variable holding its HMAC key
-    std::string status = "pending";  // pending, sent, failed
+    // webhook: pending, sent, failed. email: queued (an outbox row carries it: outbox_id), or
+    // unsent (no relay configured, or no address to send to; last_error says which).
+    std::string status = "pending";
     int attempts = 0;
     Timestamp next_attempt_at{};
     Timestamp created_at{};
     std::string last_error;
+    std::int64_t outbox_id = 0;  // email: the outbox row (engine/outbound_mail.hpp); 0: none
 };
 
 // A referral of a ticket to an external partner, with its state.

@@ -6,6 +6,8 @@ std::string_view to_string(OutboundKind k) noexcept {
     switch (k) {
         case OutboundKind::acknowledgement: return "acknowledgement";
         case OutboundKind::reply: return "reply";
+        case OutboundKind::auto_reply: return "auto_reply";
+        case OutboundKind::notice: return "notice";
     }
     return "unknown";
 }
@@ -13,6 +15,8 @@ std::string_view to_string(OutboundKind k) noexcept {
 std::optional<OutboundKind> parse_outbound_kind(std::string_view s) noexcept {
     if (s == "acknowledgement") return OutboundKind::acknowledgement;
     if (s == "reply") return OutboundKind::reply;
+    if (s == "auto_reply") return OutboundKind::auto_reply;
+    if (s == "notice") return OutboundKind::notice;
     return std::nullopt;
 }
 

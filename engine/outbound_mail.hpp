@@ -1,7 +1,8 @@
-// OutboundMail: one email the desk owes a customer — an acknowledgement of a new ticket or an
-// agent's reply — as a row of the durable outbox, written in the same transaction as the
-// ticket change that caused it, and delivered by the sender (server/email_sender.hpp) exactly
-// once per Message-ID. A plain value.
+// OutboundMail: one email the desk owes a customer — an acknowledgement of a new ticket, an
+// agent's or a rule's reply — or an escalation notice to desk people or a partner, as a row
+// of the durable outbox, written in the same transaction as the ticket change that caused
+// it, and delivered by the sender (server/email_sender.hpp) exactly once per Message-ID.
+// A plain value.
 #pragma once
 
 #include "engine/customer.hpp"
@@ -14,7 +15,11 @@
 
 namespace triage {
 
-enum class OutboundKind { acknowledgement, reply };
+// acknowledgement: of a new email ticket. reply: an agent's. auto_reply: a rule's automatic
+// reply to the requester (RFC 3834 auto-replied, null return path, as acknowledgements).
+// notice: escalation mail to desk people or a partner (tier notices, rule notices, case
+// summaries; Auto-Submitted: auto-generated), not on the ticket's thread.
+enum class OutboundKind { acknowledgement, reply, auto_reply, notice };
 // pending: waiting for its next attempt. sending: the relay may have the message (the final
 // "." was about to go out, or went out, and no 250 was recorded) — found at start-up it means
 // a crash in that window. sent: the relay said 250. failed: given up (5xx, too many attempts,
@@ -29,7 +34,7 @@ std::optional<OutboundState> parse_outbound_state(std::string_view s) noexcept;
 struct OutboundMail {
     std::int64_t id = 0;
     TicketId ticket_id = 0;
-    MessageId message_id = 0;  // the thread entry this mail carries
+    MessageId message_id = 0;  // the thread entry this mail carries (0: a notice, on no thread)
     OutboundKind kind = OutboundKind::reply;
     std::string rfc_message_id;  // "<...>"; also the carried message's external_id
     std::string from_name;

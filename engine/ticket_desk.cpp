@@ -131,10 +131,15 @@ Result<DeskOutcome> TicketDesk::add_message(StoreTx& tx, TicketId id, const NewM
     added.ticket_id = t.id;
     added.at = now;
     added.actor = actor.id;
-    added.type = in.kind == MessageKind::reply ? "agent_replied" : "note_added";
+    added.type = in.kind != MessageKind::reply ? "note_added" : in.automatic ? "auto_replied" : "agent_replied";
     added.detail = fmt::format("message {}", m.id);
     std::vector<FieldChange> changes;
-    if (in.kind == MessageKind::reply) {
+    if (in.kind == MessageKind::reply && in.automatic) {
+        if (in.counts_as_response && !t.first_response_at) {
+            t.first_response_at = now;
+            changes.push_back({"first_response_at", "", "set"});
+        }
+    } else if (in.kind == MessageKind::reply) {
         if (!t.first_response_at) {
             t.first_response_at = now;
             changes.push_back({"first_response_at", "", "set"});

@@ -35,6 +35,11 @@ struct NewMessage {
     MessageKind kind = MessageKind::reply;  // reply or note
     std::string body;                       // UTF-8
     std::optional<std::string> html;
+    // A rule's automatic reply ("auto_replied"): public, but it changes no status and is not
+    // the first response unless `counts_as_response` (the SLA policy's
+    // automatic_replies_count) — automatic replies do not count, as in Zendesk.
+    bool automatic = false;
+    bool counts_as_response = false;
 };
 
 struct DeskOutcome {

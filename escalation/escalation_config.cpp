@@ -102,8 +102,13 @@ Result<EscalationSettings> load_escalation_settings(const std::filesystem::path&
                     else if (k == "next_response") policy.next_response_minutes = number(pk.second, "next_response (business minutes)", 1000000);
                     else if (k == "resolution") policy.resolution_minutes = number(pk.second, "resolution (business minutes)", 1000000);
                     else if (k == "warning_percent") policy.warning_percent = number(pk.second, "warning_percent", 99);
-                    else error(pk.first, fmt::format("unknown key '{}' in an SLA policy; expected name, priority, customer_tier, "
-                                                     "first_response, next_response, resolution, warning_percent", k));
+                    else if (k == "automatic_replies_count") {
+                        if (!pk.second.IsScalar() || (pk.second.Scalar() != "true" && pk.second.Scalar() != "false"))
+                            error(pk.second, "automatic_replies_count must be true or false");
+                        else policy.automatic_replies_count = pk.second.Scalar() == "true";
+                    } else error(pk.first, fmt::format("unknown key '{}' in an SLA policy; expected name, priority, customer_tier, "
+                                                       "first_response, next_response, resolution, warning_percent, "
+                                                       "automatic_replies_count", k));
                 }
                 s.policies.push_back(std::move(policy));
             }

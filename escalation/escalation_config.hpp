@@ -12,7 +12,11 @@
 //     time_rules_every: 300               # seconds between runs of `on: time` rules
 //     sla_policies:
 //       - {name: urgent, priority: urgent, first_response: 60, resolution: 480, warning_percent: 80}
-//       - {name: standard, first_response: 480, resolution: 2400}
+//       - {name: standard, first_response: 480, next_response: 240, resolution: 2400}
+//                                         # next_response: from each customer follow-up after
+//                                         # a response to the next public reply
+//                                         # automatic_replies_count: true  (rule replies count
+//                                         # as responses; default false, as in Zendesk)
 //     queues:
 //       support: {routing: round_robin, calendar: fi-support}
 //     agents:                             # by email, adding to the top-level agents: list

@@ -21,6 +21,7 @@ struct EscalationEngine::EventInfo {
 
 namespace {
 
+// The clocks a ticket starts with; next_response starts at each customer follow-up after a response.
 constexpr std::array kTargets{SlaTarget::first_response, SlaTarget::resolution};
 constexpr std::size_t kSummaryText = 2000;  // bytes of the first message in a partner's case summary
 
@@ -199,8 +200,20 @@ void EscalationEngine::after_intake(StoreTx& tx, IntakeOutcome& outcome, Escalat
     if (outcome.duplicate || outcome.unthreaded) return;
     const TicketId id = outcome.ticket.id;
     const EventInfo info{outcome.message.body, !outcome.message.attachments.empty()};
+    // Every change to the ticket is an audit event: with none written, outcome.ticket is
+    // still the stored ticket and need not be read again (the create path's common case).
+    const std::size_t written = out.events.size();
+    std::optional<Ticket> fresh;
+    const auto current = [&]() -> const Ticket* {
+        if (out.events.size() == written) return &outcome.ticket;
+        fresh = tx.ticket(id);
+        return fresh ? &*fresh : nullptr;
+    };
+    counted_reply_.reset();
     if (outcome.created) {
-        if (detector_ && (outcome.ticket.language.empty() || outcome.ticket.language == "und")) {
+        // An empty language only: "und" means detection already ran before the intake
+        // (EscalationService::detect_language) and found nothing clear.
+        if (detector_ && outcome.ticket.language.empty()) {
             auto language = detector_->detect(outcome.message.body);
             if (language != "und") {
                 TicketPatch patch;
@@ -209,8 +222,9 @@ void EscalationEngine::after_intake(StoreTx& tx, IntakeOutcome& outcome, Escalat
             }
         }
         run_rules(tx, id, RuleTrigger::created, info, out);
-        if (auto t = tx.ticket(id)) start_slas(tx, *t, out);
-        if (auto t = tx.ticket(id); t && !t->assignee_id && !out.routed) route(tx, id, "", true, out);
+        if (!settings_->policies.empty())
+            if (auto t = current()) start_slas(tx, *t, out);
+        if (auto t = current(); t && !t->assignee_id && !out.routed) route(tx, id, "", true, out, t);
     } else {
         bool customer = false, status = false;
         for (const auto& e : outcome.events) {
@@ -219,9 +233,13 @@ void EscalationEngine::after_intake(StoreTx& tx, IntakeOutcome& outcome, Escalat
         }
         if (customer) run_rules(tx, id, RuleTrigger::customer_replied, info, out);
         if (status) run_rules(tx, id, RuleTrigger::status_changed, info, out);
-        update_slas(tx, id, out);
+        SlaSignals signals;
+        if (customer) signals.customer_message = outcome.message.created_at;
+        signals.response = counted_reply_;
+        update_slas(tx, id, signals, out);
     }
-    if (auto t = tx.ticket(id)) outcome.ticket = std::move(*t);
+    if (out.events.size() != written)
+        if (auto t = tx.ticket(id)) outcome.ticket = std::move(*t);
 }
 
 void EscalationEngine::after_desk(StoreTx& tx, DeskOutcome& outcome, EscalationOutcome& out) {
@@ -234,9 +252,13 @@ void EscalationEngine::after_desk(StoreTx& tx, DeskOutcome& outcome, EscalationO
         status = status || e.type == "status_changed";
         for (const auto& c : e.changes) freed = freed || c.field == "assignee" || c.field == "status" || c.field == "queue";
     }
+    counted_reply_.reset();
     if (replied) run_rules(tx, id, RuleTrigger::agent_replied, info, out);
     if (status) run_rules(tx, id, RuleTrigger::status_changed, info, out);
-    update_slas(tx, id, out);
+    SlaSignals signals;
+    if (replied && outcome.message) signals.response = outcome.message->created_at;
+    else signals.response = counted_reply_;
+    update_slas(tx, id, signals, out);
     if (freed) route_waiting(tx, out);
     if (auto t = tx.ticket(id)) outcome.ticket = std::move(*t);
 }
@@ -312,7 +334,8 @@ void EscalationEngine::run_rules(StoreTx& tx, TicketId id, RuleTrigger trigger, 
                 notify_people(tx, *t, people->second,
                               fmt::format("[{}] escalated to {}: {}", ticket_key(id), to_string(t->tier), t->subject),
                               fmt::format("Rule '{}' escalated {} from {} to {}.", name, ticket_key(id),
-                                          to_string(tier_before), to_string(t->tier)));
+                                          to_string(tier_before), to_string(t->tier)),
+                              out);
         }
         const auto requester = tx.customer(t->requester_id);
         const TemplateValues values{&*t, requester ? std::string_view(requester->name) : std::string_view{}, name};
@@ -324,17 +347,10 @@ void EscalationEngine::run_rules(StoreTx& tx, TicketId id, RuleTrigger trigger, 
                     if (!referred) audit(tx, id, actor.id, "referral_failed", referred.error().message, {}, out);
                     break;
                 }
-                case RuleActionKind::notify_email: {
-                    NotificationRecord n;
-                    n.ticket_id = id;
-                    n.channel = "email";
-                    n.target = a.text;
-                    n.subject = render_rule_template(a.subject, values);
-                    n.body = render_rule_template(a.body, values);
-                    n.next_attempt_at = n.created_at = clock_.system_now();
-                    tx.insert_notification(n);
+                case RuleActionKind::notify_email:
+                    email(tx, *t, a.text, render_rule_template(a.subject, values), render_rule_template(a.body, values),
+                          out);
                     break;
-                }
                 case RuleActionKind::notify_webhook: {
                     NotificationRecord n;
                     n.ticket_id = id;
@@ -351,30 +367,25 @@ void EscalationEngine::run_rules(StoreTx& tx, TicketId id, RuleTrigger trigger, 
                     break;
                 }
                 case RuleActionKind::reply: {
-                    Message m;
-                    m.ticket_id = id;
+                    // A real outbound message through the desk ("auto_replied"), mailed with
+                    // threading headers. Automatic replies are not the first (or next)
+                    // response unless the ticket's SLA policy says automatic_replies_count.
+                    NewMessage m;
                     m.kind = MessageKind::reply;
-                    m.author_kind = AuthorKind::system;
-                    m.author_name = "Triage";
-                    m.channel = t->channel;
                     m.body = render_rule_template(a.body, values);
-                    m.created_at = clock_.system_now();
-                    tx.insert_message(m);
-                    audit(tx, id, actor.id, "auto_replied", fmt::format("message {}", m.id), {}, out);
-                    // The outbound mail itself is the outbox's job: the intent waits in notifications.
-                    if (requester)
-                        for (const auto& identity : requester->identities)
-                            if (identity.kind == IdentityKind::email) {
-                                NotificationRecord n;
-                                n.ticket_id = id;
-                                n.channel = "email";
-                                n.target = identity.value;
-                                n.subject = fmt::format("[{}] {}", ticket_key(id), t->subject);
-                                n.body = m.body;
-                                n.next_attempt_at = n.created_at = clock_.system_now();
-                                tx.insert_notification(n);
-                                break;
-                            }
+                    m.automatic = true;
+                    const SlaPolicy* policy = select_policy(settings_->policies, t->priority,
+                                                            requester ? std::string_view(requester->tier) : "standard");
+                    m.counts_as_response = policy && policy->automatic_replies_count;
+                    const Actor replier{actor.id, "Triage", std::nullopt};
+                    auto replied = mail_ ? mail_->reply(tx, id, m, replier) : desk_.add_message(tx, id, m, replier);
+                    if (!replied) {
+                        audit(tx, id, actor.id, "auto_reply_failed", replied.error().message, {}, out);
+                        break;
+                    }
+                    for (auto& e : replied->events) out.events.push_back(std::move(e));
+                    if (m.counts_as_response && replied->message) counted_reply_ = replied->message->created_at;
+                    if (auto now = tx.ticket(id)) *t = std::move(*now);
                     break;
                 }
                 default: break;
@@ -401,18 +412,67 @@ void EscalationEngine::start_slas(StoreTx& tx, const Ticket& t, EscalationOutcom
     }
     if (any) {
         audit(tx, t.id, "system:sla", "sla_started",
-              fmt::format("policy '{}' in calendar {}: first response {} min, resolution {} min (business)", policy->name,
-                          calendar.name(), policy->first_response_minutes, policy->resolution_minutes),
+              fmt::format("policy '{}' in calendar {}: first response {} min, resolution {} min (business){}", policy->name,
+                          calendar.name(), policy->first_response_minutes, policy->resolution_minutes,
+                          policy->next_response_minutes > 0
+                              ? fmt::format("; next response {} min after each customer follow-up",
+                                            policy->next_response_minutes)
+                              : std::string{}),
               {}, out);
-        update_slas(tx, t.id, out);
+        update_slas(tx, t.id, SlaSignals{std::nullopt, counted_reply_}, out);
     }
 }
 
-void EscalationEngine::update_slas(StoreTx& tx, TicketId id, EscalationOutcome& out) {
+const SlaPolicy* EscalationEngine::policy_named(std::string_view name) const {
+    for (const auto& p : settings_->policies)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+// Next response (Zendesk's "next reply time"): from the oldest customer follow-up that no
+// public reply answered yet, once the ticket had its first response; the policy is the one
+// its other clocks count under. A new cycle replaces a stopped clock; the timeline keeps
+// every cycle.
+void EscalationEngine::start_next_response(StoreTx& tx, const Ticket& t, Timestamp at,
+                                           const TicketSlaRecord* previous,
+                                           const std::vector<TicketSlaRecord>& records, EscalationOutcome& out) {
+    if (records.empty() || !t.first_response_at || done_status(t.status)) return;
+    const SlaPolicy* policy = policy_named(records.front().policy);
+    if (!policy || policy->next_response_minutes <= 0) return;
+    const std::string& calendar_name = records.front().calendar;
+    const BusinessCalendar* calendar = settings_->calendar_named(calendar_name);
+    if (!calendar) calendar = &settings_->calendar_for(t.queue);
+    SlaTimeline timeline = previous ? decode_sla_timeline(previous->timeline) : SlaTimeline{};
+    SlaClock clock;
+    clock.start(at, policy->next_response_minutes, policy->warning_percent, *calendar, &timeline);
+    if (waiting_status(t.status)) clock.pause(at, *calendar, &timeline);
+    tx.upsert_ticket_sla(
+        record_of(t.id, to_string(SlaTarget::next_response), policy->name, calendar_name, clock, timeline));
+    if (auto due = clock.next_due()) out.timers.push_back({*due, t.id});
+    audit(tx, t.id, "system:sla", "sla_started",
+          fmt::format("next_response: {} business minutes from the customer's follow-up at {} (policy '{}', calendar {})",
+                      policy->next_response_minutes, format_rfc3339(at), policy->name, calendar_name),
+          {}, out);
+}
+
+void EscalationEngine::update_slas(StoreTx& tx, TicketId id, const SlaSignals& signals, EscalationOutcome& out) {
     auto t = tx.ticket(id);
     if (!t) return;
     const Timestamp now = clock_.system_now();
-    for (const auto& r : tx.ticket_slas(id)) {
+    auto records = tx.ticket_slas(id);
+    if (records.empty()) return;
+    const std::string next_target(to_string(SlaTarget::next_response));
+    if (signals.customer_message) {
+        const TicketSlaRecord* previous = nullptr;
+        for (const auto& r : records)
+            if (r.target == next_target) previous = &r;
+        // A clock already counting keeps the oldest unanswered follow-up.
+        if (!previous || SlaClock(sla_state_of(*previous)).stopped()) {
+            start_next_response(tx, *t, *signals.customer_message, previous, records, out);
+            records = tx.ticket_slas(id);
+        }
+    }
+    for (const auto& r : records) {
         const BusinessCalendar* calendar = settings_->calendar_named(r.calendar);
         if (!calendar) calendar = &settings_->calendar_for(t->queue);
         SlaClock clock(sla_state_of(r));
@@ -425,7 +485,9 @@ void EscalationEngine::update_slas(StoreTx& tx, TicketId id, EscalationOutcome& 
                 if (e.kind == SlaEventKind::warned || e.kind == SlaEventKind::breached) reported.push_back(e);
         };
         const bool first = r.target == to_string(SlaTarget::first_response);
+        const bool next = r.target == next_target;
         if (first && t->first_response_at) add(clock.stop(*t->first_response_at, *calendar, &timeline));
+        else if (next && signals.response) add(clock.stop(*signals.response, *calendar, &timeline));
         else if (done_status(t->status)) add(clock.stop(now, *calendar, &timeline));
         else if (waiting_status(t->status)) add(clock.pause(now, *calendar, &timeline));
         else if (clock.phase() == SlaPhase::paused) add(clock.resume(now, *calendar, &timeline));
@@ -498,27 +560,41 @@ void EscalationEngine::escalate(StoreTx& tx, TicketId id, Tier to, const Actor& 
     if (people != settings_->tier_people.end())
         notify_people(tx, *t, people->second,
                       fmt::format("[{}] escalated to {}: {}", ticket_key(id), to_string(to), t->subject),
-                      std::string(why));
+                      std::string(why), out);
 }
 
 void EscalationEngine::notify_people(StoreTx& tx, const Ticket& t, const std::vector<std::string>& emails,
-                                     std::string subject, std::string body) {
-    for (const auto& email : emails) {
-        NotificationRecord n;
-        n.ticket_id = t.id;
-        n.channel = "email";
-        n.target = email;
-        n.subject = subject;
-        n.body = body;
-        n.next_attempt_at = n.created_at = clock_.system_now();
-        tx.insert_notification(n);
+                                     std::string subject, std::string body, EscalationOutcome& out) {
+    for (const auto& address : emails) email(tx, t, address, subject, body, out);
+}
+
+void EscalationEngine::email(StoreTx& tx, const Ticket& t, std::string target, std::string subject, std::string body,
+                             EscalationOutcome& out) {
+    NotificationRecord n;
+    n.ticket_id = t.id;
+    n.channel = "email";
+    n.target = std::move(target);
+    n.subject = std::move(subject);
+    n.body = std::move(body);
+    n.next_attempt_at = n.created_at = clock_.system_now();
+    if (mail_) {
+        mail_->notice(tx, t, n, out.events);
+    } else {
+        n.status = "unsent";
+        n.last_error = "no outbound mail is configured";
     }
+    tx.insert_notification(n);
 }
 
 void EscalationEngine::route(StoreTx& tx, TicketId id, std::string_view skill, bool announce_wait,
-                             EscalationOutcome& out) {
-    auto t = tx.ticket(id);
-    if (!t) return;
+                             EscalationOutcome& out, const Ticket* known) {
+    std::optional<Ticket> read;
+    const Ticket* t = known;
+    if (!t) {
+        read = tx.ticket(id);
+        if (!read) return;
+        t = &*read;
+    }
     if (t->assignee_id || done_status(t->status)) {
         tx.remove_routing_wait(id);
         return;
@@ -624,20 +700,15 @@ Result<ReferralRecord> EscalationEngine::refer(StoreTx& tx, TicketId id, std::st
     const auto messages = tx.messages(id);
     const auto customer = tx.customer(t->requester_id);
     std::string first = messages.empty() ? std::string{} : messages.front().body.substr(0, kSummaryText);
-    NotificationRecord n;
-    n.ticket_id = id;
-    n.channel = "email";
-    n.target = p->email;
-    n.subject = fmt::format("Referral {}: {}", ticket_key(id), t->subject);
-    n.body = fmt::format(
+    email(tx, *t, p->email, fmt::format("Referral {}: {}", ticket_key(id), t->subject),
+          fmt::format(
         "Dear {},\n\nwe would like to refer a case to you ({}).\n\nCase: {}\nSubject: {}\nPriority: {}\nLanguage: {}\n"
         "Customer: {}{}\nOpened: {}\n\n{}\n\nPlease reply to accept or decline.\n",
         p->name, specialty, ticket_key(id), t->subject, to_string(t->priority), t->language,
         customer ? customer->name : "?",
         customer && !customer->organisation.empty() ? fmt::format(" ({})", customer->organisation) : "",
-        format_rfc3339(t->created_at), first);
-    n.next_attempt_at = n.created_at = now;
-    tx.insert_notification(n);
+        format_rfc3339(t->created_at), first),
+          out);
     r.state = "sent";
     tx.update_referral(r);
     std::string agreement;

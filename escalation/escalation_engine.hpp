@@ -47,6 +47,24 @@ SlaClockState sla_state_of(const TicketSlaRecord& record);
 // The tier above `tier`: L1 -> L2 -> supervisor; supervisor and external stay.
 Tier next_tier(Tier tier) noexcept;
 
+// Where the engine's email goes — the server's outbox (server/escalation_mail.hpp) — inside
+// the caller's unit, so a notice or a reply commits with the change that caused it and is
+// delivered once. Without one, notices stay notification rows ("unsent") and rule replies
+// are added to the thread without being mailed. Implementations are immutable and shared.
+class EscalationMail {
+public:
+    virtual ~EscalationMail() = default;
+    // A notice about `ticket` to n.target (tier notice, rule notice, partner case summary):
+    // queues it and sets n.status ("queued") and n.outbox_id, or n.status "unsent" and
+    // n.last_error. Called before `n` is inserted; audit events go to `events`.
+    virtual void notice(StoreTx& tx, const Ticket& ticket, NotificationRecord& n,
+                        std::vector<TicketEvent>& events) const = 0;
+    // A rule's public automatic reply (message.automatic): added through the desk and
+    // mailed to the requester with threading headers.
+    virtual Result<DeskOutcome> reply(StoreTx& tx, TicketId ticket, const NewMessage& message,
+                                      const Actor& actor) const = 0;
+};
+
 class EscalationEngine {
 public:
     EscalationEngine(const Clock& clock, const TicketDesk& desk, std::shared_ptr<const EscalationSettings> settings,
@@ -55,6 +73,8 @@ public:
     std::shared_ptr<const RuleSet> rules() const { return rules_.load(); }
     void set_rules(std::shared_ptr<const RuleSet> rules) { rules_.store(std::move(rules)); }
     const EscalationSettings& settings() const { return *settings_; }
+    // Set once before the first unit runs; `mail` must outlive the engine.
+    void set_mail(const EscalationMail* mail) { mail_ = mail; }
 
     // After Intake::accept wrote `outcome` in `tx`; updates outcome.ticket to the final state.
     void after_intake(StoreTx& tx, IntakeOutcome& outcome, EscalationOutcome& out);
@@ -82,14 +102,26 @@ public:
 private:
     struct EventInfo;
     void run_rules(StoreTx& tx, TicketId id, RuleTrigger trigger, const EventInfo& info, EscalationOutcome& out);
+    // What an event means for the response clocks.
+    struct SlaSignals {
+        std::optional<Timestamp> customer_message;  // a customer's follow-up arrived (next response starts)
+        std::optional<Timestamp> response;  // a public reply that counts (next response stops)
+    };
     void start_slas(StoreTx& tx, const Ticket& t, EscalationOutcome& out);
-    void update_slas(StoreTx& tx, TicketId id, EscalationOutcome& out);
+    void update_slas(StoreTx& tx, TicketId id, const SlaSignals& signals, EscalationOutcome& out);
+    void start_next_response(StoreTx& tx, const Ticket& t, Timestamp at, const TicketSlaRecord* previous,
+                             const std::vector<TicketSlaRecord>& records, EscalationOutcome& out);
+    const SlaPolicy* policy_named(std::string_view name) const;
+    void email(StoreTx& tx, const Ticket& t, std::string target, std::string subject, std::string body,
+               EscalationOutcome& out);
     void handle_sla_events(StoreTx& tx, TicketId id, std::string_view target, const SlaEvents& events,
                            EscalationOutcome& out);
     void escalate(StoreTx& tx, TicketId id, Tier to, const Actor& actor, std::string_view why, EscalationOutcome& out);
-    void route(StoreTx& tx, TicketId id, std::string_view skill, bool announce_wait, EscalationOutcome& out);
+    // `known`: the ticket as stored now, when the caller has it (saves a read).
+    void route(StoreTx& tx, TicketId id, std::string_view skill, bool announce_wait, EscalationOutcome& out,
+               const Ticket* known = nullptr);
     void notify_people(StoreTx& tx, const Ticket& t, const std::vector<std::string>& emails, std::string subject,
-                       std::string body);
+                       std::string body, EscalationOutcome& out);
     void apply_patch(StoreTx& tx, TicketId id, const TicketPatch& patch, const Actor& actor, EscalationOutcome& out);
     void audit(StoreTx& tx, TicketId id, std::string actor, std::string type, std::string detail,
                std::vector<FieldChange> changes, EscalationOutcome& out);
@@ -99,8 +131,10 @@ private:
     std::shared_ptr<const EscalationSettings> settings_;
     std::atomic<std::shared_ptr<const RuleSet>> rules_;
     const LanguageDetector* detector_;
+    const EscalationMail* mail_ = nullptr;
     AgentRouter router_;
     RuleOutcome buffer_;  // reused by every evaluation
+    std::optional<Timestamp> counted_reply_;  // a rule's reply in this event that counts as a response
 };
 
 }  // namespace triage

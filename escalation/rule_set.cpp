@@ -108,7 +108,37 @@ struct Facts {
     // Subject and body tests by regex index: 0 not run yet, 1 no match, 2 match. Rules share
     // patterns, and subject and body never change during a run, so each runs once an event.
     std::int8_t* text_results = nullptr;
+    // Subject (0) and body (1) with ASCII lower-cased and the set of ASCII bytes they hold,
+    // made on first use: most text tests are decided from them without PCRE2.
+    struct Folded {
+        std::array<std::uint64_t, 2> ascii{};  // bit b: byte b (< 128) occurs, lower-cased
+        std::string_view lower;
+        bool ready = false;
+    };
+    mutable std::array<Folded, 2> folded{};
+    const Folded& fold(int slot, std::string_view text) const;
 };
+
+// One buffer per thread and slot, grown to the longest text seen: folding allocates nothing
+// after the first events.
+const Facts::Folded& Facts::fold(int slot, std::string_view text) const {
+    Folded& out = folded[static_cast<std::size_t>(slot)];
+    if (out.ready) return out;
+    thread_local std::array<std::string, 2> buffers;
+    std::string& buffer = buffers[static_cast<std::size_t>(slot)];
+    if (buffer.size() < text.size()) buffer.resize(text.size());
+    std::array<std::uint64_t, 2> ascii{};
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+        buffer[i] = static_cast<char>(c);
+        if (c < 128) ascii[c >> 6] |= std::uint64_t{1} << (c & 63);
+    }
+    out.ascii = ascii;
+    out.lower = std::string_view(buffer.data(), text.size());
+    out.ready = true;
+    return out;
+}
 
 std::uint32_t text_slot(Field f) {
     if (is_symbol(f)) return static_cast<std::uint32_t>(f) - static_cast<std::uint32_t>(Field::queue);
@@ -119,6 +149,13 @@ std::uint32_t text_slot(Field f) {
 
 struct RuleSet::Regex {
     pcre2_code* code = nullptr;
+    // A cheap pre-filter for `contains` (literal) patterns. Under PCRE2's caseless UTF
+    // matching an ASCII character matches only its ASCII cases, except k and s (KELVIN SIGN,
+    // LONG S): the text must hold every other ASCII byte of the pattern, lower-cased.
+    std::array<std::uint64_t, 2> required{};
+    // An ASCII literal without k or s: decided exactly by a search in the lower-cased text.
+    bool ascii_exact = false;
+    std::string needle;  // lower-cased pattern, when ascii_exact
     ~Regex() {
         if (code) pcre2_code_free(code);
     }
@@ -142,6 +179,9 @@ struct RuleSet::Rule {
     std::optional<std::uint32_t> root;  // none: always
     std::vector<RuleAction> actions;
     std::vector<std::vector<std::uint32_t>> action_ids;  // per action: interned queue/category/tags
+    // The conjuncts that decide whether the rule fires, cheapest first, without the queue
+    // test the by-queue index already settled (Impl::index_by_queue). Empty: always fires.
+    std::vector<std::uint32_t> decide;
 };
 
 struct RuleSet::Impl {
@@ -175,7 +215,45 @@ struct RuleSet::Impl {
             if (auto ids = queue_ids(nodes[pool[root.a + i]]); !ids.empty()) return ids;
         return {};
     }
+    // The relative cost of evaluating node n (for ordering a rule's conjuncts).
+    int cost(std::uint32_t n) const {
+        const Node& node = nodes[n];
+        switch (node.op) {
+            case Op::in_mask:
+            case Op::is_true: return 0;
+            case Op::in_ids: return 1;
+            case Op::has_any:
+            case Op::has_all: return 2;
+            case Op::cmp: return node.business ? 5 : 3;
+            case Op::text: return regexes[node.a]->ascii_exact ? 4 : 6;
+            case Op::not_: return cost(node.a);
+            case Op::all:
+            case Op::any: {
+                int c = 0;
+                for (std::uint32_t i = 0; i < node.b; ++i) c = std::max(c, cost(pool[node.a + i]));
+                return c;
+            }
+        }
+        return 6;
+    }
+    void plan_decisions() {
+        for (auto& rule : rules) {
+            if (!rule.root) continue;
+            const Node& root = nodes[*rule.root];
+            if (root.op == Op::all)
+                for (std::uint32_t i = 0; i < root.b; ++i) rule.decide.push_back(pool[root.a + i]);
+            else rule.decide.push_back(*rule.root);
+            // The first top-level queue test is the one required_queues indexes by.
+            auto queue_test = std::find_if(rule.decide.begin(), rule.decide.end(), [&](std::uint32_t n) {
+                return nodes[n].op == Op::in_ids && nodes[n].field == Field::queue;
+            });
+            if (queue_test != rule.decide.end()) rule.decide.erase(queue_test);
+            std::stable_sort(rule.decide.begin(), rule.decide.end(),
+                             [&](std::uint32_t a, std::uint32_t b) { return cost(a) < cost(b); });
+        }
+    }
     void index_by_queue() {
+        plan_decisions();
         for (std::size_t t = 0; t < kTriggers.size(); ++t) {
             std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> constrained;
             for (auto r : by_trigger[t]) {
@@ -264,7 +342,20 @@ bool RuleSet::Impl::eval(std::uint32_t n, const Facts& f, RuleOutcome& out, bool
                 break;
             }
             const auto text = f.text[text_slot(node.field)];
-            int rc = pcre2_match(regexes[node.a]->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+            const Regex& regex = *regexes[node.a];
+            if (cacheable) {
+                const auto& folded = f.fold(node.field == Field::subject ? 0 : 1, text);
+                if ((regex.required[0] & ~folded.ascii[0]) != 0 || (regex.required[1] & ~folded.ascii[1]) != 0) {
+                    f.text_results[node.a] = 1;
+                    break;  // a byte the pattern needs is missing: no match
+                }
+                if (regex.ascii_exact) {
+                    result = folded.lower.find(regex.needle) != std::string_view::npos;
+                    f.text_results[node.a] = result ? 2 : 1;
+                    break;
+                }
+            }
+            int rc = pcre2_match(regex.code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
                                  thread_match_data(), nullptr);
             result = rc >= 0;
             if (cacheable) f.text_results[node.a] = result ? 2 : 1;
@@ -620,6 +711,19 @@ private:
             return add_node(std::move(n));
         }
         pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
+        if (literal) {
+            bool ascii = true;
+            for (char ch : pattern) {
+                auto c = static_cast<unsigned char>(ch);
+                if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+                if (c >= 128) ascii = false;
+                else if (c == 'k' || c == 's') ascii = false;  // also KELVIN SIGN, LONG S: not required
+                else regex->required[c >> 6] |= std::uint64_t{1} << (c & 63);
+                if (c < 128) regex->needle += static_cast<char>(c);
+            }
+            regex->ascii_exact = ascii;
+            if (!ascii) regex->needle.clear();
+        }
         n.a = static_cast<std::uint32_t>(impl_.regexes.size());
         compiled_.emplace(key, n.a);
         impl_.regexes.push_back(std::move(regex));
@@ -958,8 +1062,15 @@ void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
         const auto r = (*list)[pos++];
         const Rule& rule = im.rules[r];
         const auto begin = static_cast<std::uint32_t>(out.matched.size());
-        // Most rules fail: decide first, and list the matched conditions only for a firing.
-        if (rule.root && !im.eval(*rule.root, f, out, false)) continue;
+        // Most rules fail: decide first (cheapest conjuncts first), and list the matched
+        // conditions only for a firing.
+        bool fires = true;
+        for (auto n : rule.decide)
+            if (!im.eval(n, f, out, false)) {
+                fires = false;
+                break;
+            }
+        if (!fires) continue;
         if (rule.root) im.eval(*rule.root, f, out, true);
         out.firings.push_back({r, begin, static_cast<std::uint32_t>(out.matched.size())});
         bool stop = false;

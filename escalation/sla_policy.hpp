@@ -24,6 +24,9 @@ struct SlaPolicy {
     std::int32_t next_response_minutes = 0;
     std::int32_t resolution_minutes = 0;
     int warning_percent = 80;  // warn when this share of a target is used; 0: never
+    // Whether a rule's automatic reply is a response (stops first and next response). Off,
+    // as in Zendesk: an automatic reply is not an agent's answer.
+    bool automatic_replies_count = false;
 
     std::int32_t minutes_for(SlaTarget target) const noexcept;
 };

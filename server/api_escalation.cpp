@@ -155,7 +155,18 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
         pattern = "/api/v1/tickets/{id}/notifications";
         if (method != http::verb::get) co_return not_allowed(v, "GET");
         json::array list;
-        for (const auto& n : app.store().reader()->notifications(*id)) list.push_back(notification_json(n));
+        auto reader = app.store().reader();
+        for (const auto& n : reader->notifications(*id)) {
+            auto o = notification_json(n).as_object();
+            // An email notification's delivery is its outbox row's: pending, sending, sent, failed.
+            if (n.outbox_id != 0)
+                if (auto mail = reader->outbound(n.outbox_id)) {
+                    o["outbox_id"] = n.outbox_id;
+                    o["message_id"] = mail->rfc_message_id;
+                    o["delivery"] = to_string(mail->state);
+                }
+            list.push_back(std::move(o));
+        }
         co_return json_response(v, Status::ok, {{"notifications", std::move(list)}});
     }
 
@@ -176,11 +187,12 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
             if (!region) co_return failure(v, region.error());
             auto out = std::make_shared<EscalationOutcome>();
             auto work = [&escalation, id = *id, s = *specialty, r = *region, actor, out](StoreTx& tx) {
-                return escalation.engine().refer(tx, id, s, r, actor, *out);
+                return escalation.refer(tx, id, s, r, actor, *out);
             };
             auto referred = *co_await write_async<Result<ReferralRecord>>(app.store(), std::move(work));
             if (!referred) co_return failure(v, referred.error());
             log_events(out->events);
+            app.live().publish(out->events);
             co_return json_response(v, Status::created, referral_json(*referred));
         }
         if (seg.size() == 6 && method == http::verb::patch) {
@@ -198,11 +210,12 @@ asio::awaitable<std::optional<Response>> route_escalation(App& app, const Reques
                 auto r = tx.referral(rid);
                 if (!r || r->ticket_id != ticket)
                     return problem(errc::not_found, fmt::format("referral {} of {} does not exist", rid, ticket_key(ticket)));
-                return escalation.engine().move_referral(tx, rid, s, n, actor, *out);
+                return escalation.move_referral(tx, rid, s, n, actor, *out);
             };
             auto moved = *co_await write_async<Result<ReferralRecord>>(app.store(), std::move(work));
             if (!moved) co_return failure(v, moved.error());
             log_events(out->events);
+            app.live().publish(out->events);
             co_return json_response(v, Status::ok, referral_json(*moved));
         }
         co_return not_allowed(v, seg.size() == 5 ? "GET, POST" : "PATCH");

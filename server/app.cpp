@@ -43,6 +43,7 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     std::unique_ptr<App> app(
         new App(std::move(config), clock, std::move(store), std::move(blobs), std::move(accounts)));
     app->escalation_ = std::make_unique<EscalationService>(app->config_.source, clock, app->desk_, app->store());
+    app->escalation_->use_outbox(app->outbox_, [a = app.get()] { a->mail_queued(); });
     auto agents = app->config_.agents;
     write_sync(app->store(), [&](StoreTx& tx) {
         for (auto& a : agents) tx.upsert_agent(a);

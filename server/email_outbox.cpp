@@ -205,6 +205,48 @@ void EmailOutbox::queue(StoreTx& tx, OutboundMail& mail, const Message& message,
     events.push_back(std::move(e));
 }
 
+std::int64_t EmailOutbox::queue_notice(StoreTx& tx, const Ticket& ticket, std::string_view to_address,
+                                       std::string_view subject, std::string_view body,
+                                       std::vector<TicketEvent>& events, std::string& why_not) const {
+    const Identity to = normalise_identity(IdentityKind::email, to_address);
+    if (to.value.empty()) {
+        why_not = fmt::format("'{}' is not an email address", to_address);
+        return 0;
+    }
+    if (bouncing(tx, to)) {
+        why_not = fmt::format("{} is bouncing", to.value);
+        return 0;
+    }
+    const Timestamp now = clock_.system_now();
+    OutboundMail mail;
+    mail.ticket_id = ticket.id;
+    mail.kind = OutboundKind::notice;
+    mail.rfc_message_id = new_message_id(ticket.id, "notice");
+    mail.from_name = config_.from_name;
+    mail.from_address = from_address_for(ticket);
+    mail.to_address = to.value;
+    mail.reply_to = reply_to_for(ticket, mail.from_address);
+    mail.subject = std::string(subject);
+    if (mail.subject.find("[" + ticket_key(ticket.id) + "]") == std::string::npos)
+        mail.subject = fmt::format("[{}] {}", ticket_key(ticket.id), subject);
+    mail.body = std::string(body);
+    for (const auto& earlier : tx.outbound_for_ticket(ticket.id))
+        if (earlier.kind == OutboundKind::notice && earlier.to_address == mail.to_address)
+            mail.references.push_back(earlier.rfc_message_id);
+    if (mail.references.size() > kMaxReferences)
+        mail.references.erase(mail.references.begin() + 1,
+                              mail.references.end() - static_cast<std::ptrdiff_t>(kMaxReferences - 1));
+    if (!mail.references.empty()) mail.in_reply_to = mail.references.back();
+    mail.language = "en";
+    mail.created_at = now;
+    mail.next_attempt_at = now;
+    tx.insert_outbound(mail);
+    auto e = audit(ticket.id, now, "email_queued", fmt::format("{} to {} (notice)", mail.rfc_message_id, mail.to_address));
+    tx.append_event(e);
+    events.push_back(std::move(e));
+    return mail.id;
+}
+
 Result<DeskOutcome> add_message_and_mail(const TicketDesk& desk, const EmailOutbox& outbox, StoreTx& tx, TicketId id,
                                          NewMessage message, const Actor& actor) {
     std::optional<OutboundMail> mail;
@@ -214,6 +256,7 @@ Result<DeskOutcome> add_message_and_mail(const TicketDesk& desk, const EmailOutb
     auto outcome = desk.add_message(tx, id, message, actor);
     if (!outcome || !mailing) return outcome;
     if (mail) {
+        if (message.automatic) mail->kind = OutboundKind::auto_reply;
         tx.set_message_external_id(outcome->message->id, Channel::email, mail->rfc_message_id);
         outcome->message->channel = Channel::email;
         outcome->message->external_id = mail->rfc_message_id;

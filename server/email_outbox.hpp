@@ -45,6 +45,15 @@ public:
     // After the reply `message` is stored: the outbox row and its audit event.
     void queue(StoreTx& tx, OutboundMail& mail, const Message& message, std::vector<TicketEvent>& events) const;
 
+    // An escalation notice about `ticket` to desk people or a partner (kind notice, on no
+    // thread): From the ticket's mailbox, Reply-To its support+T-42 address and "[T-42]" in
+    // the subject, so an answer lands on the ticket; In-Reply-To and References the earlier
+    // notices of this ticket to the same address, so they thread in the recipient's mail.
+    // Queued as an outbox row (with an "email_queued" audit event); returns its id, or 0 with
+    // `why_not` when `to` is no address we may write to (bouncing).
+    std::int64_t queue_notice(StoreTx& tx, const Ticket& ticket, std::string_view to, std::string_view subject,
+                              std::string_view body, std::vector<TicketEvent>& events, std::string& why_not) const;
+
 private:
     std::string from_address_for(const Ticket& ticket) const;
     std::string reply_to_for(const Ticket& ticket, const std::string& from) const;
@@ -57,7 +66,8 @@ private:
 // The agent's POST .../messages in one unit: the desk adds the message, and a public reply
 // to a customer with a usable email address is queued to go out (its Message-ID stored as
 // the message's external_id, so the customer's answer threads by In-Reply-To). A reply that
-// cannot be mailed is audited as "reply_not_emailed" with the reason.
+// cannot be mailed is audited as "reply_not_emailed" with the reason. An automatic reply
+// (NewMessage::automatic, a rule's) goes as kind auto_reply.
 Result<DeskOutcome> add_message_and_mail(const TicketDesk& desk, const EmailOutbox& outbox, StoreTx& tx, TicketId id,
                                          NewMessage message, const Actor& actor);
 

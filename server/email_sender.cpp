@@ -147,12 +147,14 @@ asio::awaitable<void> EmailSender::deliver(OutboundMail mail, bool recovered) {
     out.message_id = mail.rfc_message_id;
     out.in_reply_to = mail.in_reply_to;
     out.references = mail.references;
-    out.auto_submitted = mail.kind == OutboundKind::acknowledgement;
+    out.auto_submitted = mail.kind == OutboundKind::acknowledgement || mail.kind == OutboundKind::auto_reply;
+    out.auto_generated = mail.kind == OutboundKind::notice;
     out.date = mail.created_at;
     channels::SmtpSubmission submission;
     submission.helo = email.hostname;
-    // Acknowledgements go with the null return path (RFC 3834 5.1): their bounces are not answered.
-    submission.mail_from = mail.kind == OutboundKind::acknowledgement ? "" : mail.from_address;
+    // Acknowledgements and rules' automatic replies go with the null return path (RFC 3834
+    // 5.1): their bounces are not answered.
+    submission.mail_from = out.auto_submitted ? "" : mail.from_address;
     submission.recipients = {mail.to_address};
     submission.data = channels::build_email(out);
 

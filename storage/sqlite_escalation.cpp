@@ -41,7 +41,8 @@ TicketSlaRecord read_sla(const StatementUse& row) {
 }
 
 #define TRIAGE_NOTIFICATION_COLUMNS \
-    "id, ticket_id, channel, target, subject, body, secret_env, status, attempts, next_attempt_at, created_at, last_error"
+    "id, ticket_id, channel, target, subject, body, secret_env, status, attempts, next_attempt_at, created_at, last_error, " \
+    "outbox_id"
 
 NotificationRecord read_notification(const StatementUse& row) {
     NotificationRecord n;
@@ -57,6 +58,7 @@ NotificationRecord read_notification(const StatementUse& row) {
     n.next_attempt_at = from_ms(row.int64(9));
     n.created_at = from_ms(row.int64(10));
     n.last_error = row.text(11);
+    n.outbox_id = row.int64(12);
     return n;
 }
 
@@ -201,9 +203,9 @@ void Tx::upsert_ticket_sla(const TicketSlaRecord& r) {
 std::int64_t Tx::insert_notification(NotificationRecord& n) {
     auto row = connection().query(
         "INSERT INTO notifications (ticket_id, channel, target, subject, body, secret_env, status, attempts,"
-        " next_attempt_at, created_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        " next_attempt_at, created_at, last_error, outbox_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     row.bind_all(n.ticket_id, n.channel, n.target, n.subject, n.body, n.secret_env, n.status, n.attempts,
-                 to_ms(n.next_attempt_at), to_ms(n.created_at), n.last_error);
+                 to_ms(n.next_attempt_at), to_ms(n.created_at), n.last_error, n.outbox_id);
     row.run();
     n.id = connection().last_insert_rowid();
     return n.id;
@@ -211,8 +213,9 @@ std::int64_t Tx::insert_notification(NotificationRecord& n) {
 
 void Tx::update_notification(const NotificationRecord& n) {
     auto row = connection().query(
-        "UPDATE notifications SET status = ?1, attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?5");
-    row.bind_all(n.status, n.attempts, to_ms(n.next_attempt_at), n.last_error, n.id);
+        "UPDATE notifications SET status = ?1, attempts = ?2, next_attempt_at = ?3, last_error = ?4, outbox_id = ?5"
+        " WHERE id = ?6");
+    row.bind_all(n.status, n.attempts, to_ms(n.next_attempt_at), n.last_error, n.outbox_id, n.id);
     row.run();
 }
 

@@ -257,6 +257,15 @@ CREATE TABLE ticket_imports (
     replies     INTEGER NOT NULL DEFAULT 0
 ) STRICT, WITHOUT ROWID;
 )sql",
+    // Escalation email goes out through the outbox: the outbox row that carries an email
+    // notification (tier notice, rule notice, partner case summary); 0 for none.
+    R"sql(
+ALTER TABLE notifications ADD COLUMN outbox_id INTEGER NOT NULL DEFAULT 0;
+-- Routing counts each agent's open tickets at every routed ticket: over this index it reads
+-- only the open, assigned ones, not every ticket ever assigned.
+CREATE INDEX tickets_open_by_assignee ON tickets(assignee_id)
+    WHERE assignee_id IS NOT NULL AND status NOT IN ('solved', 'closed');
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

@@ -117,6 +117,31 @@ struct Desk {
         });
         arm(out);
     }
+    // The customer writes again on ticket `id` (a follow-up threaded to it).
+    Ticket follow_up(TicketId id, std::string text, std::string email = "matti@example.fi") {
+        Enquiry e = enquiry("Re: follow-up", std::move(text), std::move(email));
+        e.thread.ticket_id = id;
+        e.received_at = clock.system_now();
+        return open(e);
+    }
+    // An agent's public reply through the desk, as POST .../messages does it.
+    Ticket reply(TicketId id, std::string text) {
+        EscalationOutcome out;
+        auto outcome = write_sync(*store, [&](StoreTx& tx) {
+            auto r = desk.add_message(tx, id, NewMessage{MessageKind::reply, std::move(text), std::nullopt},
+                                      Actor{"agent:1", "Agent", std::nullopt});
+            if (r) engine.after_desk(tx, *r, out);
+            return r;
+        });
+        REQUIRE(outcome);
+        arm(out);
+        return outcome->ticket;
+    }
+    std::optional<TicketSlaRecord> sla(TicketId id, std::string_view target) {
+        for (auto& r : store->reader()->ticket_slas(id))
+            if (r.target == target) return r;
+        return std::nullopt;
+    }
     Ticket ticket(TicketId id) { return *store->reader()->ticket(id); }
     std::vector<std::string> events_of(TicketId id, std::string_view type) {
         std::vector<std::string> out;
@@ -348,4 +373,144 @@ TEST_CASE("language detection tells Finnish, Estonian, Latvian and English apart
     CHECK(detector.detect("Labdien, es neesmu saņēmis decembra rēķinu. Vai jūs varētu to man nosūtīt vēlreiz?") == "lv");
     CHECK(detector.detect("Hello, I have not received my December invoice. Could you please send it again?") == "en");
     CHECK(detector.detect("ok") == "und");
+}
+
+namespace {
+
+std::vector<std::string> timeline_kinds(const TicketSlaRecord& r) {
+    std::vector<std::string> kinds;
+    for (const auto& e : decode_sla_timeline(r.timeline)) kinds.emplace_back(to_string(e.kind));
+    return kinds;
+}
+
+std::shared_ptr<const RuleSet> reply_rules() {
+    auto rules = RuleSet::compile_text(R"(
+rules:
+  - name: thank you
+    on: created
+    then: [{reply: "Kiitos viestistäsi {{requester.name}}, vastaamme pian ({{ticket.key}})."}]
+)",
+                                       "rules.yaml");
+    REQUIRE(rules);
+    return std::make_shared<const RuleSet>(std::move(*rules));
+}
+
+}  // namespace
+
+TEST_CASE("a rule's reply is a public message on the ticket, audited, and not the first response") {
+    ManualClock clock{at("2026-12-21T09:00:00+02:00")};
+    Desk d{clock, SqliteStore::open_in_memory(), desk_settings(), reply_rules()};
+    auto t = d.open(enquiry("Tilaus", "Hei, missä tilaukseni on?", "matti@example.fi"));
+    auto messages = d.store->reader()->messages(t.id);
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[1].kind == MessageKind::reply);
+    CHECK(messages[1].author_kind == AuthorKind::system);
+    CHECK(messages[1].body == "Kiitos viestistäsi Asiakas, vastaamme pian (T-1).");
+    CHECK(d.events_of(t.id, "auto_replied").size() == 1);
+    bool by_rule = false;
+    for (const auto& e : d.store->reader()->events(t.id)) by_rule = by_rule || (e.type == "auto_replied" && e.actor == "rule:thank you");
+    CHECK(by_rule);
+    // Automatic replies do not count (as in Zendesk): the status and the first-response clock stay.
+    CHECK(t.status == TicketStatus::new_);
+    CHECK_FALSE(t.first_response_at);
+    CHECK(d.sla(t.id, "first_response")->phase == static_cast<int>(SlaPhase::running));
+    // Without an outbox (no EscalationMail) nothing is mailed and no notification waits for it.
+    CHECK(d.notified(t.id).empty());
+}
+
+TEST_CASE("a policy with automatic_replies_count makes a rule's reply the first response") {
+    ManualClock clock{at("2026-12-21T09:00:00+02:00")};
+    auto settings = desk_settings();
+    settings->policies[0].automatic_replies_count = true;
+    Desk d{clock, SqliteStore::open_in_memory(), settings, reply_rules()};
+    auto t = d.open(enquiry("Tilaus", "Hei, missä tilaukseni on?", "matti@example.fi"));
+    CHECK(t.first_response_at == at("2026-12-21T09:00:00+02:00"));
+    CHECK(t.status == TicketStatus::new_);  // still nobody's answer: the status stays
+    auto first = d.sla(t.id, "first_response");
+    REQUIRE(first);
+    CHECK(first->phase == static_cast<int>(SlaPhase::met));
+    CHECK(first->business_minutes == 0);
+}
+
+TEST_CASE("the next-response clock runs in business hours from a follow-up to the next reply, pauses, breaches once") {
+    ManualClock clock{at("2026-12-21T08:00:00+02:00")};  // Monday, Helsinki office hours 08-16
+    auto settings = desk_settings();
+    settings->policies[0].first_response_minutes = 480;
+    settings->policies[0].next_response_minutes = 30;
+    settings->policies[0].resolution_minutes = 10000;
+    Desk d{clock, SqliteStore::open_in_memory(), settings};
+    auto t = d.open(enquiry("Laskutus", "Hei, laskussa on virhe.", "matti@example.fi"));
+
+    clock.set(at("2026-12-21T15:00:00+02:00"));
+    d.follow_up(t.id, "Lisätietoa: virhe on rivillä 3.");
+    CHECK_FALSE(d.sla(t.id, "next_response"));  // no response yet: first response covers it
+
+    clock.set(at("2026-12-21T15:10:00+02:00"));
+    d.reply(t.id, "Tarkistamme asian.");
+    CHECK(d.sla(t.id, "first_response")->phase == static_cast<int>(SlaPhase::met));
+    CHECK_FALSE(d.sla(t.id, "next_response"));
+
+    clock.set(at("2026-12-21T15:50:00+02:00"));
+    d.follow_up(t.id, "Onko asia edennyt?");
+    auto next = d.sla(t.id, "next_response");
+    REQUIRE(next);
+    CHECK(next->phase == static_cast<int>(SlaPhase::running));
+    CHECK(next->started_at == at("2026-12-21T15:50:00+02:00"));
+    CHECK(next->deadline == at("2026-12-22T08:20:00+02:00"));  // 10 minutes on Monday, 20 on Tuesday
+    CHECK(d.events_of(t.id, "sla_started").size() == 2);
+
+    clock.set(at("2026-12-21T15:55:00+02:00"));
+    d.follow_up(t.id, "Hei?");  // the oldest unanswered follow-up keeps counting
+    CHECK(d.sla(t.id, "next_response")->started_at == at("2026-12-21T15:50:00+02:00"));
+
+    clock.set(at("2026-12-22T08:05:00+02:00"));
+    TicketPatch pending;
+    pending.status = TicketStatus::pending;
+    d.patch(t.id, pending);  // 15 business minutes used
+    CHECK(d.sla(t.id, "next_response")->phase == static_cast<int>(SlaPhase::paused));
+    clock.set(at("2026-12-23T09:00:00+02:00"));
+    d.run_due();  // paused: nothing due though the deadline passed on the wall clock
+    CHECK(d.events_of(t.id, "sla_breached").empty());
+
+    d.follow_up(t.id, "Vastaisitteko?");  // reopens the ticket: the clock resumes with 15 minutes left
+    next = d.sla(t.id, "next_response");
+    CHECK(next->phase == static_cast<int>(SlaPhase::running));
+    CHECK(next->deadline == at("2026-12-23T09:15:00+02:00"));
+
+    clock.set(at("2026-12-23T09:16:00+02:00"));
+    d.run_due();
+    d.run_due();
+    auto breached = d.events_of(t.id, "sla_breached");
+    REQUIRE(breached.size() == 1);
+    CHECK(breached[0].starts_with("next_response deadline 2026-12-23T07:15:00Z passed"));
+    CHECK(d.ticket(t.id).tier == Tier::l2);  // one tier up, and L2's people told
+    CHECK(d.notified(t.id) == std::vector<std::string>{"mikko@triage.example"});
+
+    clock.set(at("2026-12-23T09:30:00+02:00"));
+    d.reply(t.id, "Korjasimme laskun.");
+    next = d.sla(t.id, "next_response");
+    CHECK(next->phase == static_cast<int>(SlaPhase::breached));
+    CHECK(next->business_minutes == 45);
+    CHECK(timeline_kinds(*next) ==
+          std::vector<std::string>{"started", "paused", "resumed", "warned", "breached", "stopped"});
+
+    // The next follow-up starts a new cycle, which the agent meets; the timeline keeps both.
+    clock.set(at("2026-12-23T10:00:00+02:00"));
+    d.follow_up(t.id, "Kiitos, vielä yksi kysymys.");
+    clock.set(at("2026-12-23T10:05:00+02:00"));
+    d.reply(t.id, "Vastaus.");
+    next = d.sla(t.id, "next_response");
+    CHECK(next->phase == static_cast<int>(SlaPhase::met));
+    CHECK(next->business_minutes == 5);
+    CHECK(next->wall_minutes == 5);
+    CHECK(timeline_kinds(*next) == std::vector<std::string>{"started", "paused", "resumed", "warned", "breached",
+                                                             "stopped", "started", "met"});
+    CHECK(d.events_of(t.id, "sla_breached").size() == 1);
+
+    // Restored after a restart, the met clock holds no timer.
+    d.heap = SlaTimerHeap{};
+    d.restore();
+    clock.set(at("2026-12-24T12:00:00+02:00"));
+    d.run_due();
+    CHECK(d.events_of(t.id, "sla_breached").size() == 1);
 }
