@@ -51,6 +51,7 @@ bench: build
 	@$(BUILD)/store_bench
 	@$(BUILD)/channels_bench
 	@$(BUILD)/escalation_bench
+	@$(BUILD)/escalation_hook_bench
 	@$(BUILD)/reports_bench
 	@$(BUILD)/email_bench
 
