@@ -211,9 +211,7 @@ void EscalationEngine::after_intake(StoreTx& tx, IntakeOutcome& outcome, Escalat
     };
     counted_reply_.reset();
     if (outcome.created) {
-        // An empty language only: "und" means detection already ran before the intake
-        // (EscalationService::detect_language) and found nothing clear.
-        if (detector_ && outcome.ticket.language.empty()) {
+        if (detector_ && (outcome.ticket.language.empty() || outcome.ticket.language == "und")) {
             auto language = detector_->detect(outcome.message.body);
             if (language != "und") {
                 TicketPatch patch;

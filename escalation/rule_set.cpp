@@ -184,6 +184,18 @@ struct RuleSet::Rule {
     std::vector<std::uint32_t> decide;
 };
 
+namespace {
+
+// A rule's decision, packed for the evaluation loop: its top-level channel, priority,
+// status and tier tests folded into four masks, then the rest of its conjuncts as a range of
+// Impl::decide_pool. All rules' decisions sit together, so a run touches little memory.
+struct Decision {
+    std::array<std::uint32_t, 4> masks{~0u, ~0u, ~0u, ~0u};  // channel, priority, status, tier
+    std::uint32_t begin = 0, end = 0;
+};
+
+}  // namespace
+
 struct RuleSet::Impl {
     std::string source;
     std::vector<Rule> rules;
@@ -197,6 +209,8 @@ struct RuleSet::Impl {
     // or in its top-level `all`) is only listed under Q; rules without one under every queue.
     std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kTriggers.size()> by_queue;
     std::array<std::vector<std::uint32_t>, kTriggers.size()> any_queue;
+    std::vector<Decision> decisions;       // by rule
+    std::vector<std::uint32_t> decide_pool;  // Decision ranges
 
     const std::vector<std::uint32_t>& candidates(std::size_t trigger, std::uint32_t queue) const {
         if (auto it = by_queue[trigger].find(queue); it != by_queue[trigger].end()) return it->second;
@@ -250,6 +264,17 @@ struct RuleSet::Impl {
             if (queue_test != rule.decide.end()) rule.decide.erase(queue_test);
             std::stable_sort(rule.decide.begin(), rule.decide.end(),
                              [&](std::uint32_t a, std::uint32_t b) { return cost(a) < cost(b); });
+        }
+        decisions.assign(rules.size(), Decision{});
+        for (std::size_t r = 0; r < rules.size(); ++r) {
+            Decision& d = decisions[r];
+            d.begin = static_cast<std::uint32_t>(decide_pool.size());
+            for (auto n : rules[r].decide) {
+                const Node& node = nodes[n];
+                if (node.op == Op::in_mask) d.masks[static_cast<std::size_t>(node.field)] &= node.a;
+                else decide_pool.push_back(n);
+            }
+            d.end = static_cast<std::uint32_t>(decide_pool.size());
         }
     }
     void index_by_queue() {
@@ -1060,17 +1085,17 @@ void RuleSet::evaluate(const RuleContext& ctx, RuleOutcome& out) const {
     const std::vector<std::uint32_t>* list = &im.candidates(trigger, f.ids[0]);
     for (std::size_t pos = 0; pos < list->size();) {
         const auto r = (*list)[pos++];
-        const Rule& rule = im.rules[r];
         const auto begin = static_cast<std::uint32_t>(out.matched.size());
         // Most rules fail: decide first (cheapest conjuncts first), and list the matched
         // conditions only for a firing.
+        const Decision& d = im.decisions[r];
+        if (!(f.channel & d.masks[0]) || !(f.priority & d.masks[1]) || !(f.status & d.masks[2]) ||
+            !(f.tier & d.masks[3]))
+            continue;
         bool fires = true;
-        for (auto n : rule.decide)
-            if (!im.eval(n, f, out, false)) {
-                fires = false;
-                break;
-            }
+        for (auto i = d.begin; i < d.end && fires; ++i) fires = im.eval(im.decide_pool[i], f, out, false);
         if (!fires) continue;
+        const Rule& rule = im.rules[r];
         if (rule.root) im.eval(*rule.root, f, out, true);
         out.firings.push_back({r, begin, static_cast<std::uint32_t>(out.matched.size())});
         bool stop = false;

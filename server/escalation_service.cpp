@@ -125,8 +125,7 @@ void EscalationService::detect_language(Enquiry& enquiry) const {
     // detection (about 0.1 ms of CPU each) runs on the rest.
     auto language = guess_language_if_clear(enquiry.text);
     if (language == "und") language = detector_->detect(enquiry.text);
-    // "und" too: the engine then knows detection ran and does not run it again in the unit.
-    enquiry.language = std::move(language);
+    if (language != "und") enquiry.language = std::move(language);
 }
 
 void EscalationService::arm(const std::vector<SlaTimer>& timers) {
