@@ -151,4 +151,25 @@ TEST_CASE("tier notices, rule notices, rule replies and case summaries arrive on
     REQUIRE(eventually([&] { return desk->count_events(1, "email_sent") == 6; }));
     for (const auto& [message_id, to] : message_id_to) CHECK(sent_events(message_id) == 1);
     CHECK(sent_events(reply_id) == 1);
+
+    // The agent's reply was the first response; the customer's answer to it starts the
+    // next-response clock, as the SLA timeline shows.
+    auto follow_up = send_mail(desk->smtp_port, "liisa@example.fi", "support@triage.test",
+                               "From: Liisa Niemi <liisa@example.fi>\r\nTo: support@triage.test\r\n"
+                               "Message-ID: <c2@example.fi>\r\nIn-Reply-To: <c1@example.fi>\r\n"
+                               "Subject: Re: Lasku puuttuu\r\nMIME-Version: 1.0\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                               "Kiitos, sain laskun, mutta summa on väärä.");
+    REQUIRE(follow_up.starts_with("250"));
+    CHECK_FALSE(desk->get("/api/v1/tickets/1").at("first_response_at").is_null());
+    bool next_running = false;
+    const auto sla = desk->get("/api/v1/tickets/1/sla");
+    for (const auto& c : sla.at("clocks").as_array()) {
+        if (c.at("target").as_string() != "next_response") continue;
+        CHECK(c.at("phase").as_string() == "running");
+        CHECK(c.at("target_business_minutes").as_int64() == 60);
+        CHECK(c.at("timeline").as_array().at(0).at("event").as_string() == "started");
+        next_running = true;
+    }
+    CHECK(next_running);
 }
