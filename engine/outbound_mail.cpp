@@ -6,6 +6,7 @@ std::string_view to_string(OutboundKind k) noexcept {
     switch (k) {
         case OutboundKind::acknowledgement: return "acknowledgement";
         case OutboundKind::reply: return "reply";
+        case OutboundKind::report: return "report";
     }
     return "unknown";
 }
@@ -13,6 +14,7 @@ std::string_view to_string(OutboundKind k) noexcept {
 std::optional<OutboundKind> parse_outbound_kind(std::string_view s) noexcept {
     if (s == "acknowledgement") return OutboundKind::acknowledgement;
     if (s == "reply") return OutboundKind::reply;
+    if (s == "report") return OutboundKind::report;
     return std::nullopt;
 }
 

@@ -14,7 +14,9 @@
 
 namespace triage {
 
-enum class OutboundKind { acknowledgement, reply };
+// report: a message to staff that belongs to no ticket (the weekly report), carried whole in
+// OutboundMail::raw and sent as it is.
+enum class OutboundKind { acknowledgement, reply, report };
 // pending: waiting for its next attempt. sending: the relay may have the message (the final
 // "." was about to go out, or went out, and no 250 was recorded) — found at start-up it means
 // a crash in that window. sent: the relay said 250. failed: given up (5xx, too many attempts,
@@ -28,14 +30,14 @@ std::optional<OutboundState> parse_outbound_state(std::string_view s) noexcept;
 
 struct OutboundMail {
     std::int64_t id = 0;
-    TicketId ticket_id = 0;
+    TicketId ticket_id = 0;    // 0: no ticket (kind report)
     MessageId message_id = 0;  // the thread entry this mail carries
     OutboundKind kind = OutboundKind::reply;
     std::string rfc_message_id;  // "<...>"; also the carried message's external_id
     std::string from_name;
     std::string from_address;
     std::string to_name;
-    std::string to_address;  // lower case
+    std::string to_address;  // lower case; kind report: every recipient, separated by ", "
     std::string reply_to;    // e.g. support+T-42@example.fi
     std::string subject;     // UTF-8
     std::string body;        // UTF-8 text
@@ -48,6 +50,7 @@ struct OutboundMail {
     Timestamp next_attempt_at{};  // UTC
     std::optional<Timestamp> sent_at;
     std::string last_error;
+    std::string raw;  // kind report: the complete RFC 5322 message; "" otherwise
 };
 
 }  // namespace triage
