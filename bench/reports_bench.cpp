@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
             } catch (const std::exception&) {
             }
         };
-        auto summary = import_jsonl(*store, in, 4096, {}, checkpoint, 16, kBulkImportFrom);  // as `triage import-tickets`
+        auto summary = import_jsonl(*store, in, 4096, {}, checkpoint, 16, kBulkImportFrom, expected_lines(history));  // as `triage import-tickets`
         checkpoint();
         const double ms = ms_since(t0);
         store->stop();

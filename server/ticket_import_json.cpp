@@ -189,9 +189,16 @@ void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, Imp
     }
 }
 
+std::size_t expected_lines(const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    return ec ? 0 : static_cast<std::size_t>(size / 600);
+}
+
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
                            const std::function<void(const LineProblem&)>& on_problem,
-                           const std::function<void()>& on_idle, std::size_t idle_every, std::size_t bulk_from) {
+                           const std::function<void()>& on_idle, std::size_t idle_every, std::size_t bulk_from,
+                           std::size_t expected) {
     constexpr std::size_t kInFlight = 3;  // units queued for the writer while the next is parsed
     struct Pending {
         std::shared_ptr<ImportSummary> summary;
@@ -243,12 +250,13 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
     std::size_t read = 0;
     std::optional<std::int64_t> existing;
     auto maybe_go_bulk = [&] {
-        if (bulk || bulk_from == 0 || read < bulk_from) return;
+        const auto big = std::max(read, expected);
+        if (bulk || bulk_from == 0 || big < bulk_from) return;
         if (!existing) {
             existing = 0;
             for (const auto& [status, n] : store.reader()->count_by_status()) *existing += n;
         }
-        if (*existing > static_cast<std::int64_t>(read) * 4) return;
+        if (*existing > static_cast<std::int64_t>(big) * 4) return;
         store.post_write([](StoreTx& tx) { sqlite::drop_bulk_load_indexes(tx); return true; }, [](std::exception_ptr) {});
         bulk = true;
     };

@@ -7,6 +7,7 @@
 #include "server/report_facts.hpp"
 #include "server/reports.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/result_printer.hpp"
 #include "tests/support/time_literals.hpp"
 
 #include <doctest/doctest.h>

@@ -38,7 +38,8 @@ struct Dir {
 std::map<std::string, std::string> indexes(const fs::path& db) {
     sqlite::Connection c{db.string(), sqlite::Connection::Mode::read_only};
     std::map<std::string, std::string> out;
-    auto rows = c.query("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'");
+    auto rows = c.query("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'"
+                        " AND tbl_name <> 'bulk_load_indexes'");
     while (rows.step()) out[rows.text(0)] = rows.text(1);
     return out;
 }
