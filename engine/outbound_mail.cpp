@@ -8,6 +8,7 @@ std::string_view to_string(OutboundKind k) noexcept {
         case OutboundKind::reply: return "reply";
         case OutboundKind::auto_reply: return "auto_reply";
         case OutboundKind::notice: return "notice";
+        case OutboundKind::report: return "report";
     }
     return "unknown";
 }
@@ -17,6 +18,7 @@ std::optional<OutboundKind> parse_outbound_kind(std::string_view s) noexcept {
     if (s == "reply") return OutboundKind::reply;
     if (s == "auto_reply") return OutboundKind::auto_reply;
     if (s == "notice") return OutboundKind::notice;
+    if (s == "report") return OutboundKind::report;
     return std::nullopt;
 }
 

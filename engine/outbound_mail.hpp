@@ -18,8 +18,10 @@ namespace triage {
 // acknowledgement: of a new email ticket. reply: an agent's. auto_reply: a rule's automatic
 // reply to the requester (RFC 3834 auto-replied, null return path, as acknowledgements).
 // notice: escalation mail to desk people or a partner (tier notices, rule notices, case
-// summaries; Auto-Submitted: auto-generated), not on the ticket's thread.
-enum class OutboundKind { acknowledgement, reply, auto_reply, notice };
+// summaries; Auto-Submitted: auto-generated), not on the ticket's thread. report: a message
+// to staff that belongs to no ticket (the weekly report), carried whole in OutboundMail::raw
+// and sent as it is.
+enum class OutboundKind { acknowledgement, reply, auto_reply, notice, report };
 // pending: waiting for its next attempt. sending: the relay may have the message (the final
 // "." was about to go out, or went out, and no 250 was recorded) — found at start-up it means
 // a crash in that window. sent: the relay said 250. failed: given up (5xx, too many attempts,
@@ -33,14 +35,14 @@ std::optional<OutboundState> parse_outbound_state(std::string_view s) noexcept;
 
 struct OutboundMail {
     std::int64_t id = 0;
-    TicketId ticket_id = 0;
-    MessageId message_id = 0;  // the thread entry this mail carries (0: a notice, on no thread)
+    TicketId ticket_id = 0;    // 0: no ticket (kind report)
+    MessageId message_id = 0;  // the thread entry this mail carries (0: a notice or report, on no thread)
     OutboundKind kind = OutboundKind::reply;
     std::string rfc_message_id;  // "<...>"; also the carried message's external_id
     std::string from_name;
     std::string from_address;
     std::string to_name;
-    std::string to_address;  // lower case
+    std::string to_address;  // lower case; kind report: every recipient, separated by ", "
     std::string reply_to;    // e.g. support+T-42@example.fi
     std::string subject;     // UTF-8
     std::string body;        // UTF-8 text
@@ -53,6 +55,7 @@ struct OutboundMail {
     Timestamp next_attempt_at{};  // UTC
     std::optional<Timestamp> sent_at;
     std::string last_error;
+    std::string raw;  // kind report: the complete RFC 5322 message; "" otherwise
 };
 
 }  // namespace triage

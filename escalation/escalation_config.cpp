@@ -52,8 +52,8 @@ Result<EscalationSettings> load_escalation_settings(const std::filesystem::path&
     } else if (auto other = top["calendars_file"]) {
         TRIAGE_TRY(s.calendars, load_calendars(resolve(file, other.as<std::string>())));
     }
-    const YAML::Node e = top["escalation"];
-    if (!e || e.IsNull()) return s;
+    const YAML::Node e0 = top["escalation"];
+    const YAML::Node e = e0 && !e0.IsNull() ? e0 : YAML::Node(YAML::NodeType::Map);
 
     std::vector<std::string> errors;
     auto error = [&](const YAML::Node& at, const std::string& message) {
@@ -69,6 +69,41 @@ Result<EscalationSettings> load_escalation_settings(const std::filesystem::path&
         }
         return v;
     };
+    // `old_keys`: the deprecated top-level list, whose targets were named *_minutes.
+    auto parse_policies = [&](const YAML::Node& v, bool old_keys) {
+        if (!v.IsSequence()) {
+            error(v, "sla_policies must be a list");
+            return;
+        }
+        for (const auto& p : v) {
+            SlaPolicy policy;
+            if (!p.IsMap() || (!old_keys && !p["name"])) {
+                error(p, "an SLA policy needs a name");
+                continue;
+            }
+            for (const auto& pk : p) {
+                auto k = pk.first.Scalar();
+                if (old_keys && k.ends_with("_minutes")) k.resize(k.size() - 8);
+                if (k == "name") policy.name = pk.second.as<std::string>();
+                else if (k == "priority") {
+                    policy.priority = parse_priority(pk.second.as<std::string>());
+                    if (!policy.priority) error(pk.second, "priority must be low, normal, high or urgent");
+                } else if (k == "customer_tier") policy.customer_tier = pk.second.as<std::string>();
+                else if (k == "first_response") policy.first_response_minutes = number(pk.second, "first_response (business minutes)", 1000000);
+                else if (k == "next_response") policy.next_response_minutes = number(pk.second, "next_response (business minutes)", 1000000);
+                else if (k == "resolution") policy.resolution_minutes = number(pk.second, "resolution (business minutes)", 1000000);
+                else if (k == "warning_percent") policy.warning_percent = number(pk.second, "warning_percent", 99);
+                else if (k == "automatic_replies_count") {
+                    if (!pk.second.IsScalar() || (pk.second.Scalar() != "true" && pk.second.Scalar() != "false"))
+                        error(pk.second, "automatic_replies_count must be true or false");
+                    else policy.automatic_replies_count = pk.second.Scalar() == "true";
+                } else error(pk.first, fmt::format("unknown key '{}' in an SLA policy; expected name, priority, customer_tier, "
+                                                   "first_response, next_response, resolution, warning_percent, "
+                                                   "automatic_replies_count", k));
+            }
+            s.policies.push_back(std::move(policy));
+        }
+    };
     if (!e.IsMap()) return problem(errc::invalid_field, fmt::format("{}: escalation must be a map", name), "escalation");
     for (const auto& kv : e) {
         const auto& key = kv.first.Scalar();
@@ -81,37 +116,7 @@ Result<EscalationSettings> load_escalation_settings(const std::filesystem::path&
         } else if (key == "time_rules_every") {
             s.time_rules_every = std::chrono::seconds(std::max(1, number(v, "time_rules_every", 86400)));
         } else if (key == "sla_policies") {
-            if (!v.IsSequence()) {
-                error(v, "sla_policies must be a list");
-                continue;
-            }
-            for (const auto& p : v) {
-                SlaPolicy policy;
-                if (!p.IsMap() || !p["name"]) {
-                    error(p, "an SLA policy needs a name");
-                    continue;
-                }
-                for (const auto& pk : p) {
-                    const auto& k = pk.first.Scalar();
-                    if (k == "name") policy.name = pk.second.as<std::string>();
-                    else if (k == "priority") {
-                        policy.priority = parse_priority(pk.second.as<std::string>());
-                        if (!policy.priority) error(pk.second, "priority must be low, normal, high or urgent");
-                    } else if (k == "customer_tier") policy.customer_tier = pk.second.as<std::string>();
-                    else if (k == "first_response") policy.first_response_minutes = number(pk.second, "first_response (business minutes)", 1000000);
-                    else if (k == "next_response") policy.next_response_minutes = number(pk.second, "next_response (business minutes)", 1000000);
-                    else if (k == "resolution") policy.resolution_minutes = number(pk.second, "resolution (business minutes)", 1000000);
-                    else if (k == "warning_percent") policy.warning_percent = number(pk.second, "warning_percent", 99);
-                    else if (k == "automatic_replies_count") {
-                        if (!pk.second.IsScalar() || (pk.second.Scalar() != "true" && pk.second.Scalar() != "false"))
-                            error(pk.second, "automatic_replies_count must be true or false");
-                        else policy.automatic_replies_count = pk.second.Scalar() == "true";
-                    } else error(pk.first, fmt::format("unknown key '{}' in an SLA policy; expected name, priority, customer_tier, "
-                                                       "first_response, next_response, resolution, warning_percent, "
-                                                       "automatic_replies_count", k));
-                }
-                s.policies.push_back(std::move(policy));
-            }
+            parse_policies(v, false);
         } else if (key == "queues") {
             if (!v.IsMap()) {
                 error(v, "queues must map queue names to {routing, calendar}");
@@ -166,6 +171,20 @@ Result<EscalationSettings> load_escalation_settings(const std::filesystem::path&
             error(kv.first, fmt::format("unknown key '{}' in escalation; expected rules, partners, default_calendar, "
                                         "time_rules_every, sla_policies, queues, agents, tiers",
                                         key));
+        }
+    }
+    // One list of SLA policies for escalation and reports: escalation.sla_policies. The
+    // top-level `sla_policies` the reports once read is still taken when that is absent.
+    if (auto old = top["sla_policies"]) {
+        if (e["sla_policies"]) {
+            s.deprecations.push_back(fmt::format("{}:{}: the top-level sla_policies is deprecated and ignored: "
+                                                 "escalation.sla_policies is the one list of SLA policies",
+                                                 name, old.Mark().line + 1));
+        } else {
+            parse_policies(old, true);
+            s.deprecations.push_back(fmt::format("{}:{}: the top-level sla_policies is deprecated: move the list to "
+                                                 "escalation.sla_policies (keys first_response, next_response, resolution)",
+                                                 name, old.Mark().line + 1));
         }
     }
     if (!errors.empty()) return problem(errc::invalid_field, fmt::format("{}", fmt::join(errors, "\n")), "escalation");

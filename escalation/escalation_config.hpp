@@ -62,6 +62,7 @@ struct EscalationSettings {
     std::filesystem::path partners_file;  // "": no partners
     std::vector<Partner> partners;
     std::chrono::seconds time_rules_every{300};
+    std::vector<std::string> deprecations;  // deprecated keys still accepted, for the log
 
     // The calendar a queue's SLA counts in.
     const BusinessCalendar& calendar_for(std::string_view queue) const;

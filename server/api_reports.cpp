@@ -4,6 +4,7 @@
 #include "server/reports.hpp"
 #include "server/store_async.hpp"
 #include "server/ticket_import_json.hpp"
+#include "server/weekly_report.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
@@ -32,6 +33,8 @@ http::status status_for(errc code) {
         case errc::invalid_field: return http::status::unprocessable_entity;
         case errc::not_found: return http::status::not_found;
         case errc::too_large: return http::status::payload_too_large;
+        case errc::unavailable: return http::status::service_unavailable;
+        case errc::conflict: return http::status::conflict;
         default: return http::status::internal_server_error;
     }
 }
@@ -64,6 +67,8 @@ auto run_on_report_pool(Fn fn) {
         asio::use_awaitable, std::move(fn));
 }
 
+constexpr std::chrono::milliseconds kReportsLoadingWait{2000};
+
 AgentLabels agent_labels(App& app) {
     AgentLabels labels;
     for (auto& a : app.store().reader()->agents()) labels[a.id] = {a.email, a.name};
@@ -76,6 +81,14 @@ Result<RenderedReport> render_report(App& app, std::string_view name,
                                      const std::vector<std::pair<std::string, std::string>>& params) {
     auto request = parse_report_request(name, params, app.config().reports.time_zone, app.clock().system_now());
     if (!request) return request.error();
+    // Right after start-up the facts may still be loading: wait a little, then say so.
+    auto& facts = app.reports();
+    if (!facts.wait_ready(kReportsLoadingWait))
+        return problem(errc::unavailable,
+                       fmt::format("the report facts are still loading ({} tickets read so far); try again in a few seconds",
+                                   facts.loaded_tickets()));
+    if (auto error = facts.load_error(); !error.empty())
+        return problem(errc::unavailable, fmt::format("the report facts could not be loaded: {}", error));
     auto agents = agent_labels(app);
     auto table = app.reports().with_facts([&](const Facts& facts) { return run_report(facts, *request, agents); });
     if (request->format == "csv") return RenderedReport{to_csv(table), "text/csv; charset=utf-8; header=present"};
@@ -93,6 +106,19 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
         res.set(http::field::allow, allow);
         return res;
     };
+    if (seg.size() == 5 && seg[2] == "reports" && seg[3] == "weekly" && seg[4] == "send") {
+        // Last week's report to the managers now, as the schedule would send it.
+        pattern = "/api/v1/reports/weekly/send";
+        if (req.method() != http::verb::post) co_return not_allowed("POST");
+        if (app.config().reports.weekly.managers.empty())
+            co_return fail(problem(errc::conflict, "no recipients: reports.weekly.managers is empty"));
+        auto work = [&app] {
+            auto mailer = weekly_report_mailer(app);
+            return send_weekly_report(app, *mailer, app.clock().system_now());
+        };
+        auto where = *co_await run_on_report_pool<std::string>(std::move(work));
+        co_return json_answer(v, http::status::accepted, {{"queued", where}});
+    }
     if (seg.size() == 4 && seg[2] == "reports") {
         pattern = "/api/v1/reports/{name}";
         if (req.method() != http::verb::get) co_return not_allowed("GET");
@@ -100,7 +126,11 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
         for (const auto& p : url.params()) params.emplace_back(p.key, p.value);
         auto work = [&app, name = seg[3], params = std::move(params)] { return render_report(app, name, params); };
         auto rendered = *co_await run_on_report_pool<Result<RenderedReport>>(std::move(work));
-        if (!rendered) co_return fail(rendered.error());
+        if (!rendered) {
+            auto res = fail(rendered.error());
+            if (rendered.error().code == errc::unavailable) res.set(http::field::retry_after, "2");
+            co_return res;
+        }
         Response res{http::status::ok, v};
         res.set(http::field::content_type, rendered->content_type);
         res.set(http::field::cache_control, "no-store");
@@ -113,21 +143,33 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
     if (seg.size() == 4 && seg[2] == "import" && seg[3] == "tickets") {
         pattern = "/api/v1/import/tickets";
         if (req.method() != http::verb::post) co_return not_allowed("POST");
-        // Parsing a body (at most http.body_limit bytes) is quick; the writes go to the writer.
-        std::vector<NumberedTicket> tickets;
+        // Parsed on the report pool (a full body is a few thousand lines: milliseconds), never
+        // on an I/O thread; the writes go to the writer as one unit.
+        struct Parsed {
+            std::vector<NumberedTicket> tickets;
+            std::vector<LineProblem> problems;
+        };
+        auto parse = [&body = req.body()] {
+            Parsed out;
+            std::string_view rest = body;
+            std::size_t line_no = 0;
+            while (!rest.empty()) {
+                auto end = rest.find('\n');
+                auto line = rest.substr(0, end);
+                rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+                ++line_no;
+                auto first = line.find_first_not_of(" \t\r");
+                if (first == std::string_view::npos || line[first] == '#') continue;
+                auto parsed = parse_historical_ticket(line);
+                if (!parsed) out.problems.push_back({line_no, parsed.error()});
+                else out.tickets.push_back({line_no, std::move(*parsed)});
+            }
+            return out;
+        };
+        auto parsed = std::move(*co_await run_on_report_pool<Parsed>(std::move(parse)));
+        auto tickets = std::move(parsed.tickets);
         auto summary = std::make_shared<ImportSummary>();
-        std::istringstream in(req.body());
-        std::string line;
-        std::size_t line_no = 0;
-        while (std::getline(in, line)) {
-            ++line_no;
-            auto first = line.find_first_not_of(" \t\r");
-            if (first == std::string::npos || line[first] == '#') continue;
-            auto parsed = parse_historical_ticket(line);
-            if (!parsed) summary->problems.push_back({line_no, parsed.error()});
-            else tickets.push_back({line_no, std::move(*parsed)});
-        }
-        auto parse_problems = summary->problems;
+        auto parse_problems = std::move(parsed.problems);
         auto work = [summary, parse_problems, tickets = std::move(tickets)](StoreTx& tx) {
             *summary = {};  // a unit may run twice (store.hpp)
             summary->problems = parse_problems;

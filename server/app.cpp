@@ -1,10 +1,13 @@
 #include "server/app.hpp"
 
+#include "server/report_config.hpp"
+
 #include "storage/file_blob_store.hpp"
 #include "storage/sqlite_accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 namespace triage::server {
@@ -53,16 +56,17 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
 
 ReportFacts& App::reports() {
     std::call_once(reports_once_, [this] {
-        ReportCalendars calendars{config_.reports.calendars, config_.reports.default_calendar,
-                                  config_.reports.queue_calendars, config_.reports.sla_policies};
+        for (const auto& d : config_.reports.deprecations) spdlog::warn("{}", d);
+        ReportCalendars calendars = report_calendars(escalation_->engine().settings(), config_.reports);
         auto facts = std::make_unique<ReportFacts>(std::move(calendars));
         auto* sqlite = dynamic_cast<SqliteStore*>(store_.get());
         if (!sqlite) throw std::runtime_error("reports need the SQLite store");
-        // Loaded in the writer's transaction, so the observer continues exactly from the
-        // state the load read.
+        // The observer first, then the load from a read snapshot taken after it is set, on a
+        // thread of its own: nothing committed is missed, what both see is applied once
+        // (ReportFacts::load_in_background), and start-up does not wait for a million tickets.
         auto* raw = facts.get();
-        sqlite->observe_commits([raw](CommittedChanges&& changes) { raw->enqueue(std::move(changes)); },
-                                [raw](StoreTx& tx) { raw->load(tx); });
+        sqlite->observe_commits([raw](CommittedChanges&& changes) { raw->enqueue(std::move(changes)); });
+        facts->load_in_background(sqlite->path());
         facts->start_applier();
         reports_ = std::move(facts);
     });

@@ -1,8 +1,11 @@
 #include "server/cli_reports.hpp"
 
+#include "escalation/escalation_config.hpp"
+
 #include "server/app.hpp"
 #include "server/config.hpp"
 #include "server/weekly_report.hpp"
+#include "server/report_config.hpp"
 #include "server/report_facts.hpp"
 #include "server/reports.hpp"
 #include "server/ticket_import_json.hpp"
@@ -85,7 +88,7 @@ int import_tickets_command(const Options& o, std::ostream& out, std::ostream& er
     auto summary = import_jsonl(*store, in, o.batch, [&](const LineProblem& p) {
         err << fmt::format("triage: {}:{}: {}{}\n", file, p.line, p.problem.message,
                            p.problem.field.empty() ? "" : " (" + p.problem.field + ")");
-    }, checkpoint);
+    }, checkpoint, 16, kBulkImportFrom, expected_lines(file));
     checkpoint();
     store->stop();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -105,17 +108,14 @@ int weekly_command(const Options& o, std::ostream& out) {
         throw std::runtime_error(fmt::format("no database in {}", config.data_dir.string()));
     SystemClock clock;
     auto app = App::open(config, clock);
-    const auto now = clock.system_now();
-    auto report = build_weekly_report(*app, now);
-    SpoolDirMailer mailer(weekly_spool_dir(config));
-    auto where = mailer.enqueue(compose_weekly_email(report, config.reports.weekly.from, config.reports.weekly.managers, now),
-                                config.reports.weekly.managers, report.week);
-    out << fmt::format("weekly report for the week of {} written to {} (spooled: the outbox takes per-ticket text mail only)\n",
-                       report.week, where);
+    auto mailer = weekly_report_mailer(*app);
+    auto where = send_weekly_report(*app, *mailer, clock.system_now());
+    out << fmt::format("weekly report queued: {}{}\n", where,
+                       config.email.relay ? " (a running triaged sends it at its next outbox pass)" : "");
     return 0;
 }
 
-int report_command(const Options& o, std::ostream& out) {
+int report_command(const Options& o, std::ostream& out, std::ostream& err) {
     if (o.positional.size() != 2)
         throw UsageError("report needs a name: frequency, resolution, sla, escalations, backlog, agents, emerging or weekly");
     if (o.positional[1] == "weekly") return weekly_command(o, out);
@@ -134,8 +134,15 @@ int report_command(const Options& o, std::ostream& out) {
     auto store = SqliteStore::open(db);
     AgentLabels agents;
     for (auto& a : store->reader()->agents()) agents[a.id] = {a.email, a.name};
-    ReportFacts facts(ReportCalendars{config.reports.calendars, config.reports.default_calendar,
-                                      config.reports.queue_calendars, config.reports.sla_policies});
+    EscalationSettings escalation;
+    if (!config.source.empty()) {
+        auto loaded = load_escalation_settings(config.source);
+        if (!loaded) throw std::runtime_error(loaded.error().message);
+        escalation = std::move(*loaded);
+        for (const auto& d : escalation.deprecations) err << "triage: warning: " << d << "\n";
+    }
+    for (const auto& d : config.reports.deprecations) err << "triage: warning: " << d << "\n";
+    ReportFacts facts(report_calendars(escalation, config.reports));
     facts.load(db);
     auto table = facts.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
     if (request->format == "csv") out << to_csv(table);
@@ -151,7 +158,7 @@ int run_reports_cli(const std::vector<std::string>& argv, std::ostream& out, std
     try {
         const bool report = !argv.empty() && argv[0] == "report";
         auto o = parse(argv, report);
-        if (report) return report_command(o, out);
+        if (report) return report_command(o, out, err);
         return import_tickets_command(o, out, err);
     } catch (const UsageError& e) {
         err << "triage: " << e.what() << "\n(see `triage help`)\n";

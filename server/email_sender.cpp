@@ -98,7 +98,7 @@ asio::awaitable<void> EmailSender::run() {
 asio::awaitable<void> EmailSender::finish(OutboundMail mail, std::string event_type, std::string detail) {
     auto work = [mail, event_type, detail, now = app_.clock().system_now()](StoreTx& tx) {
         tx.update_outbound(mail);
-        if (!event_type.empty()) {
+        if (!event_type.empty() && mail.ticket_id != 0) {  // a report belongs to no ticket: the log tells
             TicketEvent e;
             e.ticket_id = mail.ticket_id;
             e.at = now;
@@ -128,6 +128,20 @@ asio::awaitable<void> EmailSender::deliver(OutboundMail mail, bool recovered) {
                      " same message with the same Message-ID",
                      mail.rfc_message_id);
     }
+    // A report goes to every manager at once; other mail to one address.
+    std::vector<std::string> recipients;
+    if (mail.kind == OutboundKind::report) {
+        for (std::size_t start = 0; start < mail.to_address.size();) {
+            auto end = mail.to_address.find(',', start);
+            if (end == std::string::npos) end = mail.to_address.size();
+            auto one = mail.to_address.substr(start, end - start);
+            one.erase(0, one.find_first_not_of(' '));
+            if (!one.empty()) recipients.push_back(one);
+            start = end + 1;
+        }
+    } else {
+        recipients = {mail.to_address};
+    }
     for (const auto& f : app_.store().reader()->identity_flags({IdentityKind::email, mail.to_address})) {
         if (f.flag != kBouncingFlag) continue;
         mail.state = OutboundState::failed;
@@ -155,8 +169,9 @@ asio::awaitable<void> EmailSender::deliver(OutboundMail mail, bool recovered) {
     // Acknowledgements and rules' automatic replies go with the null return path (RFC 3834
     // 5.1): their bounces are not answered.
     submission.mail_from = out.auto_submitted ? "" : mail.from_address;
-    submission.recipients = {mail.to_address};
-    submission.data = channels::build_email(out);
+    submission.recipients = recipients;
+    // A report is composed whole when queued (multipart with its CSVs): sent as it is.
+    submission.data = mail.kind == OutboundKind::report ? mail.raw : channels::build_email(out);
 
     const int attempt = mail.attempts + 1;
     OutboundMail sending = mail;

@@ -57,6 +57,7 @@ EscalationService::EscalationService(const std::filesystem::path& config_file, c
         auto loaded = load_escalation_settings(config_file);
         if (!loaded) throw std::runtime_error(loaded.error().message);
         *settings = std::move(*loaded);
+        for (const auto& d : settings->deprecations) spdlog::warn("{}", d);
     }
     std::shared_ptr<const RuleSet> rules;
     rules_file_ = settings->rules_file;

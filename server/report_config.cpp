@@ -1,5 +1,8 @@
 #include "server/report_config.hpp"
 
+#include "escalation/escalation_config.hpp"
+#include "server/report_facts.hpp"
+
 #include <date/tz.h>
 #include <fmt/format.h>
 #include <stdexcept>
@@ -11,13 +14,6 @@ namespace {
 [[noreturn]] void fail(const std::filesystem::path& file, const YAML::Node& node, const std::string& what) {
     auto mark = node.Mark();
     throw std::runtime_error(fmt::format("{}:{}:{}: {}", file.string(), mark.line + 1, mark.column + 1, what));
-}
-
-std::int32_t minutes_of(const std::filesystem::path& file, const YAML::Node& node, const char* key) {
-    if (!node[key]) return 0;
-    auto v = node[key].as<long long>();
-    if (v < 0 || v > 10'000'000) fail(file, node[key], fmt::format("{} must be minutes from 0", key));
-    return static_cast<std::int32_t>(v);
 }
 
 }  // namespace
@@ -34,23 +30,6 @@ ReportsConfig load_reports_config(const std::filesystem::path& file, const YAML:
         if (!calendars) throw std::runtime_error(calendars.error().message);
         c.calendars = std::move(*calendars);
     }
-    if (auto policies = root["sla_policies"]) {
-        if (!policies.IsSequence()) fail(file, policies, "sla_policies must be a list");
-        for (const auto& p : policies) {
-            SlaPolicy policy;
-            policy.name = p["name"] ? p["name"].as<std::string>() : "";
-            if (auto prio = p["priority"]) {
-                policy.priority = parse_priority(prio.as<std::string>());
-                if (!policy.priority) fail(file, prio, "priority must be low, normal, high or urgent");
-            }
-            if (auto tier = p["customer_tier"]) policy.customer_tier = tier.as<std::string>();
-            policy.first_response_minutes = minutes_of(file, p, "first_response_minutes");
-            policy.next_response_minutes = minutes_of(file, p, "next_response_minutes");
-            policy.resolution_minutes = minutes_of(file, p, "resolution_minutes");
-            if (p["warning_percent"]) policy.warning_percent = p["warning_percent"].as<int>();
-            c.sla_policies.push_back(std::move(policy));
-        }
-    }
     auto reports = root["reports"];
     if (!reports) return c;
     if (auto tz = reports["timezone"]) {
@@ -66,8 +45,17 @@ ReportsConfig load_reports_config(const std::filesystem::path& file, const YAML:
         if (!c.calendars.contains(name)) fail(file, node, fmt::format("no calendar '{}' (see calendars_file)", name));
         return name;
     };
-    if (auto cal = reports["calendar"]) c.default_calendar = known_calendar(cal);
+    auto deprecated = [&](const YAML::Node& node, std::string_view key, std::string_view instead) {
+        c.deprecations.push_back(fmt::format("{}:{}: {} is deprecated: the reports count business minutes in the "
+                                             "escalation engine's calendars ({}); it is used only where that sets none",
+                                             file.string(), node.Mark().line + 1, key, instead));
+    };
+    if (auto cal = reports["calendar"]) {
+        c.default_calendar = known_calendar(cal);
+        deprecated(cal, "reports.calendar", "escalation.default_calendar");
+    }
     if (auto queues = reports["queue_calendars"]) {
+        deprecated(queues, "reports.queue_calendars", "escalation.queues.NAME.calendar");
         if (!queues.IsMap()) fail(file, queues, "reports.queue_calendars must map queues to calendar names");
         for (const auto& kv : queues) c.queue_calendars[kv.first.as<std::string>()] = known_calendar(kv.second);
     }
@@ -101,6 +89,21 @@ ReportsConfig load_reports_config(const std::filesystem::path& file, const YAML:
         }
     }
     return c;
+}
+
+ReportCalendars report_calendars(const EscalationSettings& escalation, const ReportsConfig& reports) {
+    ReportCalendars out;
+    out.calendars = escalation.calendars;
+    out.sla_policies = escalation.policies;
+    // Escalation counts in its default calendar, else 24/7 UTC — the same minutes as wall time.
+    out.default_calendar = escalation.default_calendar;
+    if (out.default_calendar.empty() && out.calendars.contains(reports.default_calendar))
+        out.default_calendar = reports.default_calendar;
+    for (const auto& [queue, name] : reports.queue_calendars)
+        if (out.calendars.contains(name)) out.queue_calendars[queue] = name;
+    for (const auto& [queue, settings] : escalation.queues)
+        if (!settings.calendar.empty()) out.queue_calendars[queue] = settings.calendar;
+    return out;
 }
 
 }  // namespace triage::server

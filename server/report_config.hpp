@@ -17,7 +17,13 @@ namespace YAML {
 class Node;
 }
 
+namespace triage {
+struct EscalationSettings;
+}
+
 namespace triage::server {
+
+struct ReportCalendars;  // server/report_facts.hpp
 
 struct WeeklyReportConfig {
     std::vector<std::string> managers;        // recipients; empty: no weekly report
@@ -29,14 +35,22 @@ struct WeeklyReportConfig {
 
 struct ReportsConfig {
     std::string time_zone = "UTC";             // reports.timezone: bucketing default, weekly schedule
-    std::string default_calendar;              // reports.calendar: business minutes ("" : wall time)
+    // Deprecated: the reports use the escalation engine's calendars and SLA policies
+    // (report_calendars below); these fill in only where escalation sets nothing.
+    std::string default_calendar;              // reports.calendar
     std::map<std::string, std::string> queue_calendars;  // reports.queue_calendars
     CalendarMap calendars;                     // calendars: or calendars_file:
-    std::vector<SlaPolicy> sla_policies;       // sla_policies:
     WeeklyReportConfig weekly;                 // reports.weekly
+    std::vector<std::string> deprecations;     // deprecated keys in use, for the log
 };
 
 // Reads the sections from `root` (the parsed config file); throws std::runtime_error.
 ReportsConfig load_reports_config(const std::filesystem::path& file, const YAML::Node& root);
+
+// What the reports judge SLAs and count business minutes by: exactly the escalation engine's
+// SLA policies and calendars (its default calendar, each queue's calendar), so a report and
+// the ticket_sla clocks agree; the deprecated reports.calendar / reports.queue_calendars
+// only where escalation names no calendar.
+ReportCalendars report_calendars(const EscalationSettings& escalation, const ReportsConfig& reports);
 
 }  // namespace triage::server

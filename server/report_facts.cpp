@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 namespace triage::server {
 namespace {
@@ -81,7 +82,7 @@ std::optional<std::uint32_t> Dictionary::find(std::string_view name) const {
 std::size_t Facts::bytes() const noexcept {
     const auto& c = col;
     return c.size() * (sizeof(std::int64_t) + sizeof(std::uint32_t) * 2 + sizeof(std::int32_t) * 6 +
-                       sizeof(std::uint16_t) * 3 + 7 + sizeof(c.keywords[0])) +
+                       sizeof(std::uint16_t) * 3 + 8 + sizeof(c.keywords[0])) +
            escalations.size() * (sizeof(EscalationFacts) + 16);
 }
 
@@ -121,12 +122,59 @@ std::vector<std::string> ReportFacts::keywords_of(std::string_view subject) {
 ReportFacts::ReportFacts(ReportCalendars calendars) : calendars_(std::move(calendars)) {}
 
 ReportFacts::~ReportFacts() {
+    if (loader_.joinable()) loader_.join();
     {
         std::lock_guard lock{pending_mutex_};
         stopping_ = true;
     }
     wake_applier_.notify_one();
     if (applier_.joinable()) applier_.join();
+}
+
+void ReportFacts::load_in_background(const std::filesystem::path& db_path) {
+    {
+        std::lock_guard lock{pending_mutex_};
+        loading_ = true;
+        ready_ = false;
+    }
+    loader_ = std::thread{[this, db_path] {
+        pthread_setname_np(pthread_self(), "triage-facts");
+        std::string error;
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            load(db_path);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        if (error.empty())
+            spdlog::info("report facts loaded: {} tickets in {} ms", loaded_tickets(),
+                         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+        else
+            spdlog::error("report facts could not be loaded from {}: {}", db_path.string(), error);
+        {
+            std::lock_guard lock{pending_mutex_};
+            loading_ = false;
+            load_error_ = std::move(error);
+            ready_ = true;
+        }
+        loaded_.notify_all();
+        wake_applier_.notify_one();
+    }};
+}
+
+bool ReportFacts::wait_ready(std::chrono::milliseconds limit) {
+    std::unique_lock lock{pending_mutex_};
+    return loaded_.wait_for(lock, limit, [&] { return !loading_; });
+}
+
+void ReportFacts::wait_loaded() {
+    std::unique_lock lock{pending_mutex_};
+    loaded_.wait(lock, [&] { return !loading_; });
+}
+
+std::string ReportFacts::load_error() const {
+    std::lock_guard lock{pending_mutex_};
+    return load_error_;
 }
 
 const BusinessCalendar* ReportFacts::calendar_for(std::string_view queue) const {
@@ -155,8 +203,13 @@ void ReportFacts::load_with(Scan&& scan_source) {
         if (customers_.size() <= static_cast<std::size_t>(c.id)) customers_.resize(static_cast<std::size_t>(c.id) + 1);
         customers_[static_cast<std::size_t>(c.id)] = {facts_.organisations.id(c.organisation), std::string(c.tier)};
     };
-    visit.ticket = [&](const sqlite::ReportTicketRow& r) { upsert(r.ticket, r.replies); };
+    visit.ticket = [&](const sqlite::ReportTicketRow& r) {
+        upsert(r.ticket, r.replies);
+        loaded_tickets_.fetch_add(1, std::memory_order_relaxed);
+    };
     visit.event = [&](const TicketEvent& e) { apply_event(e); };
+    visit.sla = [&](const CommittedChanges::SlaFacts& f) { apply_sla(f); };
+    visit.marks = [&](const sqlite::ReportSourceMarks& m) { marks_ = m; };
     scan_source(visit);
     sort_if_needed();
 }
@@ -172,7 +225,7 @@ void ReportFacts::enqueue(CommittedChanges&& changes) {
 void ReportFacts::apply_pending() {
     {
         std::lock_guard lock{pending_mutex_};
-        if (pending_.empty()) return;
+        if (pending_.empty() || loading_) return;  // a background load applies them when done
     }
     // The unique lock first, then the queue: a report that finds the queue empty and then
     // waits for its shared lock thereby waits for whoever took the queue to finish applying it.
@@ -197,7 +250,7 @@ void ReportFacts::run_applier() {
     for (;;) {
         {
             std::unique_lock lock{pending_mutex_};
-            wake_applier_.wait(lock, [&] { return !pending_.empty() || stopping_; });
+            wake_applier_.wait(lock, [&] { return (!pending_.empty() && !loading_) || stopping_; });
             if (stopping_) return;
         }
         apply_pending();
@@ -221,13 +274,46 @@ void ReportFacts::apply(CommittedChanges& changes) {
             return std::nullopt;
         return position_[static_cast<std::size_t>(id)] - 1;
     };
+    // A background load's snapshot may already hold some of what was committed while it ran.
     for (const auto& m : changes.messages) {
         if (m.kind != MessageKind::reply || m.author_kind != AuthorKind::agent) continue;
+        if (m.id != 0 && m.id <= marks_.message) continue;
         if (auto i = index_of(m.ticket_id)) col.replies[*i] = saturate8(col.replies[*i] + 1);
     }
     for (const auto& imp : changes.imports)
-        if (auto i = index_of(imp.ticket_id)) col.replies[*i] = saturate8(col.replies[*i] + imp.replies);
-    for (const auto& e : changes.events) apply_event(e);
+        if (imp.ticket_id > marks_.ticket)
+            if (auto i = index_of(imp.ticket_id)) col.replies[*i] = saturate8(col.replies[*i] + imp.replies);
+    for (const auto& e : changes.events)
+        if (e.id == 0 || e.id > marks_.event) apply_event(e);
+    for (const auto& f : changes.slas) apply_sla(f);  // each the clock's whole state: in order, last wins
+}
+
+void ReportFacts::apply_sla(const CommittedChanges::SlaFacts& f) {
+    if (f.ticket_id <= 0 || static_cast<std::size_t>(f.ticket_id) >= position_.size() ||
+        position_[static_cast<std::size_t>(f.ticket_id)] == 0)
+        return;
+    const auto i = position_[static_cast<std::size_t>(f.ticket_id)] - 1;
+    auto& col = facts_.col;
+    const Timestamp created{milliseconds{col.created_ms[i]}};
+    // As the ticket_response_times view judges: breached once the breach fired or the clock
+    // stopped late; met when it stopped in time.
+    std::uint8_t verdict;
+    if (f.phase == 4 || (f.fired & 2) != 0) verdict = kSlaBreached;
+    else if (f.phase == 3) verdict = kSlaMet;
+    else if (f.phase == 1) verdict = kSlaRunning;
+    else verdict = kSlaPaused;
+    const std::int32_t minutes =
+        f.business_minutes ? static_cast<std::int32_t>(std::clamp<std::int64_t>(*f.business_minutes, 0, INT32_MAX)) : kNoTime;
+    const std::int32_t due = seconds_after(created, f.deadline);
+    if (f.first_response) {
+        col.sla_clock[i] = static_cast<std::uint8_t>((col.sla_clock[i] & 0xF0) | verdict);
+        col.first_response_bm[i] = minutes;
+        col.first_response_due_s[i] = due;
+    } else {
+        col.sla_clock[i] = static_cast<std::uint8_t>((col.sla_clock[i] & 0x0F) | (verdict << 4));
+        col.resolution_bm[i] = minutes;
+        col.resolution_due_s[i] = due;
+    }
 }
 
 void ReportFacts::apply_event(const TicketEvent& e) {
@@ -275,7 +361,8 @@ void ReportFacts::upsert(const Ticket& t, std::optional<int> replies) {
             v->push_back(kNoTime);
         col.organisation.push_back(0);
         for (auto* v : {&col.queue, &col.category, &col.assignee}) v->push_back(0);
-        for (auto* v : {&col.channel, &col.priority, &col.status, &col.tier, &col.language, &col.replies, &col.reopens, &col.escalated})
+        for (auto* v : {&col.channel, &col.priority, &col.status, &col.tier, &col.language, &col.replies, &col.reopens,
+                        &col.escalated, &col.sla_clock})
             v->push_back(0);
         std::array<std::uint32_t, kKeywordsPerTicket> kw{};
         auto words = keywords_of(t.subject);
@@ -317,24 +404,27 @@ void ReportFacts::upsert(const Ticket& t, std::optional<int> replies) {
     const auto solved = t.solved_at ? t.solved_at : t.closed_at;
     col.first_response_s[i] = seconds_after(t.created_at, t.first_response_at);
     col.solved_s[i] = seconds_after(t.created_at, solved);
+    // A target the escalation engine keeps a clock for takes its figures from the clock.
+    const bool fr_clock = (col.sla_clock[i] & 0x0F) != kSlaByTimes, res_clock = (col.sla_clock[i] >> 4) != kSlaByTimes;
     const BusinessCalendar* cal = calendar_for(t.queue);
     auto business = [&](const std::optional<Timestamp>& end) -> std::int32_t {
         if (!end) return kNoTime;
         if (!cal) return static_cast<std::int32_t>(std::max<std::int64_t>(duration_cast<minutes>(*end - t.created_at).count(), 0));
         return static_cast<std::int32_t>(std::min<std::int64_t>(cal->business_minutes_between(t.created_at, *end), INT32_MAX));
     };
-    col.first_response_bm[i] = business(t.first_response_at);
-    col.resolution_bm[i] = business(solved);
-    col.first_response_due_s[i] = kNoTime;
-    col.resolution_due_s[i] = kNoTime;
+    if (fr_clock && res_clock) return;
+    if (!fr_clock) col.first_response_bm[i] = business(t.first_response_at);
+    if (!res_clock) col.resolution_bm[i] = business(solved);
+    if (!fr_clock) col.first_response_due_s[i] = kNoTime;
+    if (!res_clock) col.resolution_due_s[i] = kNoTime;
     if (const SlaPolicy* policy = select_policy(calendars_.sla_policies, t.priority, customer_tier)) {
         auto due = [&](std::int32_t target) -> std::int32_t {
             if (target <= 0) return kNoTime;
             Timestamp at = cal ? cal->add_business_minutes(t.created_at, target) : t.created_at + minutes{target};
             return seconds_after(t.created_at, at);
         };
-        col.first_response_due_s[i] = due(policy->first_response_minutes);
-        col.resolution_due_s[i] = due(policy->resolution_minutes);
+        if (!fr_clock) col.first_response_due_s[i] = due(policy->first_response_minutes);
+        if (!res_clock) col.resolution_due_s[i] = due(policy->resolution_minutes);
     }
 }
 
@@ -373,6 +463,7 @@ void ReportFacts::sort_if_needed() {
     permute(col.replies);
     permute(col.reopens);
     permute(col.escalated);
+    permute(col.sla_clock);
     permute(col.keywords);
     for (std::size_t i = 0; i < col.size(); ++i) position_[col.id[i]] = static_cast<std::uint32_t>(i + 1);
 }

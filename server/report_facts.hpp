@@ -10,8 +10,11 @@
 #include "engine/store.hpp"
 #include "escalation/business_calendar.hpp"
 #include "escalation/sla_policy.hpp"
+#include "storage/sqlite_report_source.hpp"
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -47,6 +50,15 @@ private:
 };
 
 inline constexpr std::int32_t kNoTime = -1;  // an offset that is not set
+
+// FactColumns::sla_clock: what the escalation engine's clock says of one target.
+enum SlaVerdict : std::uint8_t {
+    kSlaByTimes = 0,  // no clock: judged from the ticket's timestamps and the policy
+    kSlaMet = 1,
+    kSlaBreached = 2,
+    kSlaRunning = 3,  // the deadline is in the *_due_s column
+    kSlaPaused = 4,   // not breached (yet)
+};
 inline constexpr std::size_t kKeywordsPerTicket = 4;
 
 // Where SLA targets and business minutes come from.
@@ -81,6 +93,10 @@ struct FactColumns {
     std::vector<std::uint8_t> replies;  // agent replies, saturating at 255
     std::vector<std::uint8_t> reopens;  // saturating at 255
     std::vector<std::uint8_t> escalated;  // 1: Facts::escalations has an entry
+    // The escalation engine's SLA clocks (ticket_sla), when it keeps them for the ticket: low
+    // nibble first response, high nibble resolution, each a SlaVerdict. A recorded target's
+    // business minutes and deadline are the clock's, not recomputed from the timestamps.
+    std::vector<std::uint8_t> sla_clock;
     std::vector<std::array<std::uint32_t, kKeywordsPerTicket>> keywords;  // dictionary keywords; 0 = none
 
     std::size_t size() const noexcept { return created_ms.size(); }
@@ -103,6 +119,19 @@ public:
 
     // Reads every ticket from the database (at start-up, before the observer is set).
     void load(const std::filesystem::path& db_path);
+    // The same on a thread of its own, with the observer already set: reports wait for it
+    // (wait_ready), and the changes enqueued meanwhile are applied after it, skipping those
+    // its snapshot already holds (by id: messages, events, imports; tickets and customers are
+    // applied again, which changes nothing). A server starts serving without waiting.
+    void load_in_background(const std::filesystem::path& db_path);
+    // True once loaded (also when never asked to load). Waits at most `limit` for it.
+    bool wait_ready(std::chrono::milliseconds limit);
+    void wait_loaded();  // without a limit
+    bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
+    // Why a background load failed ("" when it did not); reports then fail with it.
+    std::string load_error() const;
+    // Progress of a background load: tickets read so far.
+    std::size_t loaded_tickets() const noexcept { return loaded_tickets_.load(std::memory_order_relaxed); }
     // The same from the writer's transaction (SqliteStore::observe_commits' `before`).
     void load(StoreTx& tx);
 
@@ -113,9 +142,11 @@ public:
     // Starts a thread that applies queued changes soon after they arrive.
     void start_applier();
 
-    // Runs `fn` under a shared lock after applying what is queued.
+    // Runs `fn` under a shared lock after applying what is queued; first waits for a
+    // background load (callers that must not wait long call wait_ready first).
     template <class Fn>
     auto with_facts(Fn&& fn) {
+        wait_loaded();
         apply_pending();
         std::shared_lock lock{mutex_};
         return fn(static_cast<const Facts&>(facts_));
@@ -137,6 +168,7 @@ private:
     void apply(CommittedChanges& changes);  // under the unique lock
     void upsert(const Ticket& t, std::optional<int> replies);
     void apply_event(const TicketEvent& e);
+    void apply_sla(const CommittedChanges::SlaFacts& f);
     void sort_if_needed();
     const BusinessCalendar* calendar_for(std::string_view queue) const;
     void run_applier();
@@ -149,11 +181,18 @@ private:
     std::vector<Customer> customers_;      // by customer id; guarded by mutex_
     bool unsorted_ = false;                // guarded by mutex_
 
-    std::mutex pending_mutex_;
+    mutable std::mutex pending_mutex_;
     std::condition_variable wake_applier_;
     std::vector<CommittedChanges> pending_;  // guarded by pending_mutex_
     bool stopping_ = false;                  // guarded by pending_mutex_
+    bool loading_ = false;                   // a background load runs; guarded by pending_mutex_
+    std::string load_error_;                 // guarded by pending_mutex_
+    std::condition_variable loaded_;         // with pending_mutex_: loading_ ended
+    std::atomic<bool> ready_{true};
+    std::atomic<std::size_t> loaded_tickets_{0};
+    sqlite::ReportSourceMarks marks_;        // what the load saw; guarded by mutex_
     std::thread applier_;
+    std::thread loader_;
 };
 
 }  // namespace triage::server

@@ -477,7 +477,7 @@ ReportTable resolution(const Facts& f, const ReportRequest& r, const AgentLabels
     }
     t.notes.emplace_back("selection", "tickets created in [from, to); resolution over those solved (solved_at, else closed_at)");
     t.notes.emplace_back("percentiles", "exact nearest-rank over every ticket (no sampling); the median is p50");
-    t.notes.emplace_back("business_minutes", "business hours of the queue's calendar (reports.queue_calendars, else reports.calendar; none: wall time)");
+    t.notes.emplace_back("business_minutes", "as the escalation engine's SLA clocks count them (ticket_sla) where it keeps them; otherwise business hours of the queue's escalation calendar (escalation.queues.NAME.calendar, else escalation.default_calendar; none: wall time)");
     t.notes.emplace_back("first_contact", "solved tickets with at most one agent reply and never reopened");
     return t;
 }
@@ -494,8 +494,16 @@ ReportTable sla(const Facts& f, const ReportRequest& r, const AgentLabels& agent
     std::vector<Acc> acc(groups.size());
     const auto& c = f.col;
     const std::int64_t now_ms = r.now.time_since_epoch().count();
-    // 0: no target, 1: met, 2: breached, 3: still running
-    auto judge = [&](std::size_t i, std::int32_t due, std::int32_t done) -> int {
+    // 0: no target, 1: met, 2: breached, 3: still running. A target with an escalation clock
+    // is judged by the clock (SlaVerdict), others by their timestamps against the policy.
+    auto judge = [&](std::size_t i, std::uint8_t clock, std::int32_t due, std::int32_t done) -> int {
+        switch (clock) {
+            case kSlaMet: return 1;
+            case kSlaBreached: return 2;
+            case kSlaPaused: return 3;
+            case kSlaRunning: return (now_ms - c.created_ms[i]) / 1000 > due ? 2 : 3;
+            default: break;
+        }
         if (due == kNoTime) return 0;
         if (done != kNoTime) return done <= due ? 1 : 2;
         return (now_ms - c.created_ms[i]) / 1000 > due ? 2 : 3;
@@ -505,8 +513,8 @@ ReportTable sla(const Facts& f, const ReportRequest& r, const AgentLabels& agent
         auto& a = acc[g];
         ++a.tickets;
         const auto responded = c.first_response_s[i] != kNoTime ? c.first_response_s[i] : c.solved_s[i];
-        const int fr = judge(i, c.first_response_due_s[i], responded);
-        const int res = judge(i, c.resolution_due_s[i], c.solved_s[i]);
+        const int fr = judge(i, c.sla_clock[i] & 0x0F, c.first_response_due_s[i], responded);
+        const int res = judge(i, c.sla_clock[i] >> 4, c.resolution_due_s[i], c.solved_s[i]);
         if (fr == 0 && res == 0) return;
         ++a.with_target;
         a.fr_met += fr == 1;
@@ -538,7 +546,7 @@ ReportTable sla(const Facts& f, const ReportRequest& r, const AgentLabels& agent
         for (auto v : a.breached_by_tier) row.emplace_back(v);
         t.rows.push_back(std::move(row));
     }
-    t.notes.emplace_back("targets", "first response and resolution targets of the SLA policy for the ticket's priority and customer tier (sla_policies), counted in business minutes of the queue's calendar from created_at; pauses while pending or on hold are not subtracted");
+    t.notes.emplace_back("targets", "tickets the escalation engine keeps SLA clocks for are judged by those clocks (ticket_sla, as the ticket_response_times view: pauses while pending or on hold subtracted); others, e.g. imported history, by the escalation.sla_policies target for the ticket's priority and customer tier, counted in business minutes of the queue's escalation calendar from created_at");
     t.notes.emplace_back("met_breached", "met: done by the deadline; breached: done after it, or not done and the deadline has passed (as of now); a ticket solved without a reply counts the solve as its first response");
     t.notes.emplace_back("compliance_pct", "targets met / targets met or breached, both targets counted");
     t.notes.emplace_back("breached_by_tier", "breached tickets by their tier now");

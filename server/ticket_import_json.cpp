@@ -1,12 +1,14 @@
 #include "server/ticket_import_json.hpp"
 
 #include "engine/time_format.hpp"
+#include "storage/sqlite_bulk_load.hpp"
 
 #include <boost/json.hpp>
 #include <deque>
 #include <fmt/format.h>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace triage::server {
@@ -70,12 +72,23 @@ bool known_key(std::string_view key) {
 }  // namespace
 
 Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
+    // One parser per thread, reused, and the value in a stack buffer: a line costs no heap
+    // allocation for its JSON (a long line spills into the monotonic resource's heap blocks).
+    thread_local json::parser parser = [] {
+        json::parse_options options;
+        options.max_depth = 8;
+        return json::parser(json::storage_ptr(), options);
+    }();
+    alignas(16) unsigned char buffer[16384];
+    json::monotonic_resource memory(buffer, sizeof buffer);
+    parser.reset(&memory);
     boost::system::error_code ec;
-    json::parse_options options;
-    options.max_depth = 8;
-    json::monotonic_resource memory;
-    auto value = json::parse(line, ec, &memory, options);
-    if (ec) return problem(errc::malformed, fmt::format("malformed JSON: {}", ec.message()));
+    parser.write(line.data(), line.size(), ec);  // the whole text: trailing bytes are an error
+    if (ec) {
+        parser.reset();
+        return problem(errc::malformed, fmt::format("malformed JSON: {}", ec.message()));
+    }
+    const json::value value = parser.release();
     if (!value.is_object()) return problem(errc::malformed, "a line must be one JSON object");
     const auto& o = value.get_object();
     for (const auto& kv : o)
@@ -176,9 +189,16 @@ void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, Imp
     }
 }
 
+std::size_t expected_lines(const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    return ec ? 0 : static_cast<std::size_t>(size / 600);
+}
+
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
                            const std::function<void(const LineProblem&)>& on_problem,
-                           const std::function<void()>& on_idle, std::size_t idle_every) {
+                           const std::function<void()>& on_idle, std::size_t idle_every, std::size_t bulk_from,
+                           std::size_t expected) {
     constexpr std::size_t kInFlight = 3;  // units queued for the writer while the next is parsed
     struct Pending {
         std::shared_ptr<ImportSummary> summary;
@@ -224,30 +244,64 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
         pending.push_back(std::move(p));
     };
 
-    std::vector<NumberedTicket> chunk;
-    chunk.reserve(batch);
-    std::string line;
-    std::size_t line_no = 0;
-    while (std::getline(in, line)) {
-        ++line_no;
-        auto first = line.find_first_not_of(" \t\r");
-        if (first == std::string::npos || line[first] == '#') continue;
-        auto parsed = parse_historical_ticket(line);
-        if (!parsed) {
-            report({line_no, parsed.error()});
-            continue;
+    // Bulk load: the list indexes go once the input proves large, and come back (built
+    // sorted, in one unit) before the import returns, also when it fails.
+    bool bulk = false;
+    std::size_t read = 0;
+    std::optional<std::int64_t> existing;
+    auto maybe_go_bulk = [&] {
+        const auto big = std::max(read, expected);
+        if (bulk || bulk_from == 0 || big < bulk_from) return;
+        if (!existing) {
+            existing = 0;
+            for (const auto& [status, n] : store.reader()->count_by_status()) *existing += n;
         }
-        chunk.push_back({line_no, std::move(*parsed)});
-        if (chunk.size() >= batch) {
-            submit(std::move(chunk));
-            chunk = {};
-            chunk.reserve(batch);
+        if (*existing > static_cast<std::int64_t>(big) * 4) return;
+        store.post_write([](StoreTx& tx) { sqlite::drop_bulk_load_indexes(tx); return true; }, [](std::exception_ptr) {});
+        bulk = true;
+    };
+    auto end_bulk = [&] {
+        if (!bulk) return;
+        bulk = false;
+        write_sync(store, [](StoreTx& tx) { sqlite::restore_bulk_load_indexes(tx); });
+    };
+    try {
+        std::vector<NumberedTicket> chunk;
+        chunk.reserve(batch);
+        std::string line;
+        std::size_t line_no = 0;
+        while (std::getline(in, line)) {
+            ++line_no;
+            auto first = line.find_first_not_of(" \t\r");
+            if (first == std::string::npos || line[first] == '#') continue;
+            auto parsed = parse_historical_ticket(line);
+            if (!parsed) {
+                report({line_no, parsed.error()});
+                continue;
+            }
+            chunk.push_back({line_no, std::move(*parsed)});
+            ++read;
+            if (chunk.size() >= batch) {
+                maybe_go_bulk();
+                submit(std::move(chunk));
+                chunk = {};
+                chunk.reserve(batch);
+            }
         }
-    }
-    if (!chunk.empty()) submit(std::move(chunk));
-    while (!pending.empty()) {
-        settle(pending.front());
-        pending.pop_front();
+        if (!chunk.empty()) submit(std::move(chunk));
+        while (!pending.empty()) {
+            settle(pending.front());
+            pending.pop_front();
+        }
+        end_bulk();
+    } catch (...) {
+        for (auto& p : pending)
+            if (p.committed.valid()) p.committed.wait();
+        try {
+            end_bulk();
+        } catch (...) {  // the next SqliteStore::open restores them
+        }
+        throw;
     }
     std::sort(total.problems.begin(), total.problems.end(),
               [](const LineProblem& a, const LineProblem& b) { return a.line < b.line; });

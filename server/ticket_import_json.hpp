@@ -9,6 +9,7 @@
 #include "engine/ticket_import.hpp"
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <string_view>
@@ -45,8 +46,19 @@ void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, Imp
 // line as soon as it is known (parse problems at once, engine problems after their unit).
 // `on_idle`, when given, runs every `idle_every` units with nothing queued for the writer
 // (the CLI checkpoints the WAL there, which a long stream of commits would let grow).
+// `bulk_from` > 0: once that many tickets are read (or `expected`, a hint of how many lines the
+// input holds, says so from the start), and the database held at most four times as many
+// before, the import becomes a bulk load (storage/sqlite_bulk_load.hpp): the list indexes are
+// dropped and built again, sorted, before this returns.
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch = 4096,
                            const std::function<void(const LineProblem&)>& on_problem = {},
-                           const std::function<void()>& on_idle = {}, std::size_t idle_every = 16);
+                           const std::function<void()>& on_idle = {}, std::size_t idle_every = 16,
+                           std::size_t bulk_from = 0, std::size_t expected = 0);
+
+// A guess at the lines of a JSON Lines file from its size (a loadgen ticket is ~600 bytes).
+std::size_t expected_lines(const std::filesystem::path& file);
+
+// The bulk_from `triage import-tickets` and reports_bench use.
+inline constexpr std::size_t kBulkImportFrom = 50'000;
 
 }  // namespace triage::server

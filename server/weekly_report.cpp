@@ -1,6 +1,7 @@
 #include "server/weekly_report.hpp"
 
 #include "channels/mime_gobject.hpp"
+#include "engine/text.hpp"
 #include "engine/time_format.hpp"
 #include "server/reports.hpp"
 
@@ -166,7 +167,7 @@ WeeklyReport build_weekly_report(App& app, Timestamp now) {
 }
 
 std::string compose_weekly_email(const WeeklyReport& report, const std::string& from, const std::vector<std::string>& to,
-                                 Timestamp date) {
+                                 Timestamp date, std::string* message_id) {
     using namespace channels;
     ensure_gmime();
     auto message = adopt(g_mime_message_new(TRUE));
@@ -179,6 +180,7 @@ std::string compose_weekly_email(const WeeklyReport& report, const std::string& 
     const auto domain = from.substr(from.find('@') + 1);
     GCharPtr id(g_mime_utils_generate_message_id(domain.c_str()));
     g_mime_message_set_message_id(message.get(), id.get());
+    if (message_id) *message_id = "<" + std::string(id.get()) + ">";
 
     auto mixed = adopt(g_mime_multipart_new_with_subtype("mixed"));
     auto html = adopt(g_mime_text_part_new_with_subtype("html"));
@@ -201,7 +203,41 @@ std::string compose_weekly_email(const WeeklyReport& report, const std::string& 
     return std::string(text.get());
 }
 
-std::string SpoolDirMailer::enqueue(const std::string& message, const std::vector<std::string>&, std::string_view label) {
+std::string OutboxReportMailer::enqueue(const std::string& message, const std::vector<std::string>& recipients,
+                                       std::string_view label, std::string_view message_id) {
+    const auto& weekly = app_.config().reports.weekly;
+    OutboundMail mail;
+    mail.kind = OutboundKind::report;
+    mail.rfc_message_id = std::string(message_id);
+    mail.from_name = "Triage reports";
+    mail.from_address = weekly.from;
+    for (const auto& r : recipients) mail.to_address += (mail.to_address.empty() ? "" : ", ") + ascii_lower(r);
+    mail.subject = fmt::format("weekly report, week of {}", label);
+    mail.body = "";
+    mail.raw = message;
+    mail.created_at = mail.next_attempt_at = app_.clock().system_now();
+    const auto id = write_sync(app_.store(), [&](StoreTx& tx) { return tx.insert_outbound(mail); });
+    app_.mail_queued();
+    return fmt::format("the outbox (row {}, {})", id, mail.rfc_message_id);
+}
+
+std::unique_ptr<ReportMailer> weekly_report_mailer(App& app) {
+    if (app.config().email.relay) return std::make_unique<OutboxReportMailer>(app);
+    return std::make_unique<SpoolDirMailer>(weekly_spool_dir(app.config()));
+}
+
+std::string send_weekly_report(App& app, ReportMailer& mailer, Timestamp now) {
+    const auto& weekly = app.config().reports.weekly;
+    auto report = build_weekly_report(app, now);
+    std::string message_id;
+    auto message = compose_weekly_email(report, weekly.from, weekly.managers, now, &message_id);
+    auto where = mailer.enqueue(message, weekly.managers, report.week, message_id);
+    spdlog::info("weekly report for the week of {} queued to {} manager(s): {}", report.week, weekly.managers.size(), where);
+    return where;
+}
+
+std::string SpoolDirMailer::enqueue(const std::string& message, const std::vector<std::string>&, std::string_view label,
+                                    std::string_view) {
     static std::atomic<unsigned> serial{0};
     std::filesystem::create_directories(dir_);
     const auto n = serial++;
@@ -247,12 +283,7 @@ void WeeklyReportScheduler::arm() {
         if (ec) return;  // cancelled
         boost::asio::post(blocking_, [this] {
             try {
-                const auto& weekly = app_.config().reports.weekly;
-                const auto now = app_.clock().system_now();
-                auto report = build_weekly_report(app_, now);
-                auto where = mailer_.enqueue(compose_weekly_email(report, weekly.from, weekly.managers, now),
-                                             weekly.managers, report.week);
-                spdlog::info("weekly report for the week of {} written to {}", report.week, where);
+                send_weekly_report(app_, mailer_, app_.clock().system_now());
             } catch (const std::exception& e) {
                 spdlog::error("weekly report failed: {}", e.what());
             }

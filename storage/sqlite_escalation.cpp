@@ -198,6 +198,9 @@ void Tx::upsert_ticket_sla(const TicketSlaRecord& r) {
                  to_ms(r.warning_at), r.used_ms, static_cast<std::int64_t>(r.target_minutes), r.warning_percent,
                  r.phase, r.fired, to_ms(r.next_due), r.wall_minutes, r.business_minutes, r.timeline);
     row.run();
+    if (record_changes_)
+        changes_.slas.push_back({r.ticket_id, r.target == "first_response", r.started_at, r.mark, r.deadline, r.phase,
+                                 r.fired, r.business_minutes});
 }
 
 std::int64_t Tx::insert_notification(NotificationRecord& n) {

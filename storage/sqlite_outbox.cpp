@@ -20,12 +20,12 @@ E parsed(std::optional<E> value, std::string_view column, std::string_view text)
 
 #define TRIAGE_OUTBOX_COLUMNS                                                                                   \
     "id, ticket_id, message_id, kind, rfc_message_id, from_name, from_address, to_name, to_address, reply_to, " \
-    "subject, body, in_reply_to, refs, language, state, attempts, created_at, next_attempt_at, sent_at, last_error"
+    "subject, body, in_reply_to, refs, language, state, attempts, created_at, next_attempt_at, sent_at, last_error, raw"
 
 OutboundMail read_outbound(const StatementUse& row) {
     OutboundMail m;
     m.id = row.int64(0);
-    m.ticket_id = row.int64(1);
+    m.ticket_id = row.optional_int64(1).value_or(0);  // NULL: no ticket (a report)
     m.message_id = row.int64(2);
     m.kind = parsed(parse_outbound_kind(row.text_view(3)), "outbox.kind", row.text_view(3));
     m.rfc_message_id = row.text(4);
@@ -45,6 +45,7 @@ OutboundMail read_outbound(const StatementUse& row) {
     m.next_attempt_at = from_ms(row.int64(18));
     if (auto sent = row.optional_int64(19)) m.sent_at = from_ms(*sent);
     m.last_error = row.text(20);
+    m.raw = row.text(21);
     return m;
 }
 
@@ -114,10 +115,12 @@ std::int64_t Tx::insert_outbound(OutboundMail& m) {
     auto row = connection().query(
         "INSERT INTO outbox (ticket_id, message_id, kind, rfc_message_id, from_name, from_address, to_name, to_address,"
         " reply_to, subject, body, in_reply_to, refs, language, state, attempts, created_at, next_attempt_at, sent_at,"
-        " last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
-    row.bind_all(m.ticket_id, m.message_id, to_string(m.kind), m.rfc_message_id, m.from_name, m.from_address, m.to_name,
+        " last_error, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+        " ?20, ?21)");
+    const std::optional<std::int64_t> ticket = m.ticket_id != 0 ? std::optional<std::int64_t>{m.ticket_id} : std::nullopt;
+    row.bind_all(ticket, m.message_id, to_string(m.kind), m.rfc_message_id, m.from_name, m.from_address, m.to_name,
                  m.to_address, m.reply_to, m.subject, m.body, m.in_reply_to, refs, m.language, to_string(m.state),
-                 m.attempts, to_ms(m.created_at), to_ms(m.next_attempt_at), to_ms(m.sent_at), m.last_error);
+                 m.attempts, to_ms(m.created_at), to_ms(m.next_attempt_at), to_ms(m.sent_at), m.last_error, m.raw);
     row.run();
     m.id = connection().last_insert_rowid();
     return m.id;

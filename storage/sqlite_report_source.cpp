@@ -78,6 +78,30 @@ void scan(Connection& connection, const ReportSourceVisitor& visit) {
             if (visit.event) visit.event(e);
         }
     }
+    if (visit.sla) {
+        auto row = connection.query(
+            "SELECT ticket_id, target, started_at, mark, deadline, phase, fired, business_minutes FROM ticket_sla"
+            " WHERE target IN ('first_response', 'resolution')");
+        CommittedChanges::SlaFacts f;
+        while (row.step()) {
+            f.ticket_id = row.int64(0);
+            f.first_response = row.text_view(1) == "first_response";
+            f.started_at = from_ms(row.int64(2));
+            f.mark = from_ms(row.int64(3));
+            f.deadline = from_ms(row.int64(4));
+            f.phase = static_cast<int>(row.int64(5));
+            f.fired = static_cast<int>(row.int64(6));
+            f.business_minutes = row.optional_int64(7);
+            visit.sla(f);
+        }
+    }
+    if (visit.marks) {
+        ReportSourceMarks marks;
+        marks.ticket = connection.query_int64("SELECT coalesce(max(id), 0) FROM tickets");
+        marks.message = connection.query_int64("SELECT coalesce(max(id), 0) FROM messages");
+        marks.event = connection.query_int64("SELECT coalesce(max(id), 0) FROM events");
+        visit.marks(marks);
+    }
 }
 
 }  // namespace

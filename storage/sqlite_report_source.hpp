@@ -4,6 +4,7 @@
 // from one thread. Used once at start-up; later changes arrive through the commit observer.
 #pragma once
 
+#include "engine/committed_changes.hpp"
 #include "engine/store.hpp"
 #include "engine/ticket.hpp"
 #include "engine/ticket_event.hpp"
@@ -25,10 +26,20 @@ struct ReportCustomerRow {
     std::string_view tier;
 };
 
+// The highest ids the scan's snapshot holds: changes a commit observer reports with ids up
+// to these are already in the scan (ids grow in commit order; tickets are AUTOINCREMENT).
+struct ReportSourceMarks {
+    TicketId ticket = 0;
+    MessageId message = 0;
+    std::int64_t event = 0;
+};
+
 struct ReportSourceVisitor {
     std::function<void(const ReportCustomerRow&)> customer;  // every customer, by id
     std::function<void(const ReportTicketRow&)> ticket;      // every ticket, by id
     std::function<void(const TicketEvent&)> event;           // escalation and referral events, by id
+    std::function<void(const CommittedChanges::SlaFacts&)> sla;  // every ticket_sla clock, after the tickets
+    std::function<void(const ReportSourceMarks&)> marks;     // last, once
 };
 
 // Throws sqlite::Error when the database cannot be read.

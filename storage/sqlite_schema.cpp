@@ -266,6 +266,45 @@ ALTER TABLE notifications ADD COLUMN outbox_id INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX tickets_open_by_assignee ON tickets(assignee_id)
     WHERE assignee_id IS NOT NULL AND status NOT IN ('solved', 'closed');
 )sql",
+    // Outbox rows without a ticket (the weekly report to managers): ticket_id may be NULL,
+    // and `raw` carries a complete message that is sent as it is. SQLite cannot drop a NOT
+    // NULL constraint in place, so the table is rebuilt; nothing references it.
+    R"sql(
+CREATE TABLE outbox_next (
+    id              INTEGER PRIMARY KEY,
+    ticket_id       INTEGER REFERENCES tickets(id),
+    message_id      INTEGER NOT NULL DEFAULT 0,
+    kind            TEXT NOT NULL,
+    rfc_message_id  TEXT NOT NULL UNIQUE,
+    from_name       TEXT NOT NULL DEFAULT '',
+    from_address    TEXT NOT NULL,
+    to_name         TEXT NOT NULL DEFAULT '',
+    to_address      TEXT NOT NULL,
+    reply_to        TEXT NOT NULL DEFAULT '',
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    in_reply_to     TEXT NOT NULL DEFAULT '',
+    refs            TEXT NOT NULL DEFAULT '[]',
+    language        TEXT NOT NULL DEFAULT '',
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    sent_at         INTEGER,
+    last_error      TEXT NOT NULL DEFAULT '',
+    raw             TEXT NOT NULL DEFAULT ''
+) STRICT;
+INSERT INTO outbox_next (id, ticket_id, message_id, kind, rfc_message_id, from_name, from_address, to_name, to_address,
+                         reply_to, subject, body, in_reply_to, refs, language, state, attempts, created_at,
+                         next_attempt_at, sent_at, last_error)
+SELECT id, ticket_id, message_id, kind, rfc_message_id, from_name, from_address, to_name, to_address, reply_to, subject,
+       body, in_reply_to, refs, language, state, attempts, created_at, next_attempt_at, sent_at, last_error FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_next RENAME TO outbox;
+CREATE INDEX outbox_unsent ON outbox(next_attempt_at, id) WHERE state IN ('pending', 'sending');
+CREATE INDEX outbox_by_ticket ON outbox(ticket_id, id);
+CREATE INDEX outbox_acknowledgements ON outbox(to_address, created_at) WHERE kind = 'acknowledgement';
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

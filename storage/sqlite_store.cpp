@@ -1,6 +1,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include "storage/search_indexer.hpp"
+#include "storage/sqlite_bulk_load.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "storage/sqlite_reader.hpp"
 #include "storage/sqlite_schema.hpp"
@@ -180,6 +181,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
             connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
                              " PRAGMA journal_size_limit = 67108864");
             schema_version_ = sqlite::migrate(*connection);
+            sqlite::restore_bulk_load_indexes(*connection);  // a bulk import stopped half-way
         } catch (const std::exception& e) {
             throw std::runtime_error{"cannot use database " + path_.string() + ": " + e.what()};
         }

@@ -101,7 +101,8 @@ MessageId Tx::insert_message(Message& message) {
     message.id = connection().last_insert_rowid();
     queue_index_change(message.id, message.body, false);
     if (record_changes_)
-        changes_.messages.push_back({message.ticket_id, message.kind, message.author_kind, message.author_id, message.created_at});
+        changes_.messages.push_back(
+            {message.ticket_id, message.kind, message.author_kind, message.author_id, message.created_at, message.id});
     return message.id;
 }
 

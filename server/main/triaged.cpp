@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
             if (loaded) spdlog::info("demo history loaded: {} tickets", loaded);
             if (int logins = install_demo_logins(*app)) spdlog::info("demo logins created: {}", logins);
         }
-        app->reports();  // loads the report facts now, not at the first report
+        app->reports();  // starts loading the report facts in the background; reports wait for them
 
         boost::asio::io_context ioc(config.io_threads);
         Api api(*app);
@@ -139,9 +139,9 @@ int main(int argc, char** argv) {
         boost::asio::thread_pool blocking(8);  // fsync and MIME parsing, never on I/O threads; 8 so
         // concurrent sessions' blob fsyncs overlap (the journal commits them together)
         EmailIntake email(*app, blocking);
-        // The outbox holds per-ticket text replies; the report (multipart, no ticket) is spooled.
-        SpoolDirMailer report_mailer(weekly_spool_dir(config));
-        WeeklyReportScheduler weekly_report(ioc, blocking, *app, report_mailer);
+        // With a relay the weekly report goes through the outbox; without one it is spooled.
+        auto report_mailer = weekly_report_mailer(*app);
+        WeeklyReportScheduler weekly_report(ioc, blocking, *app, *report_mailer);
         weekly_report.start();
         std::vector<std::unique_ptr<channels::SmtpListener>> mail_listeners;
         for (auto [endpoint, protocol] : {std::pair{config.email.smtp, channels::SmtpProtocol::smtp},

@@ -503,3 +503,60 @@ TEST_CASE("a tier change in the audit log, as the escalation engine writes it, c
     auto again = reloaded.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
     CHECK(to_csv(again) == to_csv(t));
 }
+
+TEST_CASE("facts loaded in the background count what was committed meanwhile exactly once") {
+    auto store = SqliteStore::open_in_memory();
+    {
+        std::istringstream in(kHistory);
+        REQUIRE(import_jsonl(*store, in).imported == 10);
+    }
+    ReportFacts facts{calendars()};
+    store->observe_commits([&](CommittedChanges&& c) { facts.enqueue(std::move(c)); });
+    // Committed after the observer was set and before the load's snapshot: seen by both.
+    auto agent_reply = [&](TicketId ticket) {
+        write_sync(*store, [&](StoreTx& tx) {
+            Message m;
+            m.ticket_id = ticket;
+            m.kind = MessageKind::reply;
+            m.author_kind = AuthorKind::agent;
+            m.author_id = 1;
+            m.channel = Channel::email;
+            m.body = "Vastaus";
+            m.created_at = kNow;
+            tx.insert_message(m);
+            TicketEvent e;
+            e.ticket_id = ticket;
+            e.at = kNow;
+            e.actor = "system:sla";
+            e.type = "escalated";
+            e.changes = {FieldChange{"tier", "L1", "supervisor"}};
+            e.detail = "sla_breach";
+            tx.append_event(e);
+        });
+    };
+    agent_reply(1);
+    {
+        std::istringstream in(
+            R"({"external_id":"h11","channel":"email","subject":"Uusi","body":"Hei","requester":{"name":"A","email":"a@example.fi"},"queue":"billing","created_at":"2026-11-10T06:00:00Z","status":"open","replies":2})");
+        REQUIRE(import_jsonl(*store, in).imported == 1);
+    }
+    facts.load_in_background(store->path());
+    facts.start_applier();
+    agent_reply(2);  // before or after the snapshot: either way once
+    CHECK(facts.wait_ready(std::chrono::seconds(30)));
+    CHECK(facts.load_error().empty());
+    facts.with_facts([](const Facts& f) {
+        REQUIRE(f.col.size() == 11);
+        auto at = [&](TicketId id) {
+            auto it = std::find(f.col.id.begin(), f.col.id.end(), static_cast<std::uint32_t>(id));
+            REQUIRE(it != f.col.id.end());
+            return static_cast<std::size_t>(it - f.col.id.begin());
+        };
+        CHECK(f.col.replies[at(1)] == 2);   // 1 imported + 1 reply
+        CHECK(f.col.replies[at(2)] == 4);   // 3 imported + 1 reply
+        CHECK(f.col.replies[at(11)] == 2);  // imported once
+        CHECK(f.escalations.at(1).reached_s[static_cast<std::size_t>(Tier::supervisor)] != kNoTime);
+        CHECK(f.escalations.at(2).reached_s[static_cast<std::size_t>(Tier::supervisor)] != kNoTime);
+        return 0;
+    });
+}

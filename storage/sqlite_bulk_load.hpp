@@ -1,0 +1,25 @@
+// Bulk load: a large history import writes a million rows; keeping the list indexes
+// (tickets by status, queue, channel, assignee, requester; messages and events by ticket;
+// identities by customer) current row by row costs more than building them once, sorted,
+// at the end. A bulk load drops them (remembering their SQL in the database, in the same
+// transaction) and creates them again when it ends; a store opened after a crash mid-load
+// creates them again first (restore_bulk_load_indexes). Lookup and uniqueness indexes stay.
+// Writer thread only (inside its units); restore_bulk_load_indexes at open, before readers.
+#pragma once
+
+#include "engine/store.hpp"
+
+#include <cstddef>
+
+namespace triage::sqlite {
+
+class Connection;
+
+// In a unit of work: drops the list indexes, remembering them. Returns how many it dropped.
+std::size_t drop_bulk_load_indexes(StoreTx& tx);
+// In a unit of work: creates the remembered indexes again. Returns how many.
+std::size_t restore_bulk_load_indexes(StoreTx& tx);
+// The same on a connection at start-up (its own transaction); a no-op when nothing is remembered.
+std::size_t restore_bulk_load_indexes(Connection& connection);
+
+}  // namespace triage::sqlite
