@@ -192,11 +192,10 @@ void read_bounce_text(std::string_view text, EmailClassification& c) {
 
 }  // namespace
 
-EmailClassification classify_email(GMimeMessage* message, std::string_view subject, std::string_view text) {
+EmailClassification classify_email(GMimeObject* top, std::string_view subject, std::string_view text) {
     EmailClassification c;
     Signals signals;
-    if (!message) return c;
-    GMimeObject* top = GMIME_OBJECT(message);
+    if (!top) return c;
     auto header = [&](std::string_view name) { return first_raw_header(top, name); };
 
     if (auto v = header("Auto-Submitted")) {
@@ -255,7 +254,7 @@ EmailClassification classify_email(GMimeMessage* message, std::string_view subje
     // The top-level structure (not inside returned messages): reports and returned mail.
     bool delivery_status = false, report = false, returned_message = false;
     std::size_t status_recipients = 0;  // recipients named by message/delivery-status parts
-    std::vector<GMimeObject*> stack{g_mime_message_get_mime_part(message)};
+    std::vector<GMimeObject*> stack{top};
     std::size_t visited = 0;
     while (!stack.empty() && visited++ < kMaxPartsVisited) {
         GMimeObject* object = stack.back();

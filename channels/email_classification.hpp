@@ -36,6 +36,6 @@ struct EmailClassification {
 // X-Failed-Recipients, or address-only lines of a non-standard bounce's text; the bounced
 // Message-ID from the returned message or its headers.
 // `subject` and `text` are the decoded subject and the first text part.
-EmailClassification classify_email(GMimeMessage* message, std::string_view subject, std::string_view text);
+EmailClassification classify_email(GMimeObject* top, std::string_view subject, std::string_view text);
 
 }  // namespace triage::channels

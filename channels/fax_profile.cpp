@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
 
 namespace triage::channels {
@@ -60,6 +63,26 @@ std::string header_of(std::string_view raw, const std::string& name) {
     return v ? std::string(trim_space(v)) : std::string{};
 }
 
+// A profile's subject pattern, compiled once per process: compiling the four shipped
+// patterns for every mail was a third of the CPU of SMTP intake. nullptr for a pattern that
+// does not compile (load_config checks them; a bad one never matches). A const std::regex may
+// be searched from several threads at once.
+std::shared_ptr<const std::regex> subject_pattern(const std::string& source) {
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<const std::regex>, std::less<>> compiled;
+    std::lock_guard lock(mutex);
+    auto it = compiled.find(source);
+    if (it == compiled.end()) {
+        std::shared_ptr<const std::regex> pattern;
+        try {
+            pattern = std::make_shared<const std::regex>(source, std::regex::ECMAScript | std::regex::icase);
+        } catch (const std::regex_error&) {
+        }
+        it = compiled.emplace(source, std::move(pattern)).first;
+    }
+    return it->second;
+}
+
 int leading_int(std::string_view s) {
     int v = 0;
     auto t = trim_space(s);
@@ -95,13 +118,8 @@ std::optional<FaxMail> recognise_fax(std::string_view raw, const ParsedEmail& ma
     for (const auto& profile : profiles) {
         if (!sender_matches(profile.sender, from)) continue;
         std::smatch m;
-        std::regex pattern;
-        try {
-            pattern = std::regex(profile.subject, std::regex::ECMAScript | std::regex::icase);
-        } catch (const std::regex_error&) {
-            continue;  // load_config checks the patterns; a bad one never matches
-        }
-        if (!std::regex_search(subject, m, pattern)) continue;
+        const auto pattern = subject_pattern(profile.subject);
+        if (!pattern || !std::regex_search(subject, m, *pattern)) continue;
         FaxMail fax;
         fax.profile = profile.name;
         std::string raw_number = m.size() > 1 ? m[1].str() : std::string{};

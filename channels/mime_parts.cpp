@@ -26,12 +26,20 @@ std::string object_bytes(GMimeObject* object) {
 
 std::optional<std::string> first_raw_header(GMimeHeaderList* headers, std::string_view name) {
     if (!headers) return std::nullopt;
-    const std::string wanted = lower(name);
+    // Compared in place, case-blind: parse_email asks for some thirty headers of a message
+    // with some thirty headers, and a lower-cased copy of each name was a tenth of its time.
+    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+    auto same = [&](const char* candidate) {
+        std::size_t i = 0;
+        for (; i < name.size(); ++i)
+            if (candidate[i] == '\0' || fold(candidate[i]) != fold(name[i])) return false;
+        return candidate[i] == '\0';
+    };
     const int count = g_mime_header_list_get_count(headers);
     for (int i = 0; i < count; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
         const char* header_name = g_mime_header_get_name(header);
-        if (!header_name || lower(header_name) != wanted) continue;
+        if (!header_name || !same(header_name)) continue;
         const char* raw = g_mime_header_get_raw_value(header);
         return std::string(raw ? raw : "");
     }

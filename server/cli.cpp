@@ -252,7 +252,7 @@ int import_maildir(const Args& a, std::ostream& out, std::ostream& err) {
     for (const auto& entry : std::filesystem::directory_iterator(fresh))
         if (entry.is_regular_file()) files.push_back(entry.path());
     std::sort(files.begin(), files.end());  // Maildir names start with the delivery time
-    int imported = 0, duplicates = 0, failed = 0;
+    int imported = 0, duplicates = 0, failed = 0, acknowledgements = 0;
     for (const auto& file : files) {
         std::ifstream in(file, std::ios::binary);
         std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -270,12 +270,22 @@ int import_maildir(const Args& a, std::ostream& out, std::ostream& err) {
         // Committed: only now does it leave new/ (":2," marks it seen, as Maildir readers expect).
         std::filesystem::rename(file, seen / (file.filename().string() + ":2,S"));
         outcome->duplicate ? ++duplicates : ++imported;
+        acknowledgements += static_cast<int>(std::count_if(outcome->events.begin(), outcome->events.end(),
+                                                           [](const auto& e) { return e.type == "acknowledgement_queued"; }));
         out << fmt::format("{} -> {}{}\n", file.filename().string(),
                            outcome->unthreaded ? std::string("no ticket (bounce)") : ticket_key(outcome->ticket.id),
                            outcome->duplicate ? " (already had it)" : "");
     }
     blocking.join();
     out << fmt::format("{} imported, {} already present, {} failed\n", imported, duplicates, failed);
+    // The acknowledgements are outbox rows, as for SMTP intake; the one sender of the data
+    // directory, triaged's (email.relay), delivers them: within email.outbox.poll_ms while it
+    // runs, else when it starts. One sender keeps "exactly once per Message-ID".
+    if (acknowledgements > 0)
+        out << fmt::format("{} acknowledgement{} queued in the outbox: triaged sends {} through {}:{} (within {} ms while it"
+                           " runs, else when it starts)\n",
+                           acknowledgements, acknowledgements == 1 ? "" : "s", acknowledgements == 1 ? "it" : "them",
+                           config.email.relay->host, config.email.relay->port, config.email.poll_ms);
     return failed == 0 ? 0 : 1;
 }
 

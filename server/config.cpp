@@ -151,6 +151,7 @@ Config load_config(const std::filesystem::path& file) {
                 positive("max_attempts", c.email.max_attempts);
                 positive("retry_initial_ms", c.email.retry_initial_ms);
                 positive("retry_max_ms", c.email.retry_max_ms);
+                positive("poll_ms", c.email.poll_ms);
                 if (auto r = outbox["resend_uncertain"]) c.email.resend_uncertain = r.as<bool>();
             }
             if (auto boxes = email["mailboxes"]) {

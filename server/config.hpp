@@ -39,6 +39,7 @@ struct EmailConfig {
     int retry_initial_ms = 30'000;   // email.outbox.retry_initial_ms, doubled per failure
     int retry_max_ms = 3'600'000;    // email.outbox.retry_max_ms
     bool resend_uncertain = true;    // email.outbox.resend_uncertain
+    int poll_ms = 2'000;             // email.outbox.poll_ms: how often an idle sender looks for rows other processes queued
 };
 
 // Phone calls: numbers are normalised in this region; support lines decide call-backs.

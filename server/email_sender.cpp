@@ -70,7 +70,9 @@ asio::awaitable<void> EmailSender::run() {
         wake_pending_ = false;
         auto rows = app_.store().reader()->outbound_unsent(kRowsPerPass);
         const Timestamp now = app_.clock().system_now();
-        Timestamp next = now + std::chrono::hours(1);
+        // Idle, it looks again after email.outbox.poll_ms: rows another process queued in the
+        // same database (`triage import-maildir`'s acknowledgements) have no wake() to call.
+        Timestamp next = now + std::chrono::milliseconds(app_.config().email.poll_ms);
         bool delivered_any = false;
         for (auto& row : rows) {
             if (stopping_) co_return;

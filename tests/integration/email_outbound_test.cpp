@@ -387,3 +387,42 @@ TEST_CASE("a message without a Message-ID delivered twice is one message") {
     CHECK(again.find("Already received") != std::string::npos);
     CHECK(server.tickets().size() == 1);
 }
+
+TEST_CASE("acknowledgements queued by triage import-maildir go out through the running triaged's relay") {
+    TempDir mx_dir, desk_dir;
+    Server mx(mx_dir.path(), kCustomerMailServerYaml);
+    // The sender looks for rows other processes queued every poll_ms: the import has no way
+    // to wake it.
+    Server desk(desk_dir.path(), desk_yaml(mx.smtp_port, "    poll_ms: 100\n"));
+    auto maildir = desk_dir.path() / "Maildir";
+    std::filesystem::create_directories(maildir / "new");
+    std::ofstream(maildir / "new" / "1700000000.1.host", std::ios::binary)
+        << customer_mail("<fetched1@example.fi>", "Lasku puuttuu", "Hei, en ole saanut laskua tältä kuulta.");
+    std::ofstream(maildir / "new" / "1700000001.2.host", std::ios::binary)
+        << customer_mail("<fetched2@example.fi>", "Re: Lasku puuttuu", "Vielä yksi kysymys.",
+                         "In-Reply-To: <fetched1@example.fi>\r\n");
+
+    // The same data directory and config as the running desk; a second process writes to it.
+    const std::string cli = TRIAGE_CLI_PATH;
+    auto [code, out] = run_command({cli, "import-maildir", maildir.string(), "--config",
+                                    (desk_dir.path() / "triage.yaml").string(), "--data-dir", desk_dir.path().string()});
+    CAPTURE(out);
+    REQUIRE(code == 0);
+    CHECK(out.find("2 imported, 0 already present, 0 failed") != std::string::npos);
+    CHECK(out.find("1 acknowledgement queued in the outbox") != std::string::npos);  // the reply threads, unacknowledged
+
+    // The desk's own sender delivers it, threaded on the fetched message, as for SMTP intake.
+    REQUIRE(eventually([&] { return mx.tickets().size() == 1; }));
+    auto ack_id = std::string(desk.messages(1).at(1).at("external_id").as_string());
+    CHECK(ack_id.starts_with("<T-1.ack."));
+    auto ack = raw_containing(mx_dir.path(), ack_id);
+    REQUIRE(!ack.empty());
+    CHECK(header(ack, "In-Reply-To") == "<fetched1@example.fi>");
+    CHECK(header(ack, "References") == "<fetched1@example.fi>");
+    CHECK(header(ack, "Auto-Submitted") == "auto-replied");
+    CHECK(header(ack, "Reply-To").find("<support+T-1@triage.test>") != std::string::npos);
+    CHECK(ack.find("Return-Path: <>") != std::string::npos);
+    CHECK(eventually([&] { return desk.event_detail(1, "email_sent").find(ack_id) != std::string::npos; }));
+    CHECK(desk.count_events(1, "acknowledgement_queued") == 1);
+    CHECK(desk.count_events(1, "email_sent") == 1);  // once: one sender per data directory
+}
