@@ -121,11 +121,23 @@ std::optional<CdrFormat> parse_cdr_format(std::string_view s) noexcept {
 }
 
 bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
-    fields.clear();
+    // The vector's strings are reused from row to row (their capacity kept): a file of
+    // rows of the same shape allocates almost nothing here.
+    std::size_t count = 0;
+    auto next = [&]() -> std::string& {
+        if (count == fields.size()) fields.emplace_back();
+        std::string& f = fields[count++];
+        f.clear();
+        return f;
+    };
+    auto done = [&] {
+        fields.resize(count);
+        return true;
+    };
     std::size_t i = 0;
     const std::size_t n = line.size();
     while (true) {
-        std::string field;
+        std::string& field = next();
         if (i < n && line[i] == '"') {
             ++i;
             while (true) {
@@ -149,12 +161,11 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
             if (field.find('"') != std::string::npos) return false;
             i = end;
         }
-        fields.push_back(std::move(field));
-        if (i >= n) return true;
+        if (i >= n) return done();
         ++i;  // the comma
         if (i == n) {
-            fields.emplace_back();
-            return true;
+            next();
+            return done();
         }
     }
 }

@@ -1,6 +1,7 @@
 #include "channels/cdr_csv.hpp"
 #include "channels/pbx_time.hpp"
 #include "engine/time_format.hpp"
+#include "tests/support/result_printer.hpp"
 
 #include <doctest/doctest.h>
 

@@ -131,22 +131,26 @@ std::string with_fresh_token(const std::string& raw, const FormToken& t) {
         }
         body = plain;
     }
-    auto replace_value = [&](const std::regex& re, const std::string& replacement) {
-        if (!std::regex_search(body, re)) return false;
-        body = std::regex_replace(body, re, replacement);
+    // Replaces the value that follows `marker` up to the first of `stops` (or the end);
+    // false when the marker is absent.
+    auto replace_after = [&](const std::string& marker, const char* stops, const std::string& value) {
+        auto at = body.find(marker);
+        if (at == std::string::npos) return false;
+        at += marker.size();
+        auto end = body.find_first_of(stops, at);
+        body.replace(at, (end == std::string::npos ? body.size() : end) - at, value);
         return true;
     };
     if (head.find("multipart/form-data") != std::string::npos) {
-        REQUIRE(replace_value(std::regex("(name=\"form_ts\"\r\n\r\n)[^\r]*"), "$1" + t.form_ts));
-        REQUIRE(replace_value(std::regex("(name=\"csrf_token\"\r\n\r\n)[^\r]*"), "$1" + t.csrf_token));
+        REQUIRE(replace_after("name=\"form_ts\"\r\n\r\n", "\r", t.form_ts));
+        REQUIRE(replace_after("name=\"csrf_token\"\r\n\r\n", "\r", t.csrf_token));
     } else if (head.find("application/json") != std::string::npos) {
-        REQUIRE(replace_value(std::regex("\"form_ts\"\\s*:\\s*(\"[^\"]*\"|[0-9]+)"), "\"form_ts\": " + t.form_ts));
-        if (!replace_value(std::regex("\"csrf_token\"\\s*:\\s*\"[^\"]*\""), "\"csrf_token\": \"" + t.csrf_token + "\""))
+        REQUIRE(replace_after("\"form_ts\": ", ",}", t.form_ts));
+        if (!replace_after("\"csrf_token\": ", ",}", "\"" + t.csrf_token + "\""))
             body.insert(body.rfind('}'), ", \"csrf_token\": \"" + t.csrf_token + "\"");
     } else {
-        if (!replace_value(std::regex("(^|&)form_ts=[^&]*"), "$1form_ts=" + t.form_ts)) body += "&form_ts=" + t.form_ts;
-        if (!replace_value(std::regex("(^|&)csrf_token=[^&]*"), "$1csrf_token=" + t.csrf_token))
-            body += "&csrf_token=" + t.csrf_token;
+        if (!replace_after("&form_ts=", "&", t.form_ts)) body += "&form_ts=" + t.form_ts;
+        if (!replace_after("&csrf_token=", "&", t.csrf_token)) body += "&csrf_token=" + t.csrf_token;
     }
     if (chunked) {
         std::string again;
