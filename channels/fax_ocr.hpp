@@ -1,7 +1,8 @@
-// Fax OCR: the pages of a fax document (PDF rasterised by poppler's pdftoppm, TIFF and PNG
-// read by leptonica) read by Tesseract in English, Finnish, Estonian and Latvian. Slow and
-// blocking: call it on a blocking pool, never on an I/O thread. Thread-safe (one Tesseract
-// engine per calling thread).
+// Fax OCR: the pages of a fax document (PDF rasterised by poppler's pdftoppm; TIFF, also
+// multi-page, and PNG as they are) read by the tesseract command in English, Finnish,
+// Estonian and Latvian, in a process of its own (crash and memory isolation from hostile
+// images, and the server does not carry Tesseract in its memory). Slow and blocking: call
+// it on a blocking pool, never on an I/O thread. Thread-safe.
 #pragma once
 
 #include <string>

@@ -41,7 +41,8 @@ CustomerId resolve_customer(StoreTx& tx, const Enquiry& enquiry, Timestamp now) 
     }
     for (const auto& id : identities) {
         if (auto known = tx.customer_by_identity(id)) {
-            for (const auto& other : identities) tx.add_identity(*known, other);
+            for (const auto& other : identities)
+                if (&other != &id) tx.add_identity(*known, other);  // `id` is known to be theirs
             return *known;
         }
     }

@@ -142,9 +142,13 @@ void Connection::exec(const char* sql) {
 }
 
 Statement& Connection::prepare(std::string_view sql) {
-    if (auto it = statements_.find(sql); it != statements_.end()) return *it->second;
-    auto statement = std::make_unique<Statement>(db_, sql);
-    return *statements_.emplace(std::string{sql}, std::move(statement)).first->second;
+    if (auto known = by_address_.find(sql.data()); known != by_address_.end() && *known->second.sql == sql)
+        return *known->second.statement;
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(std::string{sql}, std::make_unique<Statement>(db_, sql)).first;
+    if (by_address_.size() >= 4096) by_address_.clear();  // texts built at run time: keep it bounded
+    by_address_[sql.data()] = Known{&it->first, it->second.get()};
+    return *it->second;
 }
 
 std::int64_t Connection::query_int64(const char* sql) {

@@ -23,9 +23,9 @@
 namespace triage {
 namespace {
 
-constexpr std::chrono::seconds kIdleBeforeRelease{1};
-constexpr int kCheckpointPages = 1000;
-constexpr std::chrono::milliseconds kBatchWindow{4};  // how long a commit keeps taking new units  // SQLite's own auto-checkpoint threshold
+constexpr std::chrono::milliseconds kIdleBeforeRelease{400};
+constexpr int kCheckpointPages = 1000;  // SQLite's own auto-checkpoint threshold
+constexpr std::chrono::milliseconds kBatchWindow{4};  // how long a commit keeps taking new units
 
 void remove_database_files(const std::filesystem::path& path) noexcept {
     std::error_code ec;
@@ -54,16 +54,32 @@ public:
         for (int i = 0; i < count; ++i) give_back(open_reader().release());
     }
 
-    // Hands back the page caches of the connections not lent out (the server is idle).
-    void release_memory() {
+    // Hands back the page caches of the connections not lent out (the server is idle), and
+    // closes the connections a burst of parallel reads opened beyond `keep`.
+    void release_memory(std::size_t keep) {
+        std::vector<std::unique_ptr<Reader>> extra;
+        {
+            std::lock_guard lock{mutex_};
+            while (idle_.size() > keep) {
+                extra.push_back(std::move(idle_.back()));
+                idle_.pop_back();
+            }
+            for (auto& reader : idle_) sqlite3_db_release_memory(reader->connection().handle());
+            released_at_lease_ = leases_;
+        }
+    }
+
+    // Whether a reader was lent out since the last release_memory, and none for `quiet`.
+    bool idle_after_use(std::chrono::steady_clock::duration quiet) {
         std::lock_guard lock{mutex_};
-        for (auto& reader : idle_) sqlite3_db_release_memory(reader->connection().handle());
+        return leases_ != released_at_lease_ && std::chrono::steady_clock::now() - last_return_ >= quiet;
     }
 
     std::shared_ptr<StoreReader> lease() {
         std::unique_ptr<Reader> reader;
         {
             std::lock_guard lock{mutex_};
+            ++leases_;
             if (!idle_.empty()) {
                 reader = std::move(idle_.back());
                 idle_.pop_back();
@@ -86,6 +102,7 @@ private:
         std::unique_ptr<Reader> owned{reader};
         std::lock_guard lock{mutex_};
         idle_.push_back(std::move(owned));
+        last_return_ = std::chrono::steady_clock::now();
     }
 
     const std::string path_;
@@ -93,6 +110,8 @@ private:
     const std::shared_ptr<SearchIndexer> indexer_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Reader>> idle_;  // guarded by mutex_
+    std::uint64_t leases_ = 0, released_at_lease_ = 0;  // guarded by mutex_
+    std::chrono::steady_clock::time_point last_return_{};  // guarded by mutex_
 };
 
 }  // namespace sqlite
@@ -313,10 +332,11 @@ void SqliteStore::run_writer() {
             std::unique_lock lock{mutex_};
             auto ready = [&] { return !queue_.empty() || stopping_; };
             if (!wake_writer_.wait_for(lock, kIdleBeforeRelease, ready)) {
-                // A quiet second after work: give the page caches and freed heap back to the
+                // A quiet moment after work: give the page caches and freed heap back to the
                 // system, so an idle server stays small however busy it was.
+                // Reads alone (a quiet writer) fill the readers' caches too.
                 lock.unlock();
-                if (!memory_released) release_idle_memory();
+                if (!memory_released || readers_->idle_after_use(kIdleBeforeRelease)) release_idle_memory();
                 memory_released = true;
                 continue;
             }
@@ -333,7 +353,11 @@ void SqliteStore::run_writer() {
 
 void SqliteStore::release_idle_memory() noexcept {
     sqlite3_db_release_memory(tx_->connection().handle());
-    readers_->release_memory();
+    try {
+        readers_->release_memory(static_cast<std::size_t>(std::max(opts_.readers, 0)));
+    } catch (const std::exception&) {
+        // Out of memory while giving memory back: the caches stay; nothing is lost.
+    }
     malloc_trim(0);
 }
 

@@ -319,3 +319,37 @@ TEST_CASE("every email of the shared corpus goes through import-maildir into tic
     CHECK(out.find(" 0 failed") != std::string::npos);
     CHECK(files > 50);
 }
+
+TEST_CASE("curl gets well-formed answers: keep-alive, HEAD without a body, HTTP/1.0") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+    const std::string auth = std::string("Authorization: Bearer ") + TriagedProcess::kToken;
+
+    // Three requests over one kept-alive connection: curl says it re-used it.
+    auto [rc, out] = run_command({"curl", "-sS", "-v", "-H", auth, base + "/api/v1/tickets/1", base + "/api/v1/tickets/1",
+                                  base + "/api/v1/health"});
+    CAPTURE(out);
+    REQUIRE(rc == 0);
+    CHECK(out.find("Re-using existing connection") != std::string::npos);
+    CHECK(out.find("\"key\":\"T-1\"") != std::string::npos);
+    CHECK(out.find("< Content-Length: ") != std::string::npos);
+    CHECK(out.find("< Server: triaged") != std::string::npos);
+
+    // HEAD: the length of the body GET would send, and no body.
+    auto get = server.request("GET", "/api/v1/tickets/1");
+    auto [head_rc, head] = run_command({"curl", "-sS", "-i", "--head", "-H", auth, base + "/api/v1/tickets/1"});
+    CAPTURE(head);
+    REQUIRE(head_rc == 0);
+    CHECK(head.starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK(head.find("Content-Length: " + std::to_string(get.body.size()) + "\r\n") != std::string::npos);
+    CHECK(head.ends_with("\r\n\r\n"));  // nothing after the header block
+
+    // HTTP/1.0: answered in kind, and the connection closes after the answer.
+    auto [old_rc, old] = run_command({"curl", "-sS", "-i", "--http1.0", base + "/api/v1/health"});
+    CAPTURE(old);
+    REQUIRE(old_rc == 0);
+    CHECK(old.starts_with("HTTP/1.0 200 OK\r\n"));
+    CHECK(old.find("\"status\"") != std::string::npos);
+}
