@@ -2,11 +2,13 @@
 
 #include "channels/mime_charset.hpp"
 #include "channels/phone_number.hpp"
+#include "channels/pbx_time.hpp"
 #include "engine/text.hpp"
 #include "engine/time_format.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <fmt/format.h>
 #include <unordered_map>
 
@@ -19,18 +21,6 @@ bool is_extension(std::string_view s) {
     const bool digits = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (digits) return s.size() <= 5;
     return true;
-}
-
-Result<Timestamp> cdr_time(std::string_view s, std::string_view field) {
-    // "YYYY-MM-DD HH:MM:SS", UTC
-    if (s.size() != 19 || s[10] != ' ')
-        return problem(errc::invalid_field, fmt::format("{} '{}' is not YYYY-MM-DD HH:MM:SS", field, s), std::string(field));
-    std::string text(s);
-    text[10] = 'T';
-    text += 'Z';
-    auto t = parse_rfc3339(text);
-    if (!t) return problem(errc::invalid_field, fmt::format("{} '{}' is not a valid time", field, s), std::string(field));
-    return *t;
 }
 
 Result<std::int64_t> cdr_int(std::string_view s, std::string_view field) {
@@ -65,7 +55,7 @@ struct Row {
     std::string userfield;
 };
 
-Result<Row> asterisk_row(const std::vector<std::string>& f) {
+Result<Row> asterisk_row(const std::vector<std::string>& f, const PbxTimeReader& times) {
     if (f.size() < 17 || f.size() > 21)
         return problem(errc::malformed, fmt::format("{} columns, expected 17 to 21 (cdr_csv with loguniqueid=yes)", f.size()));
     Row r;
@@ -73,14 +63,14 @@ Result<Row> asterisk_row(const std::vector<std::string>& f) {
     r.dst = f[2];
     r.name = clid_name(f[4]);
     r.app = f[7];
-    TRIAGE_TRY(r.start, cdr_time(f[9], "start"));
-    TRIAGE_TRY(r.end, cdr_time(f[11], "end"));
+    TRIAGE_TRY(auto start, times.read(f[9], "start"));
+    TRIAGE_TRY(auto end, times.read(f[11], "end"));
     if (!f[10].empty()) {
-        TRIAGE_TRY(auto answer, cdr_time(f[10], "answer"));
+        TRIAGE_TRY(auto answer, times.read(f[10], "answer"));
         (void)answer;
     }
     TRIAGE_TRY(auto duration, cdr_int(f[12], "duration"));
-    (void)duration;
+    std::tie(r.start, r.end) = fit_call_times(start, end, duration);
     TRIAGE_TRY(r.billsec, cdr_int(f[13], "billsec"));
     auto disposition = parse_call_disposition(f[14]);
     if (!disposition && f[14] == "UNKNOWN") disposition = CallDisposition::failed;
@@ -92,21 +82,21 @@ Result<Row> asterisk_row(const std::vector<std::string>& f) {
     return r;
 }
 
-Result<Row> freeswitch_row(const std::vector<std::string>& f) {
+Result<Row> freeswitch_row(const std::vector<std::string>& f, const PbxTimeReader& times) {
     if (f.size() != 15) return problem(errc::malformed, fmt::format("{} columns, expected 15 (the example template)", f.size()));
     Row r;
     r.name = f[0];
     r.src = f[1];
     r.dst = f[2];
-    TRIAGE_TRY(r.start, cdr_time(f[4], "start_stamp"));
-    TRIAGE_TRY(r.end, cdr_time(f[6], "end_stamp"));
+    TRIAGE_TRY(auto start, times.read(f[4], "start_stamp"));
+    TRIAGE_TRY(auto end, times.read(f[6], "end_stamp"));
     TRIAGE_TRY(auto duration, cdr_int(f[7], "duration"));
-    (void)duration;
+    std::tie(r.start, r.end) = fit_call_times(start, end, duration);
     TRIAGE_TRY(r.billsec, cdr_int(f[8], "billsec"));
     const std::string& cause = f[9];
     if (cause.empty()) return problem(errc::invalid_field, "hangup_cause is empty", "hangup_cause");
     if (!f[5].empty()) {
-        TRIAGE_TRY(auto answer, cdr_time(f[5], "answer_stamp"));
+        TRIAGE_TRY(auto answer, times.read(f[5], "answer_stamp"));
         (void)answer;
         r.disposition = CallDisposition::answered;
     } else if (cause == "USER_BUSY") {
@@ -131,11 +121,23 @@ std::optional<CdrFormat> parse_cdr_format(std::string_view s) noexcept {
 }
 
 bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
-    fields.clear();
+    // The vector's strings are reused from row to row (their capacity kept): a file of
+    // rows of the same shape allocates almost nothing here.
+    std::size_t count = 0;
+    auto next = [&]() -> std::string& {
+        if (count == fields.size()) fields.emplace_back();
+        std::string& f = fields[count++];
+        f.clear();
+        return f;
+    };
+    auto done = [&] {
+        fields.resize(count);
+        return true;
+    };
     std::size_t i = 0;
     const std::size_t n = line.size();
     while (true) {
-        std::string field;
+        std::string& field = next();
         if (i < n && line[i] == '"') {
             ++i;
             while (true) {
@@ -159,12 +161,11 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
             if (field.find('"') != std::string::npos) return false;
             i = end;
         }
-        fields.push_back(std::move(field));
-        if (i >= n) return true;
+        if (i >= n) return done();
         ++i;  // the comma
         if (i == n) {
-            fields.emplace_back();
-            return true;
+            next();
+            return done();
         }
     }
 }
@@ -178,6 +179,15 @@ CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std:
     auto is_support_line = [&](const std::string& dst) {
         return options.support_lines.empty() ||
                std::find(options.support_lines.begin(), options.support_lines.end(), dst) != options.support_lines.end();
+    };
+    const PbxTimeReader times(options.time_zone);
+    // A PBX log names the same callers again and again: each distinct number is parsed by
+    // libphonenumber once per file.
+    std::unordered_map<std::string, std::string> e164;
+    auto number_of = [&](const std::string& raw) -> const std::string& {
+        auto [it, fresh] = e164.try_emplace(raw);
+        if (fresh) it->second = to_e164(raw, options.region).value_or("");
+        return it->second;
     };
     std::size_t line_no = 0, pos = 0;
     while (pos < bytes.size()) {
@@ -196,7 +206,7 @@ CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std:
             bad("a quoted field is not closed or has text after its closing quote (the row may be cut off)");
             continue;
         }
-        auto row = options.format == CdrFormat::asterisk ? asterisk_row(fields) : freeswitch_row(fields);
+        auto row = options.format == CdrFormat::asterisk ? asterisk_row(fields, times) : freeswitch_row(fields, times);
         if (!row) {
             bad(row.error().message);
             continue;
@@ -236,14 +246,14 @@ CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std:
         const bool dst_internal = is_extension(r.dst) || r.dst.empty();
         if (src_internal && !dst_internal) {
             call.direction = CallDirection::outbound;
-            call.number = to_e164(r.dst, options.region).value_or("");
+            call.number = number_of(r.dst);
             call.line = r.src;
         } else if (src_internal && dst_internal) {
             call.direction = CallDirection::internal;
             call.line = r.dst;
         } else {
             call.direction = CallDirection::inbound;
-            call.number = to_e164(r.src, options.region).value_or("");
+            call.number = number_of(r.src);
             call.line = r.dst;
             call.to_support_line = machine || is_support_line(r.dst);
             if (!withheld_name(r.name) && !call.number.empty()) call.caller_name = r.name;

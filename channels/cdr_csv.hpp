@@ -2,9 +2,11 @@
 // with loguniqueid=yes; FreeSWITCH mod_cdr_csv `example` template) become PhoneCalls.
 // Rows of one call (a queue writes one row per agent attempt, all with the same unique id)
 // are merged into one call; bad rows are reported with their line numbers and skipped.
-// Times are read as UTC (Asterisk's stock usegmtime=yes). Pure; thread-safe.
+// Times are read in the source's PBX time zone (channels/pbx_time.hpp; UTC by default, as
+// Asterisk writes with usegmtime=yes), or as Unix epochs. Pure; thread-safe.
 #pragma once
 
+#include "channels/pbx_time.hpp"
 #include "engine/phone_call.hpp"
 
 #include <string>
@@ -20,6 +22,7 @@ struct CdrOptions {
     CdrFormat format = CdrFormat::asterisk;
     std::string region = "FI";              // for national numbers
     std::vector<std::string> support_lines;  // called numbers/extensions that are support; empty = all
+    PbxTimeZone time_zone;                   // the zone of the PBX's wall-clock times; default UTC
 };
 
 struct CdrRowError {

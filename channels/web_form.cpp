@@ -396,11 +396,16 @@ std::string html_escape(std::string_view text) {
 }
 
 std::string form_language(std::string_view query_lang, std::string_view accept_language) {
+    auto asked = asked_form_language(query_lang, accept_language);
+    return asked.empty() ? std::string("en") : asked;
+}
+
+std::string asked_form_language(std::string_view query_lang, std::string_view accept_language) {
     auto supported = [](std::string_view l) { return l == "fi" || l == "et" || l == "lv" || l == "en"; };
     auto q = ascii_lower(query_lang);
     if (supported(q)) return q;
     // Accept-Language: "fi-FI,fi;q=0.9,en;q=0.8": the best-weighted supported language.
-    std::string best = "en";
+    std::string best;
     double best_q = -1;
     std::size_t pos = 0;
     while (pos < accept_language.size()) {
@@ -422,7 +427,7 @@ std::string form_language(std::string_view query_lang, std::string_view accept_l
             }
         }
         auto primary = tag.substr(0, tag.find('-'));
-        if (supported(primary) && weight > best_q) {
+        if (supported(primary) && weight > 0 && weight > best_q) {
             best = primary;
             best_q = weight;
         }
@@ -449,7 +454,8 @@ std::string field_message(std::string_view lang, const FieldError& error, const 
 }
 
 std::string render_form_page(std::string_view lang, const WebForm& values, const std::vector<FieldError>& errors,
-                             const std::vector<std::string>& categories, const FormLimits& limits) {
+                             const std::vector<std::string>& categories, const FormLimits& limits,
+                             const FormPageExtras& extras) {
     const Texts& t = texts(lang);
     auto error_of = [&](std::string_view field) -> const FieldError* {
         for (const auto& e : errors)
@@ -457,7 +463,9 @@ std::string render_form_page(std::string_view lang, const WebForm& values, const
         return nullptr;
     };
     std::string html = fmt::format("<h1>{}</h1>\n<p class=\"intro\">{}</p>\n", html_escape(t.title), html_escape(t.intro));
-    if (!errors.empty())
+    if (!extras.notice.empty())
+        html += fmt::format("<div class=\"summary\" role=\"alert\" tabindex=\"-1\"><p>{}</p></div>\n", html_escape(extras.notice));
+    else if (!errors.empty())
         html += fmt::format("<div class=\"summary\" role=\"alert\" tabindex=\"-1\"><p>{}</p></div>\n", html_escape(t.errors_title));
     html += fmt::format(
         "<form method=\"post\" action=\"/form?lang={}\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\" novalidate>\n",
@@ -509,8 +517,45 @@ std::string render_form_page(std::string_view lang, const WebForm& values, const
     // The honeypot: hidden from people and from assistive technology, filled in by bots.
     html += "<div class=\"hp\" aria-hidden=\"true\"><label for=\"f-website\">Website</label>"
             "<input type=\"text\" id=\"f-website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n";
+    for (const auto& [name, value] : extras.hidden)
+        html += fmt::format("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", html_escape(name), html_escape(value));
     html += fmt::format("<button type=\"submit\">{}</button>\n</form>\n", html_escape(t.send));
     return page(t, t.title, html);
+}
+
+std::string form_notice(std::string_view lang, std::string_view code) {
+    struct Notice {
+        const char* lang;
+        const char* expired;
+        const char* too_fast;
+        const char* reused;
+        const char* unverified;
+    };
+    static constexpr Notice kNotices[] = {
+        {"en", "This form was open too long. Please check your message and send it again.",
+         "The form was sent very quickly. Please check your message and send it again.",
+         "This form has already been sent. To write again, use the new form below.",
+         "The form could not be verified. Please check your message and send it again."},
+        {"fi", "Lomake oli auki liian kauan. Tarkista viestisi ja lähetä se uudelleen.",
+         "Lomake lähetettiin hyvin nopeasti. Tarkista viestisi ja lähetä se uudelleen.",
+         "Tämä lomake on jo lähetetty. Jos haluat kirjoittaa uudelleen, käytä alla olevaa uutta lomaketta.",
+         "Lomaketta ei voitu varmentaa. Tarkista viestisi ja lähetä se uudelleen."},
+        {"et", "Vorm oli liiga kaua avatud. Palun kontrolli sõnumit ja saada see uuesti.",
+         "Vorm saadeti väga kiiresti. Palun kontrolli sõnumit ja saada see uuesti.",
+         "See vorm on juba saadetud. Uuesti kirjutamiseks kasuta allolevat uut vormi.",
+         "Vormi ei õnnestunud kontrollida. Palun kontrolli sõnumit ja saada see uuesti."},
+        {"lv", "Veidlapa bija atvērta pārāk ilgi. Lūdzu, pārbaudiet ziņojumu un nosūtiet to vēlreiz.",
+         "Veidlapa tika nosūtīta ļoti ātri. Lūdzu, pārbaudiet ziņojumu un nosūtiet to vēlreiz.",
+         "Šī veidlapa jau ir nosūtīta. Lai rakstītu vēlreiz, izmantojiet jauno veidlapu zemāk.",
+         "Veidlapu neizdevās pārbaudīt. Lūdzu, pārbaudiet ziņojumu un nosūtiet to vēlreiz."},
+    };
+    const Notice* n = &kNotices[0];
+    for (const auto& candidate : kNotices)
+        if (lang == candidate.lang) n = &candidate;
+    if (code == "form_expired") return n->expired;
+    if (code == "form_too_fast") return n->too_fast;
+    if (code == "form_token_reused") return n->reused;
+    return n->unverified;
 }
 
 std::string render_thanks_page(std::string_view lang, std::string_view ticket_key) {

@@ -68,13 +68,27 @@ Enquiry enquiry_of(const WebForm& form);
 
 // fi, et, lv or en: `?lang=` first, then the Accept-Language list, then en.
 std::string form_language(std::string_view query_lang, std::string_view accept_language);
+// The same, but "" when the client asked for none of them (form_language's en is then a default).
+std::string asked_form_language(std::string_view query_lang, std::string_view accept_language);
 
 // A message for a field error in the language.
 std::string field_message(std::string_view lang, const FieldError& error, const FormLimits& limits);
 
+// What a form page carries besides the fields: hidden inputs (the anti-abuse token) and a
+// notice above the form (e.g. form_notice's "the form expired, send it again").
+struct FormPageExtras {
+    std::vector<std::pair<std::string, std::string>> hidden;
+    std::string notice;
+};
+
 // The form page (values kept, errors shown next to their fields), and the thank-you page.
 std::string render_form_page(std::string_view lang, const WebForm& values, const std::vector<FieldError>& errors,
-                             const std::vector<std::string>& categories, const FormLimits& limits);
+                             const std::vector<std::string>& categories, const FormLimits& limits,
+                             const FormPageExtras& extras = {});
+
+// The notice for a refused form token, by its error code (form_expired, form_too_fast,
+// form_token_reused, form_token_missing, form_token_invalid), in the language.
+std::string form_notice(std::string_view lang, std::string_view code);
 std::string render_thanks_page(std::string_view lang, std::string_view ticket_key);
 
 // Escapes text for HTML element content and attribute values.

@@ -61,7 +61,7 @@ AckDecision decide_acknowledgement(const Enquiry& e, bool created, const AckCont
     auto no = [](std::string why) { return AckDecision{false, std::move(why)}; };
     if (!created) return no("not a new ticket");
     if (!context.enabled) return no("acknowledgements are off");
-    if (e.channel != Channel::email) return no("not an email");
+    if (e.channel != Channel::email && e.channel != Channel::web) return no("not an email or a web form");
     if (e.kind == EnquiryKind::bounce) return no("a bounce");
     if (e.kind == EnquiryKind::auto_reply) {
         auto reason = e.metadata.find("auto_reason");

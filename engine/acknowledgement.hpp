@@ -27,7 +27,8 @@ struct AckContext {
     int limit_per_window = 3;         // 0: never acknowledge
 };
 
-// `enquiry` as intake took it; `created` whether it opened a new ticket.
+// `enquiry` as intake took it; `created` whether it opened a new ticket. Email and web-form
+// tickets are acknowledged (to the sender's address); other channels are not.
 AckDecision decide_acknowledgement(const Enquiry& enquiry, bool created, const AckContext& context);
 
 struct MailText {

@@ -113,7 +113,8 @@ Result<CallOutcome> accept_call(const Intake& intake, StoreTx& tx, const PhoneCa
     if (!call.ticket_id && call.always_open_ticket) {
         // the agent asked for a ticket of its own
     } else if (!call.ticket_id) {
-        if (!call.external_id.empty() && tx.message_by_external_id(Channel::phone, call.external_id)) {
+        const bool known = !call.external_id.empty() && tx.message_by_external_id(Channel::phone, call.external_id);
+        if (known) {
             // already taken in: let Intake answer the duplicate
         } else if (call.number.empty()) {
             if (missed(call.disposition)) {
@@ -138,13 +139,11 @@ Result<CallOutcome> accept_call(const Intake& intake, StoreTx& tx, const PhoneCa
                 break;
             }
         }
-        if (!e.thread.ticket_id && !call_back && missed(call.disposition)) {
+        if (!known && !e.thread.ticket_id && !call_back && missed(call.disposition)) {
             // A missed call that is not a call-back (outbound, or to a line that is not
             // support) is only worth keeping on a ticket that already exists.
-            if (!tx.message_by_external_id(Channel::phone, call.external_id.empty() ? "\x01" : call.external_id)) {
-                out.skipped = "missed call with no open ticket";
-                return out;
-            }
+            out.skipped = "missed call with no open ticket";
+            return out;
         }
     } else if (!tx.ticket(*call.ticket_id)) {
         return problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*call.ticket_id)), "ticket_id");

@@ -8,6 +8,7 @@
 #include "server/event_log.hpp"
 #include "server/json_codec.hpp"
 #include "server/store_async.hpp"
+#include "storage/sha256.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -15,7 +16,6 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sstream>
 
 namespace triage::server {
 namespace beast = boost::beast;
@@ -50,20 +50,28 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 }  // namespace
 
 std::string raw_request_bytes(const Request& req) {
-    Request copy{req.base()};
-    copy.erase(kPeerAddressField);  // ours, not the client's
-    std::ostringstream head;
-    head << copy.base();
-    return head.str() + req.body();
+    // As the client sent it: request line, header fields in order (without ours), body.
+    std::string out;
+    out.reserve(256 + req.body().size());
+    out.append(req.method_string()).append(" ").append(req.target()).append(req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+    for (const auto& field : req) {
+        if (beast::iequals(field.name_string(), kPeerAddressField)) continue;
+        out.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    }
+    out.append("\r\n").append(req.body());
+    return out;
 }
 
 ChannelRoutes::ChannelRoutes(App& app)
     : app_(app),
       form_rate_(app.clock(), app.config().webform.rate_per_minute, app.config().webform.rate_burst),
-      acknowledge_([](const IntakeOutcome& outcome, const channels::WebForm& form, const std::string& lang) {
-          spdlog::info("web form {}: acknowledgement to {} ({}) not sent: no outbound mail configured",
-                       ticket_key(outcome.ticket.id), form.email, lang);
-      }) {}
+      form_tokens_(FormTokens::load_or_create_key(app.config().data_dir / "webform.key"),
+                   FormTokenSettings{app.config().webform.token_required,
+                                     std::chrono::seconds(app.config().webform.token_min_seconds),
+                                     std::chrono::seconds(app.config().webform.token_max_seconds)},
+                   app.clock().system_now()),
+      acknowledge_([&outbox = app.outbox()](StoreTx& tx, const Enquiry& enquiry, IntakeOutcome& outcome,
+                                            const std::string& lang) { outbox.acknowledge(tx, enquiry, outcome, lang); }) {}
 ChannelRoutes::~ChannelRoutes() { blocking_.join(); }
 
 asio::awaitable<std::optional<Response>> ChannelRoutes::route_authenticated(const Request& req,
@@ -120,33 +128,71 @@ Response ChannelRoutes::form_options(const Request& req) {
     return res;
 }
 
+channels::FormPageExtras ChannelRoutes::fresh_token_fields(std::string notice) const {
+    auto token = form_tokens_.issue(app_.clock().system_now());
+    channels::FormPageExtras extras;
+    extras.hidden = {{"form_ts", std::to_string(token.form_ts)}, {"csrf_token", std::move(token.csrf_token)}};
+    extras.notice = std::move(notice);
+    return extras;
+}
+
+Response ChannelRoutes::form_token(const Request& req) {
+    const auto origin = std::string(req[http::field::origin]);
+    if (!origin_allowed(req))
+        return json_response(req.version(), Status::forbidden,
+                             error_json("forbidden", fmt::format("the origin '{}' may not post this form", origin), "origin"));
+    auto token = form_tokens_.issue(app_.clock().system_now());
+    const auto& settings = form_tokens_.settings();
+    auto res = json_response(req.version(), Status::ok,
+                             {{"form_ts", token.form_ts},
+                              {"csrf_token", token.csrf_token},
+                              {"min_wait_s", settings.min_age.count()},
+                              {"expires_in_s", settings.max_age.count()}});
+    res.set(http::field::cache_control, "no-store");
+    const auto& allowed = app_.config().webform.allowed_origins;
+    if (!origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end()) {
+        res.set(http::field::access_control_allow_origin, origin);
+        res.set(http::field::vary, "Origin");
+    }
+    return res;
+}
+
 asio::awaitable<std::optional<Response>> ChannelRoutes::route_public(const Request& req, boost::urls::url_view url,
                                                                     const std::vector<std::string>& seg,
                                                                     std::string& pattern) {
     const bool html_form = seg.size() == 1 && seg[0] == "form";
     const bool json_form = seg.size() == 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "form";
+    if (seg.size() == 4 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "form" && seg[3] == "token") {
+        pattern = "/api/v1/form/token";
+        if (req.method() != http::verb::get) co_return method_not_allowed(req, "GET");
+        co_return form_token(req);
+    }
     if (!html_form && !json_form) co_return std::nullopt;
     pattern = html_form ? "/form" : "/api/v1/form";
     std::string lang_param;
     auto params = url.params();
     if (auto it = params.find("lang"); it != params.end()) lang_param = (*it).value;
-    const auto lang = channels::form_language(lang_param, req[http::field::accept_language]);
+    const auto asked = channels::asked_form_language(lang_param, req[http::field::accept_language]);
+    const auto lang = asked.empty() ? std::string("en") : asked;
     const unsigned v = req.version();
     if (html_form && (req.method() == http::verb::get || req.method() == http::verb::head)) {
         Response res{Status::ok, v};
         res.set(http::field::content_type, "text/html; charset=utf-8");
         res.set(http::field::content_language, lang);
         res.set(http::field::vary, "Accept-Language");
-        res.body() = channels::render_form_page(lang, {}, {}, app_.config().webform.categories, form_limits());
+        res.set(http::field::cache_control, "no-store");  // each page carries its own form token
+        res.body() = channels::render_form_page(lang, {}, {}, app_.config().webform.categories, form_limits(),
+                                                fresh_token_fields());
         res.prepare_payload();
         co_return res;
     }
     if (json_form && req.method() == http::verb::options) co_return form_options(req);
     if (req.method() != http::verb::post) co_return method_not_allowed(req, html_form ? "GET, POST" : "POST, OPTIONS");
-    co_return co_await post_form(req, lang, json_form);
+    co_return co_await post_form(req, lang, asked, json_form);
 }
 
-asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std::string& lang, bool as_json) {
+asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std::string& lang, const std::string& asked,
+                                                  bool as_json) {
     const unsigned v = req.version();
     const std::string origin(req[http::field::origin]);
     auto html_page = [&](Status status, std::string body) {
@@ -197,8 +243,9 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
             body.as_object()["error"].as_object()["fields"] = std::move(list);
             co_return with_cors(json_response(v, Status::unprocessable_entity, body));
         }
-        co_return html_page(Status::unprocessable_entity,
-                            channels::render_form_page(lang, form, errors, app_.config().webform.categories, limits));
+        co_return html_page(Status::unprocessable_entity, channels::render_form_page(lang, form, errors,
+                                                                                     app_.config().webform.categories,
+                                                                                     limits, fresh_token_fields()));
     }
     if (form.honeypot) {  // a bot: it is told "thank you" and nothing is kept
         spdlog::info("web form from {}: honeypot filled, dropped", peer);
@@ -211,21 +258,39 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     enquiry.received_at = app_.clock().system_now();
     enquiry.metadata["peer"] = peer;
     enquiry.metadata["language_asked"] = lang;
-    // Raw request and attachments are kept (fsync) on the blocking pool.
+
+    // On the blocking pool: the form token (a replay check may read the store), the raw
+    // request and attachments kept (fsync), the language guessed.
     auto io = co_await asio::this_coro::executor;
     auto pool = blocking_.get_executor();
     co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
     std::exception_ptr kept;
+    FormTokens::Check token;
     try {
-        enquiry.raw_sha256 = app_.blobs().put(raw_request_bytes(req));
-        enquiry.external_id = "form-" + enquiry.raw_sha256;  // the same bytes twice (a double click) are one post
-        for (const auto& file : form.attachments) {
-            Attachment a;
-            a.filename = file.filename;
-            a.content_type = file.content_type;
-            a.size = static_cast<std::int64_t>(file.bytes.size());
-            a.sha256 = app_.blobs().put(file.bytes);
-            enquiry.attachments.push_back(std::move(a));
+        const std::string raw = raw_request_bytes(req);
+        const std::string raw_sha = sha256_hex(raw);
+        token = form_tokens_.check(post->first("form_ts"), post->first("csrf_token"), enquiry.received_at);
+        const bool tokenless = token.verdict == FormTokens::Verdict::missing && !form_tokens_.settings().required;
+        if (token.verdict == FormTokens::Verdict::ok && !form_tokens_.spend(token.nonce, raw_sha, enquiry.received_at))
+            token.verdict = FormTokens::Verdict::reused;
+        if (token.verdict == FormTokens::Verdict::ok && token.from_earlier_run && spent_earlier(token.nonce, raw_sha))
+            token.verdict = FormTokens::Verdict::reused;
+        if (tokenless) token.verdict = FormTokens::Verdict::ok;
+        if (token.verdict == FormTokens::Verdict::ok) {
+            enquiry.raw_sha256 = app_.blobs().put(raw);
+            // The token is the post's identity: the same post again (a double click, a
+            // retry) is one ticket. Without a token, the same bytes are.
+            enquiry.external_id = "form-" + (token.nonce.empty() ? enquiry.raw_sha256 : token.nonce);
+            for (const auto& file : form.attachments) {
+                Attachment a;
+                a.filename = file.filename;
+                a.content_type = file.content_type;
+                a.size = static_cast<std::int64_t>(file.bytes.size());
+                a.sha256 = app_.blobs().put(file.bytes);
+                enquiry.attachments.push_back(std::move(a));
+            }
+            app_.escalation().detect_language(enquiry);
+            if ((enquiry.language.empty() || enquiry.language == "und") && !asked.empty()) enquiry.language = asked;
         }
     } catch (...) {
         kept = std::current_exception();
@@ -233,12 +298,55 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     if (kept) std::rethrow_exception(kept);
 
+    if (token.verdict != FormTokens::Verdict::ok) {
+        const auto code = to_string(token.verdict);
+        Status status = Status::forbidden;
+        std::string message, field = "csrf_token";
+        switch (token.verdict) {
+            case FormTokens::Verdict::too_fast:
+                status = Status::too_many_requests;
+                message = fmt::format("the form was sent {} s after it was served; wait and send it again",
+                                      (form_tokens_.settings().min_age - token.wait).count());
+                field = "form_ts";
+                break;
+            case FormTokens::Verdict::expired:
+                message = fmt::format("the form is older than {} s; load it again",
+                                      form_tokens_.settings().max_age.count());
+                field = "form_ts";
+                break;
+            case FormTokens::Verdict::reused:
+                status = Status::conflict;
+                message = "this form token was already used by another post; load the form again";
+                break;
+            case FormTokens::Verdict::missing:
+                message = "the form token (form_ts and csrf_token) is missing; load the form (GET /form or "
+                          "GET /api/v1/form/token) and send its token";
+                break;
+            default: message = "the form token is not one this desk issued"; break;
+        }
+        spdlog::info("web form from {}: refused, {}", peer, code);
+        Response res = as_json ? with_cors(json_response(v, status, error_json(code, message, field)))
+                               : html_page(status, channels::render_form_page(
+                                                       lang, form, {}, app_.config().webform.categories, limits,
+                                                       fresh_token_fields(channels::form_notice(lang, code))));
+        if (token.verdict == FormTokens::Verdict::too_fast)
+            res.set(http::field::retry_after, std::to_string(std::max<std::int64_t>(1, token.wait.count())));
+        co_return res;
+    }
+
     const Intake& intake = app_.intake();
-    auto work = [&intake, e = std::move(enquiry)](StoreTx& tx) { return intake.accept(tx, e); };
+    auto work = [&intake, &escalation = app_.escalation(), &acknowledge = acknowledge_, e = std::move(enquiry),
+                 asked](StoreTx& tx) {
+        auto outcome = intake.accept(tx, e);
+        if (outcome && outcome->created && acknowledge) acknowledge(tx, e, *outcome, asked);  // one commit with the ticket
+        if (outcome) escalation.after_intake(tx, *outcome);
+        return outcome;
+    };
     auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
     if (!outcome) co_return refuse(Status::unprocessable_entity, "invalid_field", outcome.error().message, outcome.error().field);
     log_events(outcome->events);
-    if (!outcome->duplicate && acknowledge_) acknowledge_(*outcome, form, lang);
+    if (outcome->created) app_.mail_queued();
+    app_.live().publish(outcome->events);
     const auto key = ticket_key(outcome->ticket.id);
     if (as_json) {
         auto res = with_cors(json_response(v, outcome->duplicate ? Status::ok : Status::created,
@@ -246,6 +354,15 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
         co_return res;
     }
     co_return html_page(outcome->duplicate ? Status::ok : Status::created, channels::render_thanks_page(lang, key));
+}
+
+bool ChannelRoutes::spent_earlier(const std::string& nonce, const std::string& raw_sha256) {
+    auto reader = app_.store().reader();
+    auto seen = reader->message_by_external_id(Channel::web, "form-" + nonce);
+    if (!seen) return false;
+    for (const auto& m : reader->messages(seen->ticket_id))
+        if (m.id == seen->message_id) return m.raw_sha256 != raw_sha256;  // other bytes: a replay
+    return true;
 }
 
 asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const std::string& actor) {

@@ -9,8 +9,8 @@
 
 namespace triage::server {
 
-CdrSpool::CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format)
-    : app_(app), dir_(std::move(dir)), format_(format) {
+CdrSpool::CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format, channels::PbxTimeZone zone)
+    : app_(app), dir_(std::move(dir)), format_(format), zone_(std::move(zone)) {
     std::filesystem::create_directories(dir_ / "done");
 }
 
@@ -49,7 +49,7 @@ std::size_t CdrSpool::scan_once() {
     for (const auto& file : files) {
         std::ifstream in(file, std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        auto report = import_cdr(app_, std::move(bytes), format_);  // committed when it returns
+        auto report = import_cdr(app_, std::move(bytes), format_, zone_);  // committed when it returns
         const auto done = dir_ / "done" / file.filename();
         if (!report.errors.empty()) {
             std::ofstream errors(done.string() + ".errors");

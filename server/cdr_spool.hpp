@@ -17,7 +17,7 @@ namespace triage::server {
 
 class CdrSpool {
 public:
-    CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format);
+    CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format, channels::PbxTimeZone zone = {});
     ~CdrSpool();
     void start();
     void stop();
@@ -28,6 +28,7 @@ private:
     App& app_;
     std::filesystem::path dir_;
     channels::CdrFormat format_;
+    channels::PbxTimeZone zone_;  // the PBX's wall-clock zone
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable wake_;

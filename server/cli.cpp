@@ -39,6 +39,9 @@ commands:
   import-cdr --format asterisk|freeswitch FILE [--config FILE]
                                take in a PBX call log (Asterisk Master.csv, FreeSWITCH
                                cdr-csv); again is harmless; bad rows are reported and skipped
+  import-cdr --source NAME FILE --config FILE | --format F --tz ZONE FILE
+                               the same for a configured PBX (phone.cdr_sources: format and
+                               time zone) or with the PBX's IANA time zone (default UTC)
   user add NAME --role ROLE [--queues a,b] [--password PW] [--email AGENT_EMAIL] [--language L]
                                a web UI login (agent, supervisor, manager or admin); the
                                password is read from stdin unless --password is given
@@ -83,6 +86,7 @@ struct Args {
     // sla deadline
     std::string start, minutes, calendar, tz, hours, holidays;
     std::string format;  // import-cdr
+    std::string source;  // import-cdr --source
     // user add, token create
     std::string role, queues, password, email, language;
     bool has_password = false;
@@ -108,6 +112,7 @@ Args parse(const std::vector<std::string>& argv) {
         else if (arg == "--hours") a.hours = value();
         else if (arg == "--holidays") a.holidays = value();
         else if (arg == "--format") a.format = value();
+        else if (arg == "--source") a.source = value();
         else if (arg == "--role") a.role = value();
         else if (arg == "--queues") a.queues = value();
         else if (arg == "--password") { a.password = value(); a.has_password = true; }
@@ -361,7 +366,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
             Config config = a.config.empty() ? Config{} : load_config(a.config);
             config.data_dir = data_dir_of(a);
             config.demo = false;
-            return import_cdr_command(config, a.format, a.positional[1], out, err);
+            return import_cdr_command(config, {a.format, a.source, a.tz}, a.positional[1], out, err);
         }
         if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
         if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);

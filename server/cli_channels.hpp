@@ -9,10 +9,19 @@
 
 namespace triage::server {
 
-// `import-cdr --format asterisk|freeswitch FILE`: 0 when every row imported (or was already
-// there), 2 when bad rows were reported and skipped (the rest imported), 1 when the file
-// cannot be read. `config` has data_dir set.
-int import_cdr_command(const Config& config, const std::string& format, const std::string& file, std::ostream& out,
+// Which PBX a file comes from: a configured source (phone.cdr_sources) by name, or a format
+// and time zone given on the command line (these override the source's).
+struct CdrImportArgs {
+    std::string format;     // --format asterisk|freeswitch
+    std::string source;     // --source NAME
+    std::string time_zone;  // --tz ZONE (IANA); default the source's, else UTC
+};
+
+// `import-cdr --format asterisk|freeswitch [--tz ZONE] FILE` or `import-cdr --source NAME FILE`:
+// 0 when every row imported (or was already there), 2 when bad rows were reported and
+// skipped (the rest imported) or the arguments are wrong, 1 when the file cannot be read.
+// `config` has data_dir set.
+int import_cdr_command(const Config& config, const CdrImportArgs& args, const std::string& file, std::ostream& out,
                        std::ostream& err);
 
 }  // namespace triage::server

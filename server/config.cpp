@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "channels/cdr_csv.hpp"
+#include "channels/pbx_time.hpp"
 #include "engine/text.hpp"
 
 #include <charconv>
@@ -30,6 +32,28 @@ std::vector<std::string> string_list(const std::filesystem::path& file, const YA
 std::filesystem::path resolve(const std::filesystem::path& file, const std::string& p) {
     std::filesystem::path path(p);
     return path.is_absolute() ? path : file.parent_path() / path;
+}
+
+// phone.cdr_sources: [{name, format, time_zone, spool?}], names unique.
+std::vector<CdrSource> cdr_sources(const std::filesystem::path& file, const YAML::Node& node) {
+    if (!node.IsSequence()) fail(file, node, "phone.cdr_sources must be a list of {name, format, time_zone, spool}");
+    std::vector<CdrSource> out;
+    for (const auto& item : node) {
+        CdrSource s;
+        if (!item.IsMap() || !item["name"]) fail(file, item, "every phone.cdr_sources entry needs a name");
+        s.name = item["name"].as<std::string>();
+        for (const auto& seen : out)
+            if (seen.name == s.name) fail(file, item["name"], fmt::format("phone.cdr_sources has '{}' twice", s.name));
+        if (auto f = item["format"]) s.format = f.as<std::string>();
+        if (!channels::parse_cdr_format(s.format))
+            fail(file, item["format"] ? item["format"] : item, "phone.cdr_sources format must be asterisk or freeswitch");
+        if (auto tz = item["time_zone"]) s.time_zone = tz.as<std::string>();
+        if (auto zone = channels::PbxTimeZone::make(s.time_zone); !zone)
+            fail(file, item["time_zone"] ? item["time_zone"] : item, "phone.cdr_sources time_zone: " + zone.error().message);
+        if (auto dir = item["spool"]) s.spool = resolve(file, dir.as<std::string>());
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 }  // namespace
@@ -173,7 +197,11 @@ Config load_config(const std::filesystem::path& file) {
                 if (auto format = spool["format"]) c.phone.cdr_spool_format = format.as<std::string>();
                 if (c.phone.cdr_spool_format != "asterisk" && c.phone.cdr_spool_format != "freeswitch")
                     fail(file, spool["format"], "phone.cdr_spool.format must be asterisk or freeswitch");
+                if (auto tz = spool["time_zone"]) c.phone.cdr_spool_time_zone = tz.as<std::string>();
+                if (auto zone = channels::PbxTimeZone::make(c.phone.cdr_spool_time_zone); !zone)
+                    fail(file, spool["time_zone"], "phone.cdr_spool.time_zone: " + zone.error().message);
             }
+            if (auto sources = phone["cdr_sources"]) c.phone.cdr_sources = cdr_sources(file, sources);
         }
         if (auto form = root["webform"]) {
             if (form["categories"]) c.webform.categories = string_list(file, form["categories"], "webform.categories");
@@ -187,6 +215,13 @@ Config load_config(const std::filesystem::path& file) {
             }
             if (auto v = form["max_attachment_bytes"]) c.webform.max_attachment_bytes = v.as<std::size_t>();
             if (auto v = form["max_message_bytes"]) c.webform.max_message_bytes = v.as<std::size_t>();
+            if (auto token = form["token"]) {
+                if (auto v = token["required"]) c.webform.token_required = v.as<bool>();
+                if (auto v = token["min_seconds"]) c.webform.token_min_seconds = v.as<int>();
+                if (auto v = token["max_seconds"]) c.webform.token_max_seconds = v.as<int>();
+                if (c.webform.token_min_seconds < 0 || c.webform.token_max_seconds <= c.webform.token_min_seconds)
+                    fail(file, token, "webform.token needs 0 <= min_seconds < max_seconds");
+            }
         }
         if (auto fax = root["fax"]) {
             if (auto ocr = fax["ocr"]) c.fax.ocr = ocr.as<bool>();

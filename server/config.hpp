@@ -42,12 +42,23 @@ struct EmailConfig {
     int poll_ms = 2'000;             // email.outbox.poll_ms: how often an idle sender looks for rows other processes queued
 };
 
+// A PBX whose call logs are imported (phone.cdr_sources): `triage import-cdr --source NAME
+// FILE`, and a watched spool directory when `spool` is set.
+struct CdrSource {
+    std::string name;
+    std::string format = "asterisk";  // asterisk | freeswitch
+    std::string time_zone = "UTC";    // IANA zone of the PBX's wall-clock times (DST-correct)
+    std::filesystem::path spool;      // watched for *.csv like phone.cdr_spool; "" = none
+};
+
 // Phone calls: numbers are normalised in this region; support lines decide call-backs.
 struct PhoneConfig {
     std::string default_region = "FI";       // phone.default_region (ISO 3166)
     std::vector<std::string> support_lines;  // phone.support_lines: called numbers/extensions; empty = all
     std::filesystem::path cdr_spool;         // phone.cdr_spool.dir: watched for *.csv
     std::string cdr_spool_format = "asterisk";  // phone.cdr_spool.format
+    std::string cdr_spool_time_zone = "UTC";    // phone.cdr_spool.time_zone: the PBX's zone
+    std::vector<CdrSource> cdr_sources;         // phone.cdr_sources
 };
 
 // The public web form (GET/POST /form, POST /api/v1/form).
@@ -59,6 +70,9 @@ struct WebFormConfig {
     double rate_burst = 5;                     // webform.rate_limit.burst
     std::size_t max_attachment_bytes = 5u << 20;  // webform.max_attachment_bytes
     std::size_t max_message_bytes = 20000;        // webform.max_message_bytes
+    bool token_required = true;       // webform.token.required: posts must carry our signed form token
+    int token_min_seconds = 2;        // webform.token.min_seconds: sooner after the page was served is a bot
+    int token_max_seconds = 4 * 3600;  // webform.token.max_seconds: older is a stale page
 };
 
 // Fax gateways: extra profiles (tried before the shipped hylafax, asterisk, mgetty, efax).

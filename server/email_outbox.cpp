@@ -73,7 +73,7 @@ std::string EmailOutbox::new_message_id(TicketId ticket, std::string_view what) 
     return fmt::format("<{}.{}.{}.{:016x}@{}>", ticket_key(ticket), what, ms, random(), config_.hostname);
 }
 
-void EmailOutbox::acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome& outcome) const {
+void EmailOutbox::acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome& outcome, std::string_view language) const {
     if (!config_.relay) return;  // no relay: outbound mail is off, nothing piles up unsent
     const Timestamp now = clock_.system_now();
     const Ticket& ticket = outcome.ticket;
@@ -104,7 +104,13 @@ void EmailOutbox::acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome
         }
         return;
     }
-    auto text = acknowledgement_text(ticket, enquiry.sender_name);
+    MailText text;
+    if (language.empty()) text = acknowledgement_text(ticket, enquiry.sender_name);
+    else {
+        Ticket in_language = ticket;  // the language the customer asked for, e.g. the web form's
+        in_language.language = std::string(language);
+        text = acknowledgement_text(in_language, enquiry.sender_name);
+    }
     OutboundMail mail;
     mail.ticket_id = ticket.id;
     mail.kind = OutboundKind::acknowledgement;

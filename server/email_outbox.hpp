@@ -34,8 +34,9 @@ public:
 
     // In the unit that took `enquiry` in: queues an acknowledgement of a new ticket when
     // decide_acknowledgement allows, and audits either way ("acknowledgement_queued" or
-    // "acknowledgement_suppressed" with the reason), appending to outcome.events.
-    void acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome& outcome) const;
+    // "acknowledgement_suppressed" with the reason), appending to outcome.events. The text is
+    // in `language` (fi, et, lv, en) when given, else in the ticket's language.
+    void acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome& outcome, std::string_view language = {}) const;
 
     // In the unit that posts an agent reply, before the reply is stored: the mail that will
     // carry it (its Message-ID becomes the message's external_id), or nullopt with `why_not`

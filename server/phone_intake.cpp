@@ -1,14 +1,31 @@
 #include "server/phone_intake.hpp"
 
+#include <deque>
 #include <exception>
 #include <fmt/format.h>
-#include <latch>
+#include <future>
+#include <memory>
 
 namespace triage::server {
+namespace {
 
-CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat format) {
+// Calls filed in one unit of work: a whole file commits in a few large transactions (one
+// fsync each) instead of one unit per call. A unit in which any call is refused is rolled
+// back and its calls filed again one unit each, so one bad call never takes others along.
+constexpr std::size_t kCallsPerUnit = 1024;
+// Units queued to the writer ahead of the one being settled: it group-commits what is queued.
+constexpr std::size_t kUnitsInFlight = 4;
+
+struct Slot {
+    std::optional<Result<CallOutcome>> outcome;
+};
+
+}  // namespace
+
+CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat format, const channels::PbxTimeZone& zone) {
     channels::CdrOptions options;
     options.format = format;
+    options.time_zone = zone;
     options.region = app.config().phone.default_region;
     options.support_lines = app.config().phone.support_lines;
     const std::string sha = app.blobs().put(bytes);  // raw bytes kept before anything is filed
@@ -20,27 +37,55 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
     report.skipped = batch.skipped_rows;
     report.errors = std::move(batch.errors);
 
-    struct Slot {
-        std::optional<Result<CallOutcome>> outcome;
-        std::exception_ptr failure;
-    };
     std::vector<Slot> slots(batch.calls.size());
-    std::latch done(static_cast<std::ptrdiff_t>(batch.calls.size()));
     const Intake& intake = app.intake();
-    for (std::size_t i = 0; i < batch.calls.size(); ++i) {
+    // Posts calls [first, last) as one unit; the future says once it is durable (or rolled
+    // back: false).
+    auto post_unit = [&](std::size_t first, std::size_t last) {
+        auto committed = std::make_shared<std::promise<bool>>();
+        auto kept = std::make_shared<bool>(false);
+        auto future = committed->get_future();
         app.store().post_write(
-            [&intake, &slots, &batch, i](StoreTx& tx) {
-                slots[i].outcome.emplace(accept_call(intake, tx, batch.calls[i]));
-                return slots[i].outcome->has_value();
+            [&intake, &slots, &batch, first, last, kept](StoreTx& tx) {
+                for (std::size_t i = first; i < last; ++i) slots[i].outcome.reset();  // a unit may run again
+                for (std::size_t i = first; i < last; ++i) {
+                    slots[i].outcome.emplace(accept_call(intake, tx, batch.calls[i]));
+                    if (!slots[i].outcome->has_value()) return *kept = false;
+                }
+                return *kept = true;
             },
-            [&slots, &done, i](std::exception_ptr e) {
-                slots[i].failure = e;
-                done.count_down();
+            [committed, kept](std::exception_ptr e) {
+                if (e) committed->set_exception(e);
+                else committed->set_value(*kept);
             });
+        return future;
+    };
+    struct Pending {
+        std::size_t first, last;
+        std::future<bool> committed;
+    };
+    std::deque<Pending> pending;
+    auto settle = [&](Pending& p) {
+        if (p.committed.get()) return;  // rethrows a failed commit
+        // Rolled back: each call of the unit on its own, so the others are filed.
+        std::vector<std::future<bool>> singles;
+        for (std::size_t i = p.first; i < p.last; ++i) singles.push_back(post_unit(i, i + 1));
+        for (auto& f : singles) f.get();
+    };
+    for (std::size_t first = 0; first < batch.calls.size(); first += kCallsPerUnit) {
+        if (pending.size() >= kUnitsInFlight) {
+            settle(pending.front());
+            pending.pop_front();
+        }
+        const auto last = std::min(first + kCallsPerUnit, batch.calls.size());
+        pending.push_back({first, last, post_unit(first, last)});
     }
-    done.wait();
+    while (!pending.empty()) {
+        settle(pending.front());
+        pending.pop_front();
+    }
+
     for (std::size_t i = 0; i < slots.size(); ++i) {
-        if (slots[i].failure) std::rethrow_exception(slots[i].failure);
         const auto& call = batch.calls[i];
         const auto& r = *slots[i].outcome;
         const auto line = batch.first_line[i];

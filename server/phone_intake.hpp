@@ -1,8 +1,9 @@
 // PhoneIntake: CDR files from the PBX to tickets. The file's bytes are kept first (one blob
-// per file; each call names it), its rows parsed by channels/cdr_csv, and every call filed by
-// the call policy (engine/phone_call.hpp) as one unit of work; all units are queued at once
-// so they share group commits. Blocks the calling thread (CLI, spool watcher thread, bench),
-// never an I/O thread. Thread-safe.
+// per file; each call names it), its rows parsed by channels/cdr_csv, and the calls filed by
+// the call policy (engine/phone_call.hpp) in units of many calls, a few queued at a time so
+// the writer group-commits them (a whole file in a few durable transactions; a second import
+// files nothing: idempotent by unique id). Blocks the calling thread (CLI, spool watcher
+// thread, bench), never an I/O thread. Thread-safe.
 #pragma once
 
 #include "channels/cdr_csv.hpp"
@@ -24,7 +25,9 @@ struct CdrImportReport {
     std::vector<std::string> notes;  // one line per call: "line 3: 1710142050.1002 -> T-4 (new)"
 };
 
-// Imports a whole CDR file's bytes; throws when the store fails.
-CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat format);
+// Imports a whole CDR file's bytes, its wall-clock times read in `zone` (the PBX's); throws
+// when the store fails.
+CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat format,
+                           const channels::PbxTimeZone& zone = {});
 
 }  // namespace triage::server

@@ -60,35 +60,54 @@ void write_all(int fd, std::string_view bytes, const std::filesystem::path& path
 }  // namespace
 
 FileBlobStore::FileBlobStore(std::filesystem::path root) : root_{std::move(root)} {
+    for (auto& fd : dir_fds_) fd.store(-1, std::memory_order_relaxed);
     if (std::filesystem::create_directories(root_) && root_.has_parent_path()) fsync_directory(root_.parent_path());
+}
+
+FileBlobStore::~FileBlobStore() {
+    for (auto& fd : dir_fds_)
+        if (int f = fd.load(); f >= 0) ::close(f);
+}
+
+int FileBlobStore::directory_fd(unsigned index, const std::filesystem::path& dir) {
+    if (int fd = dir_fds_[index].load(std::memory_order_acquire); fd >= 0) return fd;
+    if (::mkdir(dir.c_str(), 0755) == 0) fsync_directory(root_);
+    else if (errno != EEXIST) fail("cannot create directory", dir);
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail("cannot open directory", dir);
+    int expected = -1;
+    if (!dir_fds_[index].compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) {
+        ::close(fd);  // another thread opened it first
+        return expected;
+    }
+    return fd;
 }
 
 std::string FileBlobStore::put(std::string_view bytes) {
     std::string hash = sha256_hex(bytes);
     const auto dir = root_ / hash.substr(0, 2);
-    const auto path = dir / hash.substr(2);
+    const std::string name = hash.substr(2);
+    const int dir_fd = directory_fd(static_cast<unsigned>(std::stoul(hash.substr(0, 2), nullptr, 16)), dir);
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) return hash;  // renamed into place only when complete
-
-    if (::mkdir(dir.c_str(), 0755) == 0) fsync_directory(root_);
-    else if (errno != EEXIST) fail("cannot create directory", dir);
+    if (::fstatat(dir_fd, name.c_str(), &st, 0) == 0) return hash;  // renamed into place only when complete
 
     // Unique per process and call, so concurrent puts of the same bytes never share a temp
     // file; the loser of the rename race replaces identical bytes.
     static std::atomic<std::uint64_t> next{0};
-    const auto temp = dir / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(next++));
-    Fd fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
-    if (fd.get() < 0) fail("cannot create", temp);
+    const std::string temp = ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(next++);
+    Fd fd{::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
+    if (fd.get() < 0) fail("cannot create", dir / temp);
     try {
-        write_all(fd.get(), bytes, temp);
-        if (::fsync(fd.get()) != 0) fail("cannot fsync", temp);
-        if (::close(fd.release()) != 0) fail("cannot close", temp);
-        if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename into", path);
+        write_all(fd.get(), bytes, dir / temp);
+        if (::fsync(fd.get()) != 0) fail("cannot fsync", dir / temp);
+        if (::close(fd.release()) != 0) fail("cannot close", dir / temp);
+        if (::renameat(dir_fd, temp.c_str(), dir_fd, name.c_str()) != 0) fail("cannot rename into", dir / name);
     } catch (...) {
-        ::unlink(temp.c_str());
+        ::unlinkat(dir_fd, temp.c_str(), 0);
         throw;
     }
-    fsync_directory(dir);
+    // A new directory entry is durable only once its directory is.
+    if (::fsync(dir_fd) != 0) fail("cannot fsync directory", dir);
     return hash;
 }
 

@@ -41,16 +41,34 @@ TicketId Tx::insert_ticket(Ticket& ticket) {
 }
 
 void Tx::update_ticket(const Ticket& ticket) {
+    bool indexed_changed = true;  // a column of a tickets index (status, queue, channel, assignee, requester)
     {
-        auto old = connection().query("SELECT subject FROM tickets WHERE id = ?1");
+        auto old = connection().query(
+            "SELECT subject, status, queue, channel, assignee_id, requester_id FROM tickets WHERE id = ?1");
         old.bind_all(ticket.id);
         if (!old.step()) throw std::runtime_error{"update_ticket: no ticket " + ticket_key(ticket.id)};
         if (old.text_view(0) != ticket.subject) {
             queue_index_change(-ticket.id, old.text_view(0), true);
             queue_index_change(-ticket.id, ticket.subject, false);
         }
+        indexed_changed = old.text_view(1) != to_string(ticket.status) || old.text_view(2) != ticket.queue ||
+                          old.text_view(3) != to_string(ticket.channel) || old.optional_int64(4) != ticket.assignee_id ||
+                          old.int64(5) != ticket.requester_id;
     }
     const std::string tags = encode_strings(ticket.tags);
+    if (!indexed_changed) {
+        // SQLite rewrites the entries of every index whose columns are SET, changed or not:
+        // the common update (a message added, a timestamp moved) sets only unindexed columns.
+        auto row = connection().query(
+            "UPDATE tickets SET subject = ?1, priority = ?3, category = ?5, tags = ?6, language = ?7, tier = ?11,"
+            " follow_up_of = ?12, reopen_count = ?13, created_at = ?14, updated_at = ?15, first_response_at = ?16,"
+            " solved_at = ?17, closed_at = ?18 WHERE id = ?19");
+        bind_ticket(row, ticket, tags);
+        row.bind(19, ticket.id);
+        row.run();
+        if (record_changes_) changes_.tickets.push_back(ticket);
+        return;
+    }
     auto row = connection().query(
         "UPDATE tickets SET subject = ?1, status = ?2, priority = ?3, queue = ?4, category = ?5, tags = ?6,"
         " language = ?7, channel = ?8, requester_id = ?9, assignee_id = ?10, tier = ?11, follow_up_of = ?12,"

@@ -168,9 +168,20 @@ int main(int argc, char** argv) {
         std::unique_ptr<CdrSpool> cdr_spool;
         if (!config.phone.cdr_spool.empty()) {
             cdr_spool = std::make_unique<CdrSpool>(*app, config.phone.cdr_spool,
-                                                   *channels::parse_cdr_format(config.phone.cdr_spool_format));
+                                                   *channels::parse_cdr_format(config.phone.cdr_spool_format),
+                                                   *channels::PbxTimeZone::make(config.phone.cdr_spool_time_zone));
             cdr_spool->start();
             spdlog::info("watching {} for {} CDR files", config.phone.cdr_spool.string(), config.phone.cdr_spool_format);
+        }
+        // One more for each configured PBX with a spool (phone.cdr_sources).
+        std::vector<std::unique_ptr<CdrSpool>> source_spools;
+        for (const auto& source : config.phone.cdr_sources) {
+            if (source.spool.empty()) continue;
+            source_spools.push_back(std::make_unique<CdrSpool>(*app, source.spool, *channels::parse_cdr_format(source.format),
+                                                               *channels::PbxTimeZone::make(source.time_zone)));
+            source_spools.back()->start();
+            spdlog::info("watching {} for {} CDR files of {} ({})", source.spool.string(), source.format, source.name,
+                         source.time_zone);
         }
 
         // SLA scheduler, periodic rules and routing, webhook outbox; SIGHUP reloads the rules.
@@ -233,6 +244,7 @@ int main(int argc, char** argv) {
         ioc.run();
         for (auto& t : threads) t.join();
         if (cdr_spool) cdr_spool->stop();
+        for (auto& spool : source_spools) spool->stop();
         blocking.join();
         app->stop();
         spdlog::info("triaged stopped");

@@ -39,6 +39,15 @@ TEST_CASE("an acknowledgement goes only to a person's new email, never to machin
     auto api = email_from("liisa@example.fi");
     api.channel = Channel::api;
     CHECK_FALSE(decide_acknowledgement(api, true, ok).send);
+    auto form = email_from("liisa@example.fi");
+    form.channel = Channel::web;  // a web form gives the address to answer; the same limits hold
+    CHECK(decide_acknowledgement(form, true, ok).send);
+    auto form_no_reply = email_from("no-reply@shop.example");
+    form_no_reply.channel = Channel::web;
+    CHECK_FALSE(decide_acknowledgement(form_no_reply, true, ok).send);
+    AckContext spent;
+    spent.sent_in_window = 3;
+    CHECK(decide_acknowledgement(form, true, spent).reason.starts_with("rate limit"));
 
     AckContext bouncing;
     bouncing.address_bouncing = true;

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <fstream>
 
 using namespace triage::test;
 namespace json = boost::json;
@@ -12,13 +13,23 @@ namespace {
 
 json::object parse(const std::string& body) { return json::parse(body).as_object(); }
 
+// A JSON form post carrying a token fetched as an embedding page does.
+HttpResult post_form(const TriagedProcess& server, json::object fields) {
+    auto token = parse(server.request("GET", "/api/v1/form/token", "", "").body);
+    fields["form_ts"] = token.at("form_ts");
+    fields["csrf_token"] = token.at("csrf_token");
+    return server.request("POST", "/api/v1/form", json::serialize(fields), "");
+}
+
 }  // namespace
 
 TEST_CASE("a number seen on the web form and a later call from it land on one customer, and two customers merge") {
     TempDir dir;
-    TriagedProcess server(dir.path());
-    auto form = server.request("POST", "/api/v1/form",
-                               R"({"name":"Matti Virtanen","email":"matti@esimerkki.fi","phone":"+358 40 123 4567","message":"Tulostin"})", "");
+    auto config = dir.path() / "triage.yaml";
+    std::ofstream(config) << "webform:\n  token: {min_seconds: 0}\n";
+    TriagedProcess server(dir.path(), {"--config", config.string()});
+    auto form = post_form(server, {{"name", "Matti Virtanen"}, {"email", "matti@esimerkki.fi"},
+                                   {"phone", "+358 40 123 4567"}, {"message", "Tulostin"}});
     CAPTURE(form.body);
     REQUIRE(form.status == 201);
     const auto customer = parse(form.body).at("customer_id").as_int64();
@@ -32,7 +43,7 @@ TEST_CASE("a number seen on the web form and a later call from it land on one cu
     CHECK(parse(call.body).at("requester_id").as_int64() == customer);
 
     // The same person wrote earlier from another address: another customer, until merged.
-    auto other = server.request("POST", "/api/v1/form", R"({"name":"M. Virtanen","email":"matti.v@koti.example","message":"Lasku"})", "");
+    auto other = post_form(server, {{"name", "M. Virtanen"}, {"email", "matti.v@koti.example"}, {"message", "Lasku"}});
     REQUIRE(other.status == 201);
     const auto gone = parse(other.body).at("customer_id").as_int64();
     const auto other_ticket = parse(other.body).at("id").as_int64();

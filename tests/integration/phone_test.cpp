@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <fstream>
+#include <set>
 #include <thread>
 
 using namespace triage::test;
@@ -140,4 +141,40 @@ TEST_CASE("a CDR file dropped into the watched spool directory is imported and m
     auto tickets = json::parse(server.request("GET", "/api/v1/tickets?channel=phone").body).at("tickets").as_array();
     REQUIRE(tickets.size() == 1);
     CHECK(tickets[0].at("subject").as_string() == "Call back +358401234567: missed call");
+}
+
+TEST_CASE("import-cdr reads a PBX's local times in its configured zone, DST included, and refuses an unknown zone") {
+    TempDir dir;
+    auto file = dir.path() / "Master.csv";
+    // 10:00 Helsinki in March is 08:00 UTC; 03:50 on 27 Oct 2024 is the first pass of the
+    // repeated hour (00:50 UTC), as the call's 20 minutes ending 03:10 (second pass) show.
+    std::ofstream(file)
+        << R"("","+358401234567","600","ext-queues","""Matti"" <+358401234567>","c","","Queue","q","2024-03-11 10:00:00",,"2024-03-11 10:00:20",20,0,"NO ANSWER","OMIT","9.1","")"
+        << "\n"
+        << R"("","+358451234567","600","ext-queues","""Liisa"" <+358451234567>","c","","Queue","q","2024-10-27 03:50:00",,"2024-10-27 03:10:00",1200,0,"NO ANSWER","OMIT","9.2","")"
+        << "\n";
+    auto config = dir.path() / "triage.yaml";
+    std::ofstream(config) << "phone:\n  support_lines: [\"600\"]\n  cdr_sources:\n"
+                             "    - {name: hki, format: asterisk, time_zone: Europe/Helsinki}\n";
+    const auto data = (dir.path() / "data").string();
+    auto [code, out] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--source", "hki", file.string(), "--config",
+                                    config.string(), "--data-dir", data});
+    CAPTURE(out);
+    REQUIRE(code == 0);
+    auto [listed, list] = run_command({TRIAGE_CLI_PATH, "ticket", "list", "--json", "--data-dir", data});
+    REQUIRE(listed == 0);
+    std::set<std::string> created;
+    const auto tickets = json::parse(list);
+    for (const auto& t : tickets.as_array()) created.insert(std::string(t.at("created_at").as_string()));
+    CHECK(created.count("2024-03-11T08:00:00Z") == 1);
+    CHECK(created.count("2024-10-27T00:50:00Z") == 1);
+
+    auto [bad, why] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--format", "asterisk", "--tz", "Europe/Atlantis",
+                                   file.string(), "--data-dir", data});
+    CHECK(bad == 2);
+    CHECK(why.find("Europe/Atlantis") != std::string::npos);
+    auto [unknown, none] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--source", "tll", file.string(), "--config",
+                                        config.string(), "--data-dir", data});
+    CHECK(unknown == 2);
+    CHECK(none.find("no CDR source 'tll'") != std::string::npos);
 }

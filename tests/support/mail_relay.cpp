@@ -1,0 +1,92 @@
+#include "tests/support/mail_relay.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace triage::test {
+namespace json = boost::json;
+
+SmtpTriaged::SmtpTriaged(const std::filesystem::path& dir, const std::string& yaml, std::vector<std::string> extra_args) {
+    auto config = dir / "triage.yaml";
+    std::ofstream(config) << yaml;
+    auto port_file = dir / "smtp-port";
+    std::filesystem::remove(port_file);
+    std::vector<std::string> args{"--config", config.string(), "--smtp", "127.0.0.1:0", "--smtp-port-file",
+                                  port_file.string()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process = std::make_unique<TriagedProcess>(dir, std::move(args));
+    std::ifstream(port_file) >> smtp_port;
+    REQUIRE(smtp_port > 0);
+}
+
+json::value SmtpTriaged::get(const std::string& target) const {
+    auto r = process->request("GET", target);
+    REQUIRE(r.status == 200);
+    return json::parse(r.body);
+}
+
+json::array SmtpTriaged::tickets() const { return get("/api/v1/tickets?limit=200").at("tickets").as_array(); }
+
+json::array SmtpTriaged::messages(std::int64_t id) const {
+    return get("/api/v1/tickets/" + std::to_string(id) + "/messages").at("messages").as_array();
+}
+
+json::array SmtpTriaged::events(std::int64_t id) const {
+    return get("/api/v1/tickets/" + std::to_string(id) + "/events").at("events").as_array();
+}
+
+int SmtpTriaged::count_events(std::int64_t id, std::string_view type) const {
+    int n = 0;
+    for (const auto& e : events(id))
+        if (e.at("type").as_string() == type) ++n;
+    return n;
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return done();
+}
+
+std::string raw_containing(const std::filesystem::path& data_dir, const std::string& needle) {
+    for (const auto& f : std::filesystem::recursive_directory_iterator(data_dir / "blobs")) {
+        if (!f.is_regular_file()) continue;
+        std::ifstream in(f.path(), std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (bytes.find(needle) != std::string::npos) return bytes;
+    }
+    return {};
+}
+
+std::string mail_header(const std::string& raw, std::string name) {
+    auto lower = [](std::string s) {
+        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+    std::string head = raw.substr(0, raw.find("\r\n\r\n"));
+    std::istringstream lines(head);
+    std::string line, value;
+    bool in_value = false;
+    name = lower(name) + ":";
+    while (std::getline(lines, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (in_value && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+            value += " " + line.substr(line.find_first_not_of(" \t"));
+            continue;
+        }
+        if (in_value) return value;
+        if (lower(line.substr(0, name.size())) == name) {
+            in_value = true;
+            value = line.substr(line.find_first_not_of(" \t", name.size()));
+        }
+    }
+    return value;
+}
+
+}  // namespace triage::test
