@@ -2,7 +2,7 @@
 // and relays its acknowledgements through a second triaged (the customer's mail server, a
 // real SMTP listener that keeps what it receives), in the language the customer used, with
 // the ticket key, under the same loop and rate-limit rules as email acknowledgements.
-#include "tests/support/mail_relay.hpp"
+#include "tests/support/mail_server.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -25,7 +25,7 @@ std::string desk_yaml(int relay_port, int per_hour = 3) {
 }
 
 // A JSON form post with a fresh token; returns the ticket key ("" when not 201).
-std::string post_form(const SmtpTriaged& desk, json::object fields, const std::string& query = "") {
+std::string post_form(const MailServer& desk, json::object fields, const std::string& query = "") {
     auto token = desk.process->request("GET", "/api/v1/form/token", "", "");
     REQUIRE(token.status == 200);
     auto t = json::parse(token.body);
@@ -38,7 +38,7 @@ std::string post_form(const SmtpTriaged& desk, json::object fields, const std::s
 }
 
 // The ticket the customer's server filed for the mail about `key` (null when none arrived).
-json::value arrived(const SmtpTriaged& mx, const std::string& key) {
+json::value arrived(const MailServer& mx, const std::string& key) {
     for (const auto& t : mx.tickets()) {
         std::string subject(t.at("subject").as_string());
         if (subject.find("[" + key + "]") != std::string::npos) return t;
@@ -54,8 +54,8 @@ std::string subject_of(const json::value& ticket) {
 
 TEST_CASE("a web form's acknowledgement reaches the customer through the relay with the key, in their language") {
     TempDir mx_dir, desk_dir;
-    SmtpTriaged mx(mx_dir.path(), kMailServerYaml);
-    SmtpTriaged desk(desk_dir.path(), desk_yaml(mx.smtp_port));
+    MailServer mx(mx_dir.path(), kMailServerYaml);
+    MailServer desk(desk_dir.path(), desk_yaml(mx.smtp_port));
 
     // Estonian asked with ?lang=et.
     auto et = post_form(desk, {{"name", "Jüri Tamm"}, {"email", "juri@naidis.ee"}, {"subject", "Parool"},
@@ -80,9 +80,9 @@ TEST_CASE("a web form's acknowledgement reaches the customer through the relay w
     CHECK(ack_id.starts_with("<T-1.ack."));
     auto raw = raw_containing(mx_dir.path(), ack_id);
     REQUIRE(!raw.empty());
-    CHECK(mail_header(raw, "Auto-Submitted") == "auto-replied");
-    CHECK(mail_header(raw, "To").find("juri@naidis.ee") != std::string::npos);
-    CHECK(mail_header(raw, "Reply-To").find("support+T-1@triage.test") != std::string::npos);
+    CHECK(header(raw, "Auto-Submitted") == "auto-replied");
+    CHECK(header(raw, "To").find("juri@naidis.ee") != std::string::npos);
+    CHECK(header(raw, "Reply-To").find("support+T-1@triage.test") != std::string::npos);
     auto filed = arrived(mx, "T-1");
     REQUIRE(!filed.is_null());
     auto body = std::string(mx.messages(filed.at("id").as_int64()).at(0).at("body").as_string());
@@ -95,8 +95,8 @@ TEST_CASE("a web form's acknowledgement reaches the customer through the relay w
 
 TEST_CASE("web-form acknowledgements keep the per-address hourly limit and never go to no-reply addresses") {
     TempDir mx_dir, desk_dir;
-    SmtpTriaged mx(mx_dir.path(), kMailServerYaml);
-    SmtpTriaged desk(desk_dir.path(), desk_yaml(mx.smtp_port, 2));
+    MailServer mx(mx_dir.path(), kMailServerYaml);
+    MailServer desk(desk_dir.path(), desk_yaml(mx.smtp_port, 2));
     for (int i = 1; i <= 3; ++i)
         REQUIRE(post_form(desk, {{"name", "Matti"}, {"email", "matti@esimerkki.fi"},
                                  {"message", "Viesti numero " + std::to_string(i)}}, "?lang=fi") ==

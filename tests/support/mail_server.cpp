@@ -16,14 +16,15 @@ namespace triage::test {
 namespace json = boost::json;
 namespace asio = boost::asio;
 
-MailServer::MailServer(const std::filesystem::path& dir, const std::string& yaml) {
+MailServer::MailServer(const std::filesystem::path& dir, const std::string& yaml, std::vector<std::string> extra_args) {
     auto config = dir / "triage.yaml";
     std::ofstream(config) << yaml;
     auto port_file = dir / "smtp-port";
     std::filesystem::remove(port_file);
-    process = std::make_unique<TriagedProcess>(
-        dir, std::vector<std::string>{"--config", config.string(), "--smtp", "127.0.0.1:0", "--smtp-port-file",
-                                      port_file.string()});
+    std::vector<std::string> args{"--config", config.string(), "--smtp", "127.0.0.1:0", "--smtp-port-file",
+                                  port_file.string()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process = std::make_unique<TriagedProcess>(dir, std::move(args));
     std::ifstream(port_file) >> smtp_port;
     REQUIRE(smtp_port > 0);
 }

@@ -19,12 +19,12 @@
 namespace triage::test {
 
 // A triaged with SMTP on a free port over `dir`, configured by `yaml` (written to
-// dir/triage.yaml).
+// dir/triage.yaml), plus `extra_args`.
 struct MailServer {
     std::unique_ptr<TriagedProcess> process;
     int smtp_port = 0;
 
-    MailServer(const std::filesystem::path& dir, const std::string& yaml);
+    MailServer(const std::filesystem::path& dir, const std::string& yaml, std::vector<std::string> extra_args = {});
 
     boost::json::value get(const std::string& target) const;
     boost::json::array tickets() const;
