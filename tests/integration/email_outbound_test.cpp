@@ -2,6 +2,7 @@
 // replies through a second triaged (the customer's mail server, a real SMTP listener that
 // keeps the raw bytes it received), and the customer's answers thread back. Also the crash
 // windows of both directions, killed with SIGKILL by test hooks.
+#include "tests/support/mail_server.hpp"
 #include "tests/support/triaged_process.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -80,92 +81,6 @@ std::string desk_yaml(int relay_port, const std::string& extra = {}) {
 
 const std::string kCustomerMailServerYaml =
     "email:\n  hostname: mx.example.fi\n  mailboxes:\n    liisa@example.fi: inbox\n    ilze@example.lv: inbox\n";
-
-// Polls until `done` holds; a deadline, not a sleep, decides failure.
-bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return done();
-}
-
-// One SMTP transaction; returns the reply to the message ("" when the connection dropped).
-std::string send_mail(int port, const std::string& from, const std::string& to, const std::string& data) {
-    asio::io_context ioc;
-    asio::ip::tcp::socket socket(ioc);
-    socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-    asio::streambuf in;
-    auto reply = [&]() -> std::string {
-        std::string line;
-        boost::system::error_code ec;
-        do {
-            asio::read_until(socket, in, "\r\n", ec);
-            if (ec) return "";
-            std::istream is(&in);
-            std::getline(is, line);
-        } while (line.size() > 3 && line[3] == '-');
-        return line;
-    };
-    auto send = [&](const std::string& s) {
-        boost::system::error_code ec;
-        asio::write(socket, asio::buffer(s), ec);
-    };
-    reply();
-    send("EHLO client.example.fi\r\n");
-    reply();
-    send("MAIL FROM:<" + from + ">\r\n");
-    reply();
-    send("RCPT TO:<" + to + ">\r\n");
-    if (auto r = reply(); !r.starts_with("250")) return r;
-    send("DATA\r\n");
-    reply();
-    send(data + "\r\n.\r\n");
-    auto accepted = reply();
-    if (!accepted.empty()) {
-        send("QUIT\r\n");
-        reply();
-    }
-    return accepted;
-}
-
-// The raw bytes a triaged received that contain `needle` (it keeps them under blobs/).
-std::string raw_containing(const std::filesystem::path& data_dir, const std::string& needle) {
-    for (const auto& f : std::filesystem::recursive_directory_iterator(data_dir / "blobs")) {
-        if (!f.is_regular_file()) continue;
-        std::ifstream in(f.path(), std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (bytes.find(needle) != std::string::npos) return bytes;
-    }
-    return {};
-}
-
-// The value of header `name` in raw bytes (unfolded), "" when absent. Case-insensitive name.
-std::string header(const std::string& raw, std::string name) {
-    auto lower = [](std::string s) {
-        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-    };
-    std::string head = raw.substr(0, raw.find("\r\n\r\n"));
-    std::istringstream lines(head);
-    std::string line, value;
-    bool in_value = false;
-    name = lower(name) + ":";
-    while (std::getline(lines, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (in_value && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-            value += " " + line.substr(line.find_first_not_of(" \t"));
-            continue;
-        }
-        if (in_value) return value;
-        if (lower(line.substr(0, name.size())) == name) {
-            in_value = true;
-            value = line.substr(line.find_first_not_of(" \t", name.size()));
-        }
-    }
-    return value;
-}
 
 std::string customer_mail(const std::string& message_id, const std::string& subject, const std::string& body,
                           const std::string& extra_headers = {}) {

@@ -2,6 +2,7 @@
 // email.relay) sends it to the managers through a second triaged (their mail server, a real
 // SMTP listener that keeps the raw bytes it received), as email_outbound_test does.
 #include "engine/time_format.hpp"
+#include "tests/support/mail_server.hpp"
 #include "tests/support/triaged_process.hpp"
 
 #include <boost/json.hpp>
@@ -17,44 +18,6 @@ using namespace triage::test;
 namespace json = boost::json;
 
 namespace {
-
-struct MailServer {
-    std::unique_ptr<TriagedProcess> process;
-    int smtp_port = 0;
-
-    MailServer(const std::filesystem::path& dir, const std::string& yaml) {
-        auto config = dir / "triage.yaml";
-        std::ofstream(config) << yaml;
-        auto port_file = dir / "smtp-port";
-        process = std::make_unique<TriagedProcess>(
-            dir, std::vector<std::string>{"--config", config.string(), "--smtp", "127.0.0.1:0", "--smtp-port-file",
-                                          port_file.string()});
-        std::ifstream(port_file) >> smtp_port;
-        REQUIRE(smtp_port > 0);
-    }
-};
-
-// Polls until `done` holds; a deadline, not a sleep, decides failure.
-bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return done();
-}
-
-// The raw bytes a triaged received that contain `needle` (it keeps them under blobs/).
-std::string raw_containing(const std::filesystem::path& data_dir, const std::string& needle) {
-    if (!std::filesystem::exists(data_dir / "blobs")) return {};
-    for (const auto& f : std::filesystem::recursive_directory_iterator(data_dir / "blobs")) {
-        if (!f.is_regular_file()) continue;
-        std::ifstream in(f.path(), std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (bytes.find(needle) != std::string::npos) return bytes;
-    }
-    return {};
-}
 
 }  // namespace
 
