@@ -44,7 +44,8 @@ TEST_CASE("the weekly email carries the HTML summary and every CSV byte for byte
     for (int i = 0; i < 2; ++i) {
         auto* part = GMIME_PART(g_mime_multipart_get_part(mixed, i + 1));
         CHECK(std::string(g_mime_part_get_filename(part)) == report.attachments[static_cast<std::size_t>(i)].first);
-        CHECK(std::string(g_mime_content_type_get_mime_type(g_mime_object_get_content_type(GMIME_OBJECT(part)))) == "text/csv");
+        channels::GCharPtr mime_type(g_mime_content_type_get_mime_type(g_mime_object_get_content_type(GMIME_OBJECT(part))));
+        CHECK(std::string(mime_type.get()) == "text/csv");
         CHECK(part_text(part) == report.attachments[static_cast<std::size_t>(i)].second);
     }
 }
