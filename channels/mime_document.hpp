@@ -11,6 +11,11 @@
 //  - GMime's complaints are collected by name (at most 32), as a GMimeMessage parse reports
 //    them: a repeated header is a complaint only for the RFC 5322 single headers and
 //    Content-* (not for Received: and the like).
+//  - one GMimeParser and one GMimeParserOptions per thread, reset for each message
+//    (g_mime_parser_init_with_stream), rather than a new parser GObject for every message;
+//  - the part classes are GMime's own, subclassed (channels/mime_gobject.cpp) so that a
+//    header other than Content-* is not decoded merely to be validated unless it holds an
+//    encoded word: the same complaints, a fifth less work.
 // The bytes must outlive the document (and any part taken from it). Not thread-safe; separate
 // documents may be used on separate threads.
 #pragma once

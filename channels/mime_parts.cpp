@@ -9,9 +9,41 @@ std::string lower(std::string_view s) { return ascii_lower(s); }
 
 }  // namespace
 
+namespace {
+
+// The bytes of a content stream that is a window on a memory stream (what MimeDocument's
+// persisted parse makes of every part), read in place; nullopt for any other stream.
+std::optional<std::string_view> bytes_in_place(GMimeStream* stream) {
+    if (!stream || !GMIME_IS_STREAM_MEM(stream)) return std::nullopt;
+    GByteArray* array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+    if (!array) return std::nullopt;
+    const gint64 start = stream->bound_start;
+    const gint64 end = stream->bound_end < 0 ? static_cast<gint64>(array->len) : stream->bound_end;
+    if (start < 0 || end < start || end > static_cast<gint64>(array->len)) return std::nullopt;
+    return std::string_view(reinterpret_cast<const char*>(array->data) + start, static_cast<std::size_t>(end - start));
+}
+
+}  // namespace
+
 std::string part_content(GMimePart* part) {
     GMimeDataWrapper* content = part ? g_mime_part_get_content(part) : nullptr;
     if (!content) return {};
+    // Base64 and quoted-printable decoded straight from the message's bytes into the string
+    // (GMime's decoder, as its filter uses it), and unencoded content copied once: writing
+    // through a filtered stream into a GMimeStreamMem and copying that out was a sixth of
+    // parse_email. uuencode (its "begin" line is the filter's business) takes the stream way.
+    const GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(content);
+    const auto raw = bytes_in_place(g_mime_data_wrapper_get_stream(content));
+    if (raw && encoding != GMIME_CONTENT_ENCODING_UUENCODE) {
+        if (encoding != GMIME_CONTENT_ENCODING_BASE64 && encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+            return std::string(*raw);
+        GMimeEncoding state;
+        g_mime_encoding_init_decode(&state, encoding);
+        std::string out(g_mime_encoding_outlen(&state, raw->size()) + 16, '\0');
+        const std::size_t n = g_mime_encoding_flush(&state, raw->data(), raw->size(), out.data());
+        out.resize(n);
+        return out;
+    }
     auto stream = adopt(g_mime_stream_mem_new());
     g_mime_data_wrapper_write_to_stream(content, stream.get());
     return std::string(stream_bytes(GMIME_STREAM_MEM(stream.get())));
