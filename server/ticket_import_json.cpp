@@ -187,7 +187,7 @@ void write_drafts(StoreTx& tx, std::vector<ImportDraft>& drafts, TicketImporter&
     ImportRows rows;
     try {
         const auto outcomes = importer.rows_of(tx, drafts, sqlite::next_import_ids(tx), rows);
-        sqlite::insert_import_rows(tx, rows);
+        if (sqlite::insert_import_rows(tx, rows) > 0) importer.forget();  // another writer joined an identity meanwhile
         for (const auto& outcome : outcomes) ++(outcome.duplicate ? summary.duplicates : summary.imported);
     } catch (...) {
         importer.forget();  // its records may name rows this unit's rollback takes away

@@ -115,11 +115,13 @@ std::string multi_row_insert(std::string_view head, int columns, std::size_t row
 }
 
 // Writes `rows` kRowsPerInsert to a statement (the rest one by one), `bind(use, index, row)`
-// binding one row's `columns` values from `index` on. The statements are prepared once.
+// binding one row's `columns` values from `index` on; `tail` ends each statement (ON
+// CONFLICT ...). The statements are prepared once and kept by the connection.
 template <class Row, class Bind>
-void insert_all(Connection& c, std::string_view head, int columns, std::vector<Row>& rows, Bind&& bind) {
-    const std::string many = multi_row_insert(head, columns, kRowsPerInsert);
-    const std::string one = multi_row_insert(head, columns, 1);
+void insert_all(Connection& c, std::string_view head, int columns, const std::vector<Row>& rows, Bind&& bind,
+                std::string_view tail = {}) {
+    const std::string many = multi_row_insert(head, columns, kRowsPerInsert) + std::string(tail);
+    const std::string one = multi_row_insert(head, columns, 1) + std::string(tail);
     std::size_t i = 0;
     for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
         auto use = c.query(many);
@@ -145,20 +147,30 @@ ImportIds next_import_ids(StoreTx& tx) {
     return ImportIds{row.int64(0) + 1, row.int64(1) + 1, row.int64(2) + 1, row.int64(3) + 1};
 }
 
-void Tx::insert_import_rows(ImportRows& rows) {
+std::size_t Tx::insert_import_rows(ImportRows& rows) {
     auto& c = connection();
     insert_all(c, "INSERT INTO customers (id, name, organisation, tier, preferred_language, created_at)", 6,
                rows.customers, [](StatementUse& use, int i, const Customer& r) {
                    use.bind(i, r.id).bind(i + 1, r.name).bind(i + 2, r.organisation).bind(i + 3, r.tier);
                    use.bind(i + 4, r.preferred_language).bind(i + 5, ms(r.created_at));
                });
-    // Plain INSERT: the importer found these identities free; a clash is its bug and fails the unit.
+    auto bind_identity = [](StatementUse& use, int i, const std::pair<CustomerId, const Identity*>& r) {
+        use.bind(i, to_string(r.second->kind)).bind(i + 1, r.second->value).bind(i + 2, r.first);
+    };
+    // A new customer's identities: plain INSERT, as insert_customer. The importer found them
+    // free; when another writer took one meanwhile, the clash fails the unit, which then runs
+    // again (store.hpp) with an importer that asks the store.
+    std::vector<std::pair<CustomerId, const Identity*>> identities;
     for (const Customer& customer : rows.customers)
-        for (const Identity& identity : customer.identities) rows.identities.emplace_back(customer.id, identity);
-    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, rows.identities,
-               [](StatementUse& use, int i, const std::pair<CustomerId, Identity>& r) {
-                   use.bind(i, to_string(r.second.kind)).bind(i + 1, r.second.value).bind(i + 2, r.first);
-               });
+        for (const Identity& identity : customer.identities) identities.emplace_back(customer.id, &identity);
+    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity);
+    // Identities joining a known customer: a no-op when present, as add_identity.
+    identities.clear();
+    for (const auto& [customer, identity] : rows.identities) identities.emplace_back(customer, &identity);
+    const auto changes_before = c.total_changes();
+    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity,
+               " ON CONFLICT (kind, value) DO NOTHING");
+    const auto taken = identities.size() - static_cast<std::size_t>(c.total_changes() - changes_before);
     // Encoded lists live until their statement has run: bound text is not copied.
     std::vector<std::string> tags;
     tags.reserve(rows.tickets.size());
@@ -216,7 +228,7 @@ void Tx::insert_import_rows(ImportRows& rows) {
         queue_index_change(-d->ticket.id, d->ticket.subject, false);
         queue_index_change(d->message.id, d->message.body, false);
     }
-    if (!record_changes_) return;
+    if (!record_changes_) return taken;
     for (const Customer& customer : rows.customers)
         changes_.customers.push_back({customer.id, customer.organisation, customer.tier});
     for (const ImportDraft* d : rows.tickets) {
@@ -226,12 +238,13 @@ void Tx::insert_import_rows(ImportRows& rows) {
         for (const TicketEvent& e : d->events) changes_.events.push_back(e);
         changes_.imports.push_back({d->ticket.id, d->replies});
     }
+    return taken;
 }
 
-void insert_import_rows(StoreTx& tx, ImportRows& rows) {
+std::size_t insert_import_rows(StoreTx& tx, ImportRows& rows) {
     auto* writer = dynamic_cast<Tx*>(&tx);
     if (!writer) throw std::logic_error("bulk import: not the SQLite store's transaction");
-    writer->insert_import_rows(rows);
+    return writer->insert_import_rows(rows);
 }
 
 }  // namespace triage::sqlite

@@ -29,7 +29,7 @@ public:
     void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
     void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
     // Bulk history import, rows numbered by the importer (storage/sqlite_bulk_load.cpp).
-    void insert_import_rows(ImportRows& rows);
+    std::size_t insert_import_rows(ImportRows& rows);
 
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;
