@@ -209,6 +209,7 @@ std::vector<ImportedTicket> TicketImporter::rows_of(StoreTx& tx, std::span<Impor
     std::vector<ImportedTicket> out;
     out.reserve(drafts.size());
     std::unordered_map<std::string_view, TicketId> unit;  // this unit's external ids
+    unit.reserve(drafts.size());
     std::string key;
     auto customer_of = [&](const Identity& identity) -> CustomerId& {
         key.assign(1, static_cast<char>('0' + static_cast<int>(identity.kind)));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/committed_changes.hpp"
+#include "engine/import_rows.hpp"
 #include "storage/search_indexer.hpp"
 #include "storage/sqlite_reader.hpp"
 
