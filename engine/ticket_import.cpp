@@ -4,6 +4,7 @@
 #include "engine/time_format.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <fmt/format.h>
 
 namespace triage {
@@ -74,11 +75,9 @@ Result<void> validate(const HistoricalTicket& h) {
     return {};
 }
 
-Result<ImportedTicket> import_ticket(StoreTx& tx, const HistoricalTicket& h,
-                                     std::unordered_map<std::string, AgentId>& agents) {
-    if (auto ok = validate(h); !ok) return ok.error();
-    if (auto known = tx.ticket_by_import_id(h.external_id)) return ImportedTicket{*known, true};
+namespace {
 
+Ticket ticket_of(const HistoricalTicket& h) {
     Ticket t;
     t.subject = h.subject.empty() ? subject_from_text(h.subject, h.body) : h.subject;
     t.status = h.status;
@@ -97,24 +96,27 @@ Result<ImportedTicket> import_ticket(StoreTx& tx, const HistoricalTicket& h,
     t.updated_at = std::max({h.created_at, h.first_response_at.value_or(Timestamp{}), t.solved_at.value_or(Timestamp{}),
                              h.closed_at.value_or(Timestamp{})});
     if (!h.escalations.empty() && h.escalations.back().at > t.updated_at) t.updated_at = h.escalations.back().at;
-    t.requester_id = resolve_customer(tx, h);
-    if (!h.assignee_email.empty()) {
-        auto it = agents.find(h.assignee_email);
-        if (it == agents.end()) {
-            std::optional<AgentId> id;
-            if (auto agent = tx.agent_by_email(h.assignee_email)) id = agent->id;
-            else {
-                Agent a;
-                a.email = h.assignee_email;
-                a.name = h.assignee_email.substr(0, h.assignee_email.find('@'));
-                id = tx.upsert_agent(a);
-            }
-            it = agents.emplace(h.assignee_email, *id).first;
-        }
-        t.assignee_id = it->second;
-    }
-    tx.insert_ticket(t);
+    return t;
+}
 
+AgentId assignee_of(StoreTx& tx, const std::string& email, std::unordered_map<std::string, AgentId>& agents) {
+    auto it = agents.find(email);
+    if (it == agents.end()) {
+        std::optional<AgentId> id;
+        if (auto agent = tx.agent_by_email(email)) id = agent->id;
+        else {
+            Agent a;
+            a.email = email;
+            a.name = email.substr(0, email.find('@'));
+            id = tx.upsert_agent(a);
+        }
+        it = agents.emplace(email, *id).first;
+    }
+    return it->second;
+}
+
+// The customer's first message: inbound, at created_at.
+Message first_message_of(const HistoricalTicket& h, const Ticket& t) {
     Message m;
     m.ticket_id = t.id;
     m.kind = MessageKind::inbound;
@@ -124,26 +126,149 @@ Result<ImportedTicket> import_ticket(StoreTx& tx, const HistoricalTicket& h,
     m.channel = h.channel;
     m.body = h.body;
     m.created_at = h.created_at;
-    tx.insert_message(m);
+    return m;
+}
 
-    const int replies = h.replies >= 0 ? h.replies : (h.first_response_at ? 1 : 0);
-    // The import itself is recorded by record_import (ticket_imports), not as an audit
-    // event: one event row per ticket would cost a tenth of the import's speed.
-    tx.record_import(h.external_id, t.id, replies);
+int replies_of(const HistoricalTicket& h) { return h.replies >= 0 ? h.replies : (h.first_response_at ? 1 : 0); }
+
+// One `escalated` event per escalation and a `referred` event for a referral, in order.
+template <class Append>
+void events_of(const HistoricalTicket& h, TicketId id, Append&& append) {
     Tier from = Tier::l1;
     for (const auto& e : h.escalations) {
-        auto escalated = event_of(t.id, e.at, "escalated",
-                                  {FieldChange{"tier", std::string(to_string(from)), std::string(to_string(e.tier))}},
-                                  e.reason);
-        tx.append_event(escalated);
+        append(event_of(id, e.at, "escalated",
+                        {FieldChange{"tier", std::string(to_string(from)), std::string(to_string(e.tier))}}, e.reason));
         from = e.tier;
     }
-    if (h.referral) {
-        auto referred = event_of(t.id, h.referral->at.value_or(h.escalations.empty() ? h.created_at : h.escalations.back().at),
-                                 "referred", {FieldChange{"referral", "", h.referral->outcome}}, h.referral->partner);
-        tx.append_event(referred);
-    }
+    if (h.referral)
+        append(event_of(id, h.referral->at.value_or(h.escalations.empty() ? h.created_at : h.escalations.back().at),
+                        "referred", {FieldChange{"referral", "", h.referral->outcome}}, h.referral->partner));
+}
+
+}  // namespace
+
+Result<ImportedTicket> import_ticket(StoreTx& tx, const HistoricalTicket& h,
+                                     std::unordered_map<std::string, AgentId>& agents) {
+    if (auto ok = validate(h); !ok) return ok.error();
+    if (auto known = tx.ticket_by_import_id(h.external_id)) return ImportedTicket{*known, true};
+
+    Ticket t = ticket_of(h);
+    t.requester_id = resolve_customer(tx, h);
+    if (!h.assignee_email.empty()) t.assignee_id = assignee_of(tx, h.assignee_email, agents);
+    tx.insert_ticket(t);
+
+    Message m = first_message_of(h, t);
+    tx.insert_message(m);
+
+    // The import itself is recorded by record_import (ticket_imports), not as an audit
+    // event: one event row per ticket would cost a tenth of the import's speed.
+    tx.record_import(h.external_id, t.id, replies_of(h));
+    events_of(h, t.id, [&](TicketEvent e) { tx.append_event(e); });
     return ImportedTicket{t.id, false};
+}
+
+Result<ImportDraft> draft_of(HistoricalTicket h) {
+    if (auto ok = validate(h); !ok) return ok.error();
+    ImportDraft d;
+    d.ticket = ticket_of(h);
+    d.message = first_message_of(h, d.ticket);
+    events_of(h, 0, [&](TicketEvent e) { d.events.push_back(std::move(e)); });
+    d.replies = replies_of(h);
+    if (!h.requester_email.empty()) d.identities.push_back(normalise_identity(IdentityKind::email, h.requester_email));
+    if (!h.requester_phone.empty()) d.identities.push_back(normalise_identity(IdentityKind::phone, h.requester_phone));
+    std::erase_if(d.identities, [](const Identity& i) { return i.value.empty(); });
+    Customer& c = d.customer;
+    c.name = std::move(h.requester_name);
+    c.organisation = std::move(h.organisation);
+    if (!h.customer_tier.empty()) c.tier = std::move(h.customer_tier);
+    c.preferred_language = h.language == "und" ? "" : h.language;
+    c.created_at = h.created_at;
+    d.external_id = std::move(h.external_id);
+    d.assignee_email = std::move(h.assignee_email);
+    return d;
+}
+
+void TicketImporter::forget() noexcept {
+    identities_.clear();
+    imported_.clear();
+    agents_.clear();
+    expected_.reset();
+    complete_ = false;
+}
+
+std::vector<ImportedTicket> TicketImporter::rows_of(StoreTx& tx, std::span<ImportDraft> drafts, ImportIds next,
+                                                    ImportRows& rows) {
+    rows.clear();
+    if (!started_) {
+        started_ = true;
+        complete_ = next.customer == 1 && next.ticket == 1;  // no customers, so no identities; no tickets, so no imports
+    } else if (!expected_ || *expected_ != next) {
+        forget();  // another unit wrote in between, or ours was undone: ask the store again
+    }
+    expected_.reset();  // until this unit's rows are numbered
+    std::vector<ImportedTicket> out;
+    out.reserve(drafts.size());
+    std::unordered_map<std::string_view, TicketId> unit;  // this unit's external ids
+    unit.reserve(drafts.size());
+    std::string key;
+    auto customer_of = [&](const Identity& identity) -> CustomerId& {
+        key.assign(1, static_cast<char>('0' + static_cast<int>(identity.kind)));
+        key += identity.value;
+        auto [it, fresh] = identities_.try_emplace(key, 0);
+        if (fresh && !complete_) it->second = tx.customer_by_identity(identity).value_or(0);
+        return it->second;
+    };
+    for (ImportDraft& d : drafts) {
+        if (auto it = unit.find(d.external_id); it != unit.end()) {
+            out.push_back({it->second, true});
+            continue;
+        }
+        const auto hash = std::hash<std::string_view>{}(d.external_id);
+        if (!complete_ || imported_.contains(hash)) {
+            if (auto known = tx.ticket_by_import_id(d.external_id)) {
+                out.push_back({*known, true});
+                continue;
+            }
+        }
+        d.ticket.id = next.ticket++;
+        // The requester: by email, then phone (as import_ticket); its other identities join it.
+        CustomerId requester = 0;
+        for (const auto& id : d.identities) {
+            if (CustomerId known = customer_of(id)) {
+                requester = known;
+                for (const auto& other : d.identities) {
+                    if (other == id) continue;
+                    if (CustomerId& owner = customer_of(other); owner == 0) {
+                        owner = known;
+                        rows.identities.emplace_back(known, other);
+                    }
+                }
+                break;
+            }
+        }
+        if (requester == 0) {
+            Customer& c = rows.customers.emplace_back(d.customer);
+            c.id = requester = next.customer++;
+            c.identities = d.identities;
+            for (const auto& id : d.identities) customer_of(id) = requester;  // looked up above: no query
+        }
+        d.ticket.requester_id = requester;
+        d.ticket.assignee_id.reset();
+        if (!d.assignee_email.empty()) d.ticket.assignee_id = assignee_of(tx, d.assignee_email, agents_);
+        d.message.id = next.message++;
+        d.message.ticket_id = d.ticket.id;
+        d.message.author_id = requester;
+        for (TicketEvent& e : d.events) {
+            e.id = next.event++;
+            e.ticket_id = d.ticket.id;
+        }
+        if (complete_) imported_.insert(hash);
+        unit.emplace(d.external_id, d.ticket.id);
+        rows.tickets.push_back(&d);
+        out.push_back({d.ticket.id, false});
+    }
+    expected_ = next;
+    return out;
 }
 
 }  // namespace triage

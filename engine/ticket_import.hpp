@@ -5,11 +5,14 @@
 #pragma once
 
 #include "engine/error.hpp"
+#include "engine/import_rows.hpp"
 #include "engine/store.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace triage {
@@ -70,5 +73,35 @@ struct ImportedTicket {
 // escalation and a `referred` event for a referral. `agents` caches email -> id across calls in one unit.
 Result<ImportedTicket> import_ticket(StoreTx& tx, const HistoricalTicket& ticket,
                                      std::unordered_map<std::string, AgentId>& agents);
+
+// Bulk import. A validated ticket as rows (engine/import_rows.hpp): pure, any thread, so a
+// parsing thread makes them while the writer writes the unit before.
+Result<ImportDraft> draft_of(HistoricalTicket ticket);
+
+// Numbers drafts and settles their requesters and assignees, in the writer's units, for
+// the caller to write in the same unit (storage/sqlite_bulk_load.hpp). Keeps what it learnt
+// (identities, external ids, agents) from one unit to the next as long as nothing else
+// wrote in between (the next free ids are then exactly those its last unit left), and
+// trusts its own records alone — no lookup — when the store had no customers and no tickets
+// at its first unit. Writer thread only (it lives in the units of one import).
+class TicketImporter {
+public:
+    // Fills in `drafts` (again on every run of a unit) and lists in `rows` what to write:
+    // the new customers, identities new to known customers, and the drafts that are not
+    // duplicates. `next`: the first free ids, read in this unit. One outcome per draft, in
+    // order; an external id already imported, or twice in the drafts, is a duplicate.
+    // Creates unknown assignees at once (StoreTx::upsert_agent).
+    std::vector<ImportedTicket> rows_of(StoreTx& tx, std::span<ImportDraft> drafts, ImportIds next, ImportRows& rows);
+    // Forgets everything learnt: the unit failed or was rolled back.
+    void forget() noexcept;
+
+private:
+    bool started_ = false;
+    bool complete_ = false;  // identities_ and imported_ are all the store has
+    std::optional<ImportIds> expected_;  // the next free ids once the last unit's rows are written
+    std::unordered_map<std::string, CustomerId> identities_;  // kind digit + value -> customer; 0: none
+    std::unordered_set<std::size_t> imported_;  // hashes of the external ids imported (when complete_)
+    std::unordered_map<std::string, AgentId> agents_;  // email -> id
+};
 
 }  // namespace triage

@@ -179,14 +179,34 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
     return h;
 }
 
-void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, ImportSummary& summary) {
-    std::unordered_map<std::string, AgentId> agents;
-    for (const auto& n : tickets) {
-        auto outcome = import_ticket(tx, n.ticket, agents);
-        if (!outcome) summary.problems.push_back({n.line, outcome.error()});
-        else if (outcome->duplicate) ++summary.duplicates;
-        else ++summary.imported;
+namespace {
+
+// Writes one unit's drafts (the writer thread): numbered by the import's TicketImporter,
+// written many rows to a statement.
+void write_drafts(StoreTx& tx, std::vector<ImportDraft>& drafts, TicketImporter& importer, ImportSummary& summary) {
+    ImportRows rows;
+    try {
+        const auto outcomes = importer.rows_of(tx, drafts, sqlite::next_import_ids(tx), rows);
+        if (sqlite::insert_import_rows(tx, rows) > 0) importer.forget();  // another writer joined an identity meanwhile
+        for (const auto& outcome : outcomes) ++(outcome.duplicate ? summary.duplicates : summary.imported);
+    } catch (...) {
+        importer.forget();  // its records may name rows this unit's rollback takes away
+        throw;
     }
+}
+
+}  // namespace
+
+void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, ImportSummary& summary) {
+    std::vector<ImportDraft> drafts;
+    drafts.reserve(tickets.size());
+    for (const auto& n : tickets) {
+        auto draft = draft_of(n.ticket);
+        if (!draft) summary.problems.push_back({n.line, draft.error()});
+        else drafts.push_back(std::move(*draft));
+    }
+    TicketImporter importer;
+    write_drafts(tx, drafts, importer, summary);
 }
 
 std::size_t expected_lines(const std::filesystem::path& file) {
@@ -203,6 +223,9 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
     struct Pending {
         std::shared_ptr<ImportSummary> summary;
         std::future<void> committed;
+        // Also held here, so the unit's thousands of strings are (mostly) freed on this
+        // thread once it is settled, not on the writer's.
+        std::shared_ptr<std::vector<ImportDraft>> drafts;
     };
     ImportSummary total;
     std::deque<Pending> pending;
@@ -217,7 +240,10 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
         for (const auto& lp : p.summary->problems) report(lp);
     };
     std::size_t submitted = 0;
-    auto submit = [&](std::vector<NumberedTicket> chunk) {
+    // One importer for the whole import, used only by its units on the writer thread: what it
+    // learnt in one unit (customers by identity, external ids) serves the next.
+    auto importer = std::make_shared<TicketImporter>();
+    auto submit = [&](std::vector<ImportDraft> chunk) {
         if (on_idle && submitted > 0 && submitted % idle_every == 0) {
             while (!pending.empty()) {
                 settle(pending.front());
@@ -232,12 +258,12 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
         }
         auto summary = std::make_shared<ImportSummary>();
         auto promise = std::make_shared<std::promise<void>>();
-        Pending p{summary, promise->get_future()};
-        auto tickets = std::make_shared<std::vector<NumberedTicket>>(std::move(chunk));
+        auto drafts = std::make_shared<std::vector<ImportDraft>>(std::move(chunk));
+        Pending p{summary, promise->get_future(), drafts};
         store.post_write(
-            [summary, tickets](StoreTx& tx) {
-                *summary = {};
-                import_tickets(tx, *tickets, *summary);
+            [summary, drafts, importer](StoreTx& tx) {
+                *summary = {};  // a unit may run twice (store.hpp)
+                write_drafts(tx, *drafts, *importer, *summary);
                 return true;
             },
             [promise](std::exception_ptr e) { e ? promise->set_exception(e) : promise->set_value(); });
@@ -266,7 +292,7 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
         write_sync(store, [](StoreTx& tx) { sqlite::restore_bulk_load_indexes(tx); });
     };
     try {
-        std::vector<NumberedTicket> chunk;
+        std::vector<ImportDraft> chunk;
         chunk.reserve(batch);
         std::string line;
         std::size_t line_no = 0;
@@ -274,12 +300,18 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
             ++line_no;
             auto first = line.find_first_not_of(" \t\r");
             if (first == std::string::npos || line[first] == '#') continue;
+            // Parsed and made into rows here, while the writer writes the units before.
             auto parsed = parse_historical_ticket(line);
             if (!parsed) {
                 report({line_no, parsed.error()});
                 continue;
             }
-            chunk.push_back({line_no, std::move(*parsed)});
+            auto draft = draft_of(std::move(*parsed));
+            if (!draft) {
+                report({line_no, draft.error()});
+                continue;
+            }
+            chunk.push_back(std::move(*draft));
             ++read;
             if (chunk.size() >= batch) {
                 maybe_go_bulk();

@@ -1,8 +1,10 @@
 #include "storage/sqlite_bulk_load.hpp"
 
+#include "storage/json_columns.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "storage/sqlite_tx.hpp"
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -27,6 +29,12 @@ bool has_memory_table(Connection& c) {
     return row.step();
 }
 
+// A bulk load's page cache: the lookup indexes it keeps (identities, ticket_imports) are
+// written in key order that is not insertion order, and a million tickets' worth of their
+// pages no longer fits the writer's usual 16 MiB; the index builds sort in it too.
+constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -262144";  // KiB: 256 MiB
+constexpr const char* kUsualCacheSize = "PRAGMA cache_size = -16384";  // as SqliteStore::open sets it
+
 std::size_t restore(Connection& c) {
     if (!has_memory_table(c)) return 0;
     std::vector<std::pair<std::string, std::string>> indexes;
@@ -40,6 +48,7 @@ std::size_t restore(Connection& c) {
         if (!exists.step()) c.exec(sql.c_str());
     }
     c.exec("DROP TABLE bulk_load_indexes");
+    c.exec(kUsualCacheSize);
     return indexes.size();
 }
 
@@ -60,6 +69,7 @@ std::size_t drop_bulk_load_indexes(StoreTx& tx) {
         remember.run();
         c.exec(("DROP INDEX " + name).c_str());
     }
+    c.exec(kBulkCacheSize);
     return indexes.size();
 }
 
@@ -71,6 +81,170 @@ std::size_t restore_bulk_load_indexes(Connection& connection) {
     auto n = restore(connection);
     transaction.commit();
     return n;
+}
+
+}  // namespace triage::sqlite
+
+// The bulk import's writes. Tx::insert_import_rows is here, with the bulk load it serves,
+// rather than in sqlite_tx.cpp.
+namespace triage::sqlite {
+namespace {
+
+std::int64_t ms(Timestamp t) { return t.time_since_epoch().count(); }
+std::optional<std::int64_t> ms(const std::optional<Timestamp>& t) {
+    if (t) return ms(*t);
+    return std::nullopt;
+}
+
+// Rows a multi-row INSERT carries: fewer statements (each opens its cursors, checks its
+// foreign keys' tables and, for tickets, reads and writes sqlite_sequence once).
+constexpr std::size_t kRowsPerInsert = 64;
+
+// "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)" for `rows` rows of `columns` values.
+std::string multi_row_insert(std::string_view head, int columns, std::size_t rows) {
+    std::string group = "(";
+    for (int i = 0; i < columns; ++i) group += i ? ", ?" : "?";
+    group += ")";
+    std::string sql{head};
+    sql += " VALUES ";
+    for (std::size_t r = 0; r < rows; ++r) {
+        if (r) sql += ", ";
+        sql += group;
+    }
+    return sql;
+}
+
+// Writes `rows` kRowsPerInsert to a statement (the rest one by one), `bind(use, index, row)`
+// binding one row's `columns` values from `index` on; `tail` ends each statement (ON
+// CONFLICT ...). The statements are prepared once and kept by the connection.
+template <class Row, class Bind>
+void insert_all(Connection& c, std::string_view head, int columns, const std::vector<Row>& rows, Bind&& bind,
+                std::string_view tail = {}) {
+    const std::string many = multi_row_insert(head, columns, kRowsPerInsert) + std::string(tail);
+    const std::string one = multi_row_insert(head, columns, 1) + std::string(tail);
+    std::size_t i = 0;
+    for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
+        auto use = c.query(many);
+        for (std::size_t r = 0; r < kRowsPerInsert; ++r) bind(use, static_cast<int>(r) * columns + 1, rows[i + r]);
+        use.run();
+    }
+    for (; i < rows.size(); ++i) {
+        auto use = c.query(one);
+        bind(use, 1, rows[i]);
+        use.run();
+    }
+}
+
+}  // namespace
+
+ImportIds next_import_ids(StoreTx& tx) {
+    auto row = writer_connection(tx).query(
+        "SELECT (SELECT coalesce(max(id), 0) FROM customers),"
+        " max((SELECT coalesce(max(id), 0) FROM tickets),"
+        "     coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0)),"
+        " (SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max(id), 0) FROM events)");
+    if (!row.step()) throw std::runtime_error{"next_import_ids: no row"};
+    return ImportIds{row.int64(0) + 1, row.int64(1) + 1, row.int64(2) + 1, row.int64(3) + 1};
+}
+
+std::size_t Tx::insert_import_rows(ImportRows& rows) {
+    auto& c = connection();
+    insert_all(c, "INSERT INTO customers (id, name, organisation, tier, preferred_language, created_at)", 6,
+               rows.customers, [](StatementUse& use, int i, const Customer& r) {
+                   use.bind(i, r.id).bind(i + 1, r.name).bind(i + 2, r.organisation).bind(i + 3, r.tier);
+                   use.bind(i + 4, r.preferred_language).bind(i + 5, ms(r.created_at));
+               });
+    auto bind_identity = [](StatementUse& use, int i, const std::pair<CustomerId, const Identity*>& r) {
+        use.bind(i, to_string(r.second->kind)).bind(i + 1, r.second->value).bind(i + 2, r.first);
+    };
+    // A new customer's identities: plain INSERT, as insert_customer. The importer found them
+    // free; when another writer took one meanwhile, the clash fails the unit, which then runs
+    // again (store.hpp) with an importer that asks the store.
+    std::vector<std::pair<CustomerId, const Identity*>> identities;
+    for (const Customer& customer : rows.customers)
+        for (const Identity& identity : customer.identities) identities.emplace_back(customer.id, &identity);
+    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity);
+    // Identities joining a known customer: a no-op when present, as add_identity.
+    identities.clear();
+    for (const auto& [customer, identity] : rows.identities) identities.emplace_back(customer, &identity);
+    const auto changes_before = c.total_changes();
+    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity,
+               " ON CONFLICT (kind, value) DO NOTHING");
+    const auto taken = identities.size() - static_cast<std::size_t>(c.total_changes() - changes_before);
+    // Encoded lists live until their statement has run: bound text is not copied.
+    std::vector<std::string> tags;
+    tags.reserve(rows.tickets.size());
+    for (const ImportDraft* d : rows.tickets) tags.push_back(encode_strings(d->ticket.tags));
+    std::size_t tag = 0;
+    insert_all(c,
+               "INSERT INTO tickets (id, subject, status, priority, queue, category, tags, language, channel,"
+               " requester_id, assignee_id, tier, follow_up_of, reopen_count, created_at, updated_at,"
+               " first_response_at, solved_at, closed_at)",
+               19, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
+                   const Ticket& t = d->ticket;
+                   use.bind(i, t.id).bind(i + 1, t.subject).bind(i + 2, to_string(t.status));
+                   use.bind(i + 3, to_string(t.priority)).bind(i + 4, t.queue).bind(i + 5, t.category);
+                   use.bind(i + 6, tags[tag++]).bind(i + 7, t.language).bind(i + 8, to_string(t.channel));
+                   use.bind(i + 9, t.requester_id).bind(i + 10, t.assignee_id).bind(i + 11, to_string(t.tier));
+                   use.bind(i + 12, t.follow_up_of).bind(i + 13, t.reopen_count).bind(i + 14, ms(t.created_at));
+                   use.bind(i + 15, ms(t.updated_at)).bind(i + 16, ms(t.first_response_at));
+                   use.bind(i + 17, ms(t.solved_at)).bind(i + 18, ms(t.closed_at));
+               });
+    std::vector<std::string> attachments;
+    attachments.reserve(rows.tickets.size());
+    for (const ImportDraft* d : rows.tickets) attachments.push_back(encode_attachments(d->message.attachments));
+    std::size_t attachment = 0;
+    insert_all(c,
+               "INSERT INTO messages (id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
+               " attachments, external_id, raw_sha256, created_at)",
+               13, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
+                   const Message& m = d->message;
+                   use.bind(i, m.id).bind(i + 1, m.ticket_id).bind(i + 2, to_string(m.kind));
+                   use.bind(i + 3, to_string(m.author_kind)).bind(i + 4, m.author_id).bind(i + 5, m.author_name);
+                   use.bind(i + 6, to_string(m.channel)).bind(i + 7, m.body).bind(i + 8, m.html);
+                   use.bind(i + 9, attachments[attachment++]).bind(i + 10, m.external_id).bind(i + 11, m.raw_sha256);
+                   use.bind(i + 12, ms(m.created_at));
+               });
+    std::vector<const TicketEvent*> events;
+    for (const ImportDraft* d : rows.tickets)
+        for (const TicketEvent& e : d->events) events.push_back(&e);
+    std::vector<std::string> changes;
+    changes.reserve(events.size());
+    for (const TicketEvent* e : events) changes.push_back(encode_changes(e->changes));
+    std::size_t change = 0;
+    insert_all(c, "INSERT INTO events (id, ticket_id, at, actor, type, changes, detail)", 7, events,
+               [&](StatementUse& use, int i, const TicketEvent* e) {
+                   use.bind(i, e->id).bind(i + 1, e->ticket_id).bind(i + 2, ms(e->at)).bind(i + 3, e->actor);
+                   use.bind(i + 4, e->type).bind(i + 5, changes[change++]).bind(i + 6, e->detail);
+               });
+    insert_all(c, "INSERT INTO ticket_imports (external_id, ticket_id, replies)", 3, rows.tickets,
+               [](StatementUse& use, int i, const ImportDraft* d) {
+                   use.bind(i, d->external_id).bind(i + 1, d->ticket.id).bind(i + 2, d->replies);
+               });
+
+    // As the single-row writes do: search rows, then what a commit observer sees. Copies:
+    // the unit may run again from the same drafts.
+    for (const ImportDraft* d : rows.tickets) {
+        queue_index_change(-d->ticket.id, d->ticket.subject, false);
+        queue_index_change(d->message.id, d->message.body, false);
+    }
+    if (!record_changes_) return taken;
+    for (const Customer& customer : rows.customers)
+        changes_.customers.push_back({customer.id, customer.organisation, customer.tier});
+    for (const ImportDraft* d : rows.tickets) {
+        const Message& m = d->message;
+        changes_.tickets.push_back(d->ticket);
+        changes_.messages.push_back({m.ticket_id, m.kind, m.author_kind, m.author_id, m.created_at, m.id});
+        for (const TicketEvent& e : d->events) changes_.events.push_back(e);
+        changes_.imports.push_back({d->ticket.id, d->replies});
+    }
+    return taken;
+}
+
+std::size_t insert_import_rows(StoreTx& tx, ImportRows& rows) {
+    auto* writer = dynamic_cast<Tx*>(&tx);
+    if (!writer) throw std::logic_error("bulk import: not the SQLite store's transaction");
+    return writer->insert_import_rows(rows);
 }
 
 }  // namespace triage::sqlite

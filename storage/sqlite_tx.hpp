@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/committed_changes.hpp"
+#include "engine/import_rows.hpp"
 #include "storage/search_indexer.hpp"
 #include "storage/sqlite_reader.hpp"
 
@@ -28,6 +29,8 @@ public:
     void flag_identity(const IdentityFlag& flag) override;
     void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
     void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
+    // Bulk history import, rows numbered by the importer (storage/sqlite_bulk_load.cpp).
+    std::size_t insert_import_rows(ImportRows& rows);
 
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;
