@@ -70,19 +70,25 @@ bool EmailIntake::accepts(std::string_view address) const {
 }
 
 Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& envelope_recipients) {
-    // The raw bytes first: whatever happens next, the message is on disk.
-    const std::string raw_sha256 = app_.blobs().put(raw);
-    auto parsed = channels::parse_email(raw);
-    take_fax(raw, parsed, app_.fax_settings());  // a fax gateway's mail becomes a fax (OCR here, off the I/O thread)
+    // The raw bytes first, hashed here and staged for the intake's unit (which keeps them
+    // whatever the outcome), or, when large, a durable file now: the message is never lost.
+    auto shared_raw = std::make_shared<const std::string>(std::move(raw));
+    PendingBlob raw_blob = app_.blobs().stage(shared_raw);
+    const std::string& bytes = *shared_raw;
+    auto parsed = channels::parse_email(bytes);
+    take_fax(bytes, parsed, app_.fax_settings());  // a fax gateway's mail becomes a fax (OCR here, off the I/O thread)
     Enquiry e = std::move(parsed.enquiry);
-    e.raw_sha256 = raw_sha256;
-    if (e.external_id.empty()) e.external_id = "<" + raw_sha256 + "@sha256.invalid>";
+    e.raw_sha256 = raw_blob.sha256;
+    if (e.external_id.empty()) e.external_id = "<" + raw_blob.sha256 + "@sha256.invalid>";
+    e.blobs.push_back(std::move(raw_blob));
     for (auto& a : parsed.attachments) {
         Attachment meta;
         meta.filename = a.filename;
         meta.content_type = a.content_type;
         meta.size = static_cast<std::int64_t>(a.bytes.size());
-        meta.sha256 = app_.blobs().put(a.bytes);
+        PendingBlob blob = app_.blobs().stage(std::move(a.bytes));
+        meta.sha256 = blob.sha256;
+        e.blobs.push_back(std::move(blob));
         e.attachments.push_back(std::move(meta));
     }
     if (parsed.classification.bounce) e.kind = EnquiryKind::bounce;
