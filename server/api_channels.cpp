@@ -300,7 +300,9 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     } catch (...) {
         kept = std::current_exception();
     }
-    co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+    // A post to keep is queued to the writer from the pool: the commit resumes this coroutine
+    // on its connection's executor anyway. Anything else goes back there first.
+    if (kept || token.verdict != FormTokens::Verdict::ok) co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     if (kept) std::rethrow_exception(kept);
 
     if (token.verdict != FormTokens::Verdict::ok) {

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <exception>
 #include <cstdlib>
 
 namespace triage::server {
@@ -117,8 +118,8 @@ Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& en
 
 asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvelope envelope) {
     auto io = co_await asio::this_coro::executor;
-    // Hop to the blocking pool (fsync, parsing) and back: bind_executor makes the coroutine
-    // resume on the pool, not on its own strand.
+    // Hop to the blocking pool (hashing, parsing, OCR, a large blob's fsync): bind_executor
+    // makes the coroutine resume on the pool, not on its own strand.
     auto pool = blocking_.get_executor();
     co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
     // As final delivery does: Return-Path from the envelope (an empty one marks machine
@@ -128,14 +129,25 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
                                   app_.config().email.hostname, "ESMTP",
                                   format_rfc3339(app_.clock().system_now())) +
                       envelope.data;
-    Enquiry enquiry = prepare(std::move(raw), envelope.recipients);
+    Enquiry enquiry;
+    std::exception_ptr failed;
+    try {
+        enquiry = prepare(std::move(raw), envelope.recipients);
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    if (failed) {  // back on the session's executor before the session sees the error
+        co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+        std::rethrow_exception(failed);
+    }
     // Without a Message-ID the dedupe key is the hash of the message as the client sent it,
     // not of the stored bytes, whose Received: line differs at each delivery.
     if (enquiry.metadata.contains("message_id_synthesised"))
         enquiry.external_id = "<" + sha256_hex(envelope.data) + "@sha256.invalid>";
     enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
     crash_point_for_test("smtp_before_commit");
-    co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+    // The unit is queued from here, the pool: the commit's completion resumes the coroutine on
+    // its own executor (`io`) anyway, so hopping back first would only cost a thread wake-up.
     const Intake& intake = app_.intake();
     const EmailOutbox& outbox = app_.outbox();
     auto work = [&intake, &outbox, &escalation = app_.escalation(), e = enquiry](StoreTx& tx) {

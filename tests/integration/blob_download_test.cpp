@@ -132,25 +132,25 @@ TEST_CASE("attachments and the raw message kept by the intake's commit download 
         REQUIRE(reply.starts_with("250"));
         check_downloads(server);
 
-        // The raw message (with our Received: line) and the small attachment are rows of the
-        // table; only the large attachment is a file.
+        // A short mail: its raw bytes (with our Received: line) are a row of the table.
+        reply = deliver(smtp_port, "From: Kati Tamm <kati@example.ee>\r\nTo: support@triage.test\r\n"
+                                   "Message-ID: <blobs-2@example.ee>\r\nSubject: Veel\r\n\r\nAitah!\r\n");
+        REQUIRE(reply.starts_with("250"));
         std::size_t rows = 0, files = 0;
-        bool raw_kept = false;
-        triage::TieredBlobStore::for_each_blob(dir.path(), [&](std::string_view, std::string_view bytes) {
-            if (bytes.find("Message-ID: <blobs-1@example.ee>") != std::string_view::npos &&
+        bool short_raw_in_table = false;
+        triage::TieredBlobStore::for_each_blob(dir.path(), [&](std::string_view sha, std::string_view bytes) {
+            const bool file = fs::exists(dir.path() / "blobs" / std::string(sha.substr(0, 2)) / std::string(sha.substr(2)));
+            rows += !file;
+            if (!file && bytes.find("Message-ID: <blobs-2@example.ee>") != std::string_view::npos &&
                 bytes.find("Received: from blobs.test") != std::string_view::npos)
-                raw_kept = true;
+                short_raw_in_table = true;
             return true;
         });
-        CHECK(raw_kept);
         for (const auto& f : fs::recursive_directory_iterator(dir.path() / "blobs"))
             if (f.is_regular_file()) ++files;
-        triage::TieredBlobStore::for_each_blob(dir.path(), [&](std::string_view sha, std::string_view) {
-            rows += !fs::exists(dir.path() / "blobs" / std::string(sha.substr(0, 2)) / std::string(sha.substr(2)));
-            return true;
-        });
-        CHECK(files == 1);
-        CHECK(rows == 2);
+        CHECK(short_raw_in_table);
+        CHECK(rows == 2);   // the small attachment and the short mail's raw bytes
+        CHECK(files == 2);  // the large attachment and the first mail's raw bytes, which hold it
         CHECK(server.stop() == 0);
     }
     TriagedProcess again(dir.path(), args);  // durable: the same bytes after a restart
