@@ -51,13 +51,6 @@ void append_json_string(std::string& out, std::string_view s) {
 
 namespace {
 
-// `"name":` — names are ASCII literals that need no escape.
-void key(std::string& out, std::string_view name) {
-    out += '"';
-    out += name;
-    out += "\":";
-}
-
 void append_int(std::string& out, std::int64_t n) {
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
@@ -77,34 +70,33 @@ void append_time(std::string& out, const std::optional<Timestamp>& t) {
 }  // namespace
 
 void append_ticket_json(std::string& out, const Ticket& t) {
-    out += '{';
-    key(out, "id"), append_int(out, t.id);
-    out += ',', key(out, "key"), append_json_string(out, ticket_key(t.id));
-    out += ',', key(out, "subject"), append_json_string(out, t.subject);
-    out += ',', key(out, "status"), append_json_string(out, to_string(t.status));
-    out += ',', key(out, "priority"), append_json_string(out, to_string(t.priority));
-    out += ',', key(out, "queue"), append_json_string(out, t.queue);
-    out += ',', key(out, "category");
+    out.append("{\"id\":"), append_int(out, t.id);
+    out.append(",\"key\":"), append_json_string(out, ticket_key(t.id));
+    out.append(",\"subject\":"), append_json_string(out, t.subject);
+    out.append(",\"status\":"), append_json_string(out, to_string(t.status));
+    out.append(",\"priority\":"), append_json_string(out, to_string(t.priority));
+    out.append(",\"queue\":"), append_json_string(out, t.queue);
+    out.append(",\"category\":");
     if (t.category.empty()) out += "null";
     else append_json_string(out, t.category);
-    out += ',', key(out, "tags"), out += '[';
+    out.append(",\"tags\":"), out += '[';
     for (std::size_t i = 0; i < t.tags.size(); ++i) {
         if (i > 0) out += ',';
         append_json_string(out, t.tags[i]);
     }
     out += ']';
-    out += ',', key(out, "language"), append_json_string(out, t.language);
-    out += ',', key(out, "channel"), append_json_string(out, to_string(t.channel));
-    out += ',', key(out, "requester_id"), append_int(out, t.requester_id);
-    out += ',', key(out, "assignee_id"), append_optional_id(out, t.assignee_id);
-    out += ',', key(out, "tier"), append_json_string(out, to_string(t.tier));
-    out += ',', key(out, "follow_up_of"), append_optional_id(out, t.follow_up_of);
-    out += ',', key(out, "reopen_count"), append_int(out, t.reopen_count);
-    out += ',', key(out, "created_at"), append_json_string(out, format_rfc3339(t.created_at));
-    out += ',', key(out, "updated_at"), append_json_string(out, format_rfc3339(t.updated_at));
-    out += ',', key(out, "first_response_at"), append_time(out, t.first_response_at);
-    out += ',', key(out, "solved_at"), append_time(out, t.solved_at);
-    out += ',', key(out, "closed_at"), append_time(out, t.closed_at);
+    out.append(",\"language\":"), append_json_string(out, t.language);
+    out.append(",\"channel\":"), append_json_string(out, to_string(t.channel));
+    out.append(",\"requester_id\":"), append_int(out, t.requester_id);
+    out.append(",\"assignee_id\":"), append_optional_id(out, t.assignee_id);
+    out.append(",\"tier\":"), append_json_string(out, to_string(t.tier));
+    out.append(",\"follow_up_of\":"), append_optional_id(out, t.follow_up_of);
+    out.append(",\"reopen_count\":"), append_int(out, t.reopen_count);
+    out.append(",\"created_at\":"), append_json_string(out, format_rfc3339(t.created_at));
+    out.append(",\"updated_at\":"), append_json_string(out, format_rfc3339(t.updated_at));
+    out.append(",\"first_response_at\":"), append_time(out, t.first_response_at);
+    out.append(",\"solved_at\":"), append_time(out, t.solved_at);
+    out.append(",\"closed_at\":"), append_time(out, t.closed_at);
     out += '}';
 }
 
