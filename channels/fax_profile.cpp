@@ -83,6 +83,33 @@ std::shared_ptr<const std::regex> subject_pattern(const std::string& source) {
     return it->second;
 }
 
+// regex_search for a subject pattern. One that starts with '^' (every shipped one) can match
+// only at the start of the subject (ECMAScript, not multiline), so it is tried there alone:
+// libstdc++ would otherwise run its matcher from every position of every non-fax subject,
+// most of the CPU of recognising that a mail is no fax.
+// Whether `source` is anchored as a whole: it starts with '^' and has no top-level '|' (in
+// "^a|b" the "b" may match anywhere).
+bool anchored_at_start(std::string_view source) {
+    if (!source.starts_with('^')) return false;
+    int depth = 0;
+    bool in_class = false;
+    for (std::size_t i = 1; i < source.size(); ++i) {
+        const char c = source[i];
+        if (c == '\\') ++i;  // an escaped character is a literal
+        else if (in_class) in_class = c != ']';
+        else if (c == '[') in_class = true;
+        else if (c == '(') ++depth;
+        else if (c == ')') --depth;
+        else if (c == '|' && depth == 0) return false;
+    }
+    return true;
+}
+
+bool search_subject(const std::string& subject, std::smatch& m, const std::regex& pattern, const std::string& source) {
+    const auto flags = anchored_at_start(source) ? std::regex_constants::match_continuous : std::regex_constants::match_default;
+    return std::regex_search(subject, m, pattern, flags);
+}
+
 int leading_int(std::string_view s) {
     int v = 0;
     auto t = trim_space(s);
@@ -119,7 +146,7 @@ std::optional<FaxMail> recognise_fax(std::string_view raw, const ParsedEmail& ma
         if (!sender_matches(profile.sender, from)) continue;
         std::smatch m;
         const auto pattern = subject_pattern(profile.subject);
-        if (!pattern || !std::regex_search(subject, m, *pattern)) continue;
+        if (!pattern || !search_subject(subject, m, *pattern, profile.subject)) continue;
         FaxMail fax;
         fax.profile = profile.name;
         std::string raw_number = m.size() > 1 ? m[1].str() : std::string{};

@@ -5,6 +5,7 @@
 
 #include "engine/customer.hpp"
 #include "engine/message.hpp"
+#include "engine/pending_blob.hpp"
 
 #include <map>
 #include <optional>
@@ -40,6 +41,9 @@ struct Enquiry {
     std::vector<Attachment> attachments;
     ThreadHints thread;
     std::string raw_sha256;  // raw inbound bytes kept by the BlobStore
+    // Raw bytes and attachments staged by the channel (BlobStore::stage) that Intake stores in
+    // the enquiry's own transaction, whatever the outcome (a duplicate, an unthreaded bounce).
+    std::vector<PendingBlob> blobs;
     std::map<std::string, std::string> metadata;  // channel-specific
 
     // Routing hints that a channel or the API may give for a new ticket.

@@ -105,6 +105,9 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     const Timestamp now = clock_.system_now();
     const Timestamp received = enquiry.received_at == Timestamp{} ? now : enquiry.received_at;
     IntakeOutcome out;
+    // The channel's raw bytes and attachments first: they are kept whatever follows.
+    for (const auto& blob : enquiry.blobs)
+        if (blob.bytes) tx.put_blob(blob.sha256, *blob.bytes);
 
     if (!enquiry.external_id.empty()) {
         if (auto seen = tx.message_by_external_id(enquiry.channel, enquiry.external_id)) {

@@ -103,6 +103,9 @@ public:
     // Acknowledgements queued to `address` (lower case) at or after `since`: the rate limit.
     virtual std::int64_t acknowledgements_since(std::string_view address, Timestamp since) = 0;
     virtual std::vector<IdentityFlag> identity_flags(const Identity& identity) = 0;
+    // A blob kept in the database (StoreTx::put_blob); nullopt when it is not there (it may be
+    // a file of the BlobStore).
+    virtual std::optional<std::string> blob(std::string_view sha256) = 0;
 };
 
 class StoreTx : public StoreReader {
@@ -136,6 +139,9 @@ public:
     virtual void flag_identity(const IdentityFlag& flag) = 0;  // replaces the same flag's earlier entry
     // Names a stored message as it goes out, e.g. an agent reply sent by email with its Message-ID.
     virtual void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) = 0;
+    // Keeps `bytes` under their SHA-256 (hex, computed by the caller) in this transaction;
+    // the same hash again is a no-op. Durable with the unit's commit.
+    virtual void put_blob(std::string_view sha256, std::string_view bytes) = 0;
 
     // Runs `fn` once this unit is durably committed — after the fsync, before the unit's
     // `done` — on the store's thread; never when the unit rolls back or its batch fails. A unit

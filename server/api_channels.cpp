@@ -267,8 +267,8 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     std::exception_ptr kept;
     FormTokens::Check token;
     try {
-        const std::string raw = raw_request_bytes(req);
-        const std::string raw_sha = sha256_hex(raw);
+        auto raw = std::make_shared<const std::string>(raw_request_bytes(req));
+        const std::string raw_sha = sha256_hex(*raw);
         token = form_tokens_.check(post->first("form_ts"), post->first("csrf_token"), enquiry.received_at);
         const bool tokenless = token.verdict == FormTokens::Verdict::missing && !form_tokens_.settings().required;
         if (token.verdict == FormTokens::Verdict::ok && !form_tokens_.spend(token.nonce, raw_sha, enquiry.received_at))
@@ -277,7 +277,10 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
             token.verdict = FormTokens::Verdict::reused;
         if (tokenless) token.verdict = FormTokens::Verdict::ok;
         if (token.verdict == FormTokens::Verdict::ok) {
-            enquiry.raw_sha256 = app_.blobs().put(raw);
+            // Kept by the intake's unit, with the ticket (large ones: a file now).
+            PendingBlob raw_blob = app_.blobs().stage(std::move(raw));
+            enquiry.raw_sha256 = raw_blob.sha256;
+            enquiry.blobs.push_back(std::move(raw_blob));
             // The token is the post's identity: the same post again (a double click, a
             // retry) is one ticket. Without a token, the same bytes are.
             enquiry.external_id = "form-" + (token.nonce.empty() ? enquiry.raw_sha256 : token.nonce);
@@ -286,7 +289,9 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
                 a.filename = file.filename;
                 a.content_type = file.content_type;
                 a.size = static_cast<std::int64_t>(file.bytes.size());
-                a.sha256 = app_.blobs().put(file.bytes);
+                PendingBlob blob = app_.blobs().stage(file.bytes);
+                a.sha256 = blob.sha256;
+                enquiry.blobs.push_back(std::move(blob));
                 enquiry.attachments.push_back(std::move(a));
             }
             app_.escalation().detect_language(enquiry);
@@ -295,7 +300,9 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     } catch (...) {
         kept = std::current_exception();
     }
-    co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+    // A post to keep is queued to the writer from the pool: the commit resumes this coroutine
+    // on its connection's executor anyway. Anything else goes back there first.
+    if (kept || token.verdict != FormTokens::Verdict::ok) co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     if (kept) std::rethrow_exception(kept);
 
     if (token.verdict != FormTokens::Verdict::ok) {
@@ -374,13 +381,16 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const std
     if (call->external_id.empty()) call->external_id = std::string(req["Idempotency-Key"]);
     call->created_by = actor;
 
-    // The raw request is kept (fsync) on the blocking pool, then back to this connection.
+    // The raw request is hashed on the blocking pool (a large one written to a file there),
+    // then back to this connection; the unit that files the call keeps it.
     auto io = co_await asio::this_coro::executor;
     auto pool = blocking_.get_executor();
     co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
     std::exception_ptr kept;
+    PendingBlob raw_blob;
     try {
-        call->raw_sha256 = app_.blobs().put(raw_request_bytes(req));
+        raw_blob = app_.blobs().stage(raw_request_bytes(req));
+        call->raw_sha256 = raw_blob.sha256;
     } catch (...) {
         kept = std::current_exception();
     }
@@ -388,7 +398,10 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const std
     if (kept) std::rethrow_exception(kept);
 
     const Intake& intake = app_.intake();
-    auto work = [&intake, c = std::move(*call)](StoreTx& tx) { return accept_call(intake, tx, c); };
+    auto work = [&intake, c = std::move(*call), raw_blob](StoreTx& tx) {
+        if (raw_blob.bytes) tx.put_blob(raw_blob.sha256, *raw_blob.bytes);  // kept even when the call is skipped
+        return accept_call(intake, tx, c);
+    };
     auto outcome = *co_await write_async<Result<CallOutcome>>(app_.store(), std::move(work));
     if (!outcome) co_return problem_response(v, outcome.error());
     if (!outcome->intake)  // cannot happen for an agent's log (it always files); say so if it does

@@ -3,6 +3,7 @@
 #include "server/report_config.hpp"
 
 #include "storage/file_blob_store.hpp"
+#include "storage/tiered_blob_store.hpp"
 #include "storage/sqlite_accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -41,7 +42,8 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
     SqliteOptions store_options;
     store_options.max_batch = config.store_max_batch;
     auto store = SqliteStore::open(config.data_dir / "triage.db", store_options);
-    auto blobs = std::make_unique<FileBlobStore>(config.data_dir / "blobs");
+    // Small blobs in the database, written with the unit that names them; large ones files.
+    auto blobs = std::make_unique<TieredBlobStore>(*store, config.data_dir / "blobs", config.inline_blob_limit);
     auto accounts = std::make_unique<SqliteAccounts>(config.data_dir / "triage.db");
     std::unique_ptr<App> app(
         new App(std::move(config), clock, std::move(store), std::move(blobs), std::move(accounts)));

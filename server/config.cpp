@@ -107,6 +107,11 @@ Config load_config(const std::filesystem::path& file) {
                 if (c.store_max_batch < 1 || c.store_max_batch > 65536)
                     fail(file, batch, "storage.max_batch must be 1 to 65536");
             }
+            if (auto limit = storage["inline_blob_limit"]) {
+                const auto bytes = limit.as<long long>();
+                if (bytes < 0 || bytes > (64ll << 20)) fail(file, limit, "storage.inline_blob_limit must be 0 to 67108864 bytes");
+                c.inline_blob_limit = static_cast<std::size_t>(bytes);
+            }
         }
         if (auto dir = root["data_dir"]) c.data_dir = resolve(file, dir.as<std::string>());
         if (auto log = root["log"]) {

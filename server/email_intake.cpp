@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <exception>
 #include <cstdlib>
 
 namespace triage::server {
@@ -70,19 +71,25 @@ bool EmailIntake::accepts(std::string_view address) const {
 }
 
 Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& envelope_recipients) {
-    // The raw bytes first: whatever happens next, the message is on disk.
-    const std::string raw_sha256 = app_.blobs().put(raw);
-    auto parsed = channels::parse_email(raw);
-    take_fax(raw, parsed, app_.fax_settings());  // a fax gateway's mail becomes a fax (OCR here, off the I/O thread)
+    // The raw bytes first, hashed here and staged for the intake's unit (which keeps them
+    // whatever the outcome), or, when large, a durable file now: the message is never lost.
+    auto shared_raw = std::make_shared<const std::string>(std::move(raw));
+    PendingBlob raw_blob = app_.blobs().stage(shared_raw);
+    const std::string& bytes = *shared_raw;
+    auto parsed = channels::parse_email(bytes);
+    take_fax(bytes, parsed, app_.fax_settings());  // a fax gateway's mail becomes a fax (OCR here, off the I/O thread)
     Enquiry e = std::move(parsed.enquiry);
-    e.raw_sha256 = raw_sha256;
-    if (e.external_id.empty()) e.external_id = "<" + raw_sha256 + "@sha256.invalid>";
+    e.raw_sha256 = raw_blob.sha256;
+    if (e.external_id.empty()) e.external_id = "<" + raw_blob.sha256 + "@sha256.invalid>";
+    e.blobs.push_back(std::move(raw_blob));
     for (auto& a : parsed.attachments) {
         Attachment meta;
         meta.filename = a.filename;
         meta.content_type = a.content_type;
         meta.size = static_cast<std::int64_t>(a.bytes.size());
-        meta.sha256 = app_.blobs().put(a.bytes);
+        PendingBlob blob = app_.blobs().stage(std::move(a.bytes));
+        meta.sha256 = blob.sha256;
+        e.blobs.push_back(std::move(blob));
         e.attachments.push_back(std::move(meta));
     }
     if (parsed.classification.bounce) e.kind = EnquiryKind::bounce;
@@ -111,8 +118,8 @@ Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& en
 
 asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvelope envelope) {
     auto io = co_await asio::this_coro::executor;
-    // Hop to the blocking pool (fsync, parsing) and back: bind_executor makes the coroutine
-    // resume on the pool, not on its own strand.
+    // Hop to the blocking pool (hashing, parsing, OCR, a large blob's fsync): bind_executor
+    // makes the coroutine resume on the pool, not on its own strand.
     auto pool = blocking_.get_executor();
     co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
     // As final delivery does: Return-Path from the envelope (an empty one marks machine
@@ -122,14 +129,25 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
                                   app_.config().email.hostname, "ESMTP",
                                   format_rfc3339(app_.clock().system_now())) +
                       envelope.data;
-    Enquiry enquiry = prepare(std::move(raw), envelope.recipients);
+    Enquiry enquiry;
+    std::exception_ptr failed;
+    try {
+        enquiry = prepare(std::move(raw), envelope.recipients);
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    if (failed) {  // back on the session's executor before the session sees the error
+        co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+        std::rethrow_exception(failed);
+    }
     // Without a Message-ID the dedupe key is the hash of the message as the client sent it,
     // not of the stored bytes, whose Received: line differs at each delivery.
     if (enquiry.metadata.contains("message_id_synthesised"))
         enquiry.external_id = "<" + sha256_hex(envelope.data) + "@sha256.invalid>";
     enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
     crash_point_for_test("smtp_before_commit");
-    co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+    // The unit is queued from here, the pool: the commit's completion resumes the coroutine on
+    // its own executor (`io`) anyway, so hopping back first would only cost a thread wake-up.
     const Intake& intake = app_.intake();
     const EmailOutbox& outbox = app_.outbox();
     auto work = [&intake, &outbox, &escalation = app_.escalation(), e = enquiry](StoreTx& tx) {

@@ -64,6 +64,12 @@ void Statement::bind(int index, std::string_view value) {
         fail(db_, rc, "binding");
 }
 
+void Statement::bind_blob(int index, std::string_view bytes) {
+    const char* data = bytes.data() ? bytes.data() : "";  // a zero-length BLOB, not NULL
+    if (int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC); rc != SQLITE_OK)
+        fail(db_, rc, "binding");
+}
+
 void Statement::bind_null(int index) {
     if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) fail(db_, rc, "binding");
 }
@@ -92,6 +98,12 @@ std::optional<std::int64_t> Statement::optional_int64(int column) const {
 
 std::string_view Statement::text_view(int column) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (!p) return {};
+    return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
+std::string_view Statement::blob_view(int column) const {
+    auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
     if (!p) return {};
     return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }

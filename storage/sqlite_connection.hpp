@@ -42,6 +42,7 @@ public:
     void bind(int index, const std::string& value) { bind(index, std::string_view{value}); }
     void bind(int index, const char* value) { bind(index, std::string_view{value}); }
     void bind_null(int index);
+    void bind_blob(int index, std::string_view bytes);  // as a BLOB, not text; no copy either
     template <class T>
     void bind(int index, const std::optional<T>& value) {
         if (value) bind(index, *value);
@@ -56,6 +57,7 @@ public:
     std::optional<std::int64_t> optional_int64(int column) const;
     std::string_view text_view(int column) const;  // valid until the next step or reset
     std::string text(int column) const { return std::string{text_view(column)}; }
+    std::string_view blob_view(int column) const;  // a BLOB's bytes; valid until the next step or reset
 
 private:
     friend class StatementUse;
@@ -92,6 +94,11 @@ public:
     std::optional<std::int64_t> optional_int64(int column) const { return statement_.optional_int64(column); }
     std::string_view text_view(int column) const { return statement_.text_view(column); }
     std::string text(int column) const { return statement_.text(column); }
+    std::string_view blob_view(int column) const { return statement_.blob_view(column); }
+    StatementUse& bind_blob(int index, std::string_view bytes) {
+        statement_.bind_blob(index, bytes);
+        return *this;
+    }
 
 private:
     Statement& statement_;

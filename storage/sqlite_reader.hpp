@@ -55,6 +55,7 @@ public:
     std::optional<OutboundMail> outbound(std::int64_t id) override;
     std::int64_t acknowledgements_since(std::string_view address, Timestamp since) override;
     std::vector<IdentityFlag> identity_flags(const Identity& identity) override;
+    std::optional<std::string> blob(std::string_view sha256) override;  // storage/sqlite_blobs.cpp
 
     Connection& connection() noexcept { return *connection_; }
 

@@ -305,6 +305,17 @@ CREATE INDEX outbox_unsent ON outbox(next_attempt_at, id) WHERE state IN ('pendi
 CREATE INDEX outbox_by_ticket ON outbox(ticket_id, id);
 CREATE INDEX outbox_acknowledgements ON outbox(to_address, created_at) WHERE kind = 'acknowledgement';
 )sql",
+    // Blobs (raw inbound bytes, attachments) up to storage/tiered_blob_store.hpp's inline limit,
+    // written in the intake's own transaction: durable with the ticket in one group commit.
+    // Larger blobs stay files under blobs/. A rowid table (rows of kilobytes, appended in rowid
+    // order) with the hash's unique index, not WITHOUT ROWID, which suits only small rows.
+    R"sql(
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,  -- lower-case hex of the bytes
+    size   INTEGER NOT NULL,
+    bytes  BLOB NOT NULL
+) STRICT;
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

@@ -28,6 +28,7 @@ public:
     void update_outbound(const OutboundMail& mail) override;
     void flag_identity(const IdentityFlag& flag) override;
     void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
+    void put_blob(std::string_view sha256, std::string_view bytes) override;  // storage/sqlite_blobs.cpp
     void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
     // Bulk history import, rows numbered by the importer (storage/sqlite_bulk_load.cpp).
     std::size_t insert_import_rows(ImportRows& rows);

@@ -101,3 +101,19 @@ TEST_CASE("an ordinary email is no fax") {
     auto mail = parse_email(raw);
     CHECK_FALSE(recognise_fax(raw, mail, default_fax_profiles(), "FI"));
 }
+
+TEST_CASE("a profile's subject pattern is tried at the start when anchored, anywhere when not or only partly anchored") {
+    auto recognised_by = [](const std::string& pattern, const std::string& subject) {
+        FaxProfile p{"site", "", pattern, {}, {}, {}, {"application/pdf"}};
+        std::string raw = "From: Gateway <fax@example.fi>\r\nTo: support@triage.example\r\nSubject: " + subject +
+                          "\r\n\r\nHei\r\n";
+        auto mail = parse_email(raw);
+        return recognise_fax(raw, mail, {p}, "FI").has_value();
+    };
+    CHECK(recognised_by(R"(^Telefax from\s+([0-9]+))", "Telefax from 0401234567"));
+    CHECK_FALSE(recognised_by(R"(^Telefax from\s+([0-9]+))", "Fwd: Telefax from 0401234567"));
+    CHECK(recognised_by(R"(Telefax from\s+([0-9]+))", "Fwd: Telefax from 0401234567"));
+    CHECK(recognised_by(R"(^Fax received|Telefax from\s+([0-9]+))", "Fwd: Telefax from 0401234567"));  // "^" binds the first branch only
+    CHECK_FALSE(recognised_by(R"(^(?:Fax received|Telefax from)\s+([0-9]+))", "Fwd: Telefax from 0401234567"));
+    CHECK(recognised_by(R"(^[|]?Telefax from\s+([0-9]+))", "Telefax from 0401234567"));  // a '|' in a class is no alternation
+}

@@ -96,3 +96,19 @@ TEST_CASE("a client that keeps sending junk is disconnected") {
     CHECK(d.closed());
     CHECK(out.find("421") != std::string::npos);
 }
+
+TEST_CASE("a message's data reads the same whether it arrives in one piece, byte by byte or in uneven chunks") {
+    std::string data;
+    for (int i = 0; i < 2000; ++i) data += (i % 7 == 0 ? ".." : "") + std::string("rivi ") + std::to_string(i) + "\r\n";
+    std::string expected;
+    for (int i = 0; i < 2000; ++i) expected += (i % 7 == 0 ? "." : "") + std::string("rivi ") + std::to_string(i) + "\r\n";
+    const std::string session = "EHLO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\n" + data + ".\r\nNOOP\r\n";
+    for (std::size_t chunk : {session.size(), std::size_t{1}, std::size_t{13}, std::size_t{4096}}) {
+        CAPTURE(chunk);
+        auto d = make();
+        for (std::size_t at = 0; at < session.size() && !d.pending_message(); at += chunk)
+            d.feed(std::string_view(session).substr(at, chunk));
+        REQUIRE(d.pending_message());
+        CHECK(d.pending_message()->data == expected);
+    }
+}

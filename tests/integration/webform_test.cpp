@@ -218,6 +218,9 @@ TEST_CASE("curl posts the form urlencoded and as multipart with a file, and each
     REQUIRE(attachments.size() == 1);
     CHECK(attachments[0].at("filename").as_string() == "näyttö kuva.png");
     CHECK(attachments[0].at("content_type").as_string() == "image/png");
+    auto file = server.request("GET", "/api/v1/tickets/2/attachments/" + std::string(attachments[0].at("sha256").as_string()));
+    CHECK(file.status == 200);
+    CHECK(file.body == std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));  // kept with the ticket, read back
     auto who = server.request("GET", "/api/v1/customers?identity=phone:%2B37129123456");
     CHECK(json::parse(who.body).at("customers").as_array().size() == 1);
 }

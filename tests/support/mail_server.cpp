@@ -1,5 +1,7 @@
 #include "tests/support/mail_server.hpp"
 
+#include "storage/tiered_blob_store.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -97,15 +99,13 @@ std::string send_mail(int port, const std::string& from, const std::string& to, 
 
 namespace {
 
+// Every blob the data directory keeps: the database's table (small ones), then the files.
 template <class Fn>
 void for_each_raw(const std::filesystem::path& data_dir, Fn&& fn) {
-    if (!std::filesystem::exists(data_dir / "blobs")) return;
-    for (const auto& f : std::filesystem::recursive_directory_iterator(data_dir / "blobs")) {
-        if (!f.is_regular_file()) continue;
-        std::ifstream in(f.path(), std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!fn(bytes)) return;
-    }
+    TieredBlobStore::for_each_blob(data_dir, [&](std::string_view, std::string_view view) {
+        std::string bytes(view);
+        return fn(bytes);
+    });
 }
 
 }  // namespace
