@@ -109,11 +109,21 @@ void SearchIndexer::run() {
             batch.swap(queue_);
             upto = enqueued_;
         }
-        try {
-            apply(batch);
-        } catch (const std::exception&) {
-            // The rows stay above the watermark: the next start indexes them. Searches
-            // meanwhile miss them; nothing else depends on the index.
+        // A failed apply (most often SQLITE_BUSY: another process, such as the CLI's import,
+        // holds the search database) is tried again with a growing pause, so the rows are not
+        // missing from searches until the next start. Only a lasting failure gives up: the
+        // rows then stay above the watermark and the next start's recover() indexes them.
+        auto pause = std::chrono::milliseconds(50);
+        for (int attempt = 1;; ++attempt) {
+            try {
+                apply(batch);
+                break;
+            } catch (const std::exception&) {
+                if (attempt == kApplyAttempts) break;
+                std::unique_lock lock{mutex_};
+                if (wake_.wait_for(lock, pause, [&] { return stopping_; }) && attempt >= 2) break;
+                pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+            }
         }
         batch.clear();
         {

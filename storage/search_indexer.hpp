@@ -55,6 +55,8 @@ private:
     // rows end the gathering early. Searches never wait for the gathering.
     static constexpr std::chrono::milliseconds kGatherFor{50};
     static constexpr std::size_t kGatherRows = 8192;
+    // Tries of one batch before it is left to the next start (about a minute of pauses).
+    static constexpr int kApplyAttempts = 16;
 
     std::unique_ptr<Connection> connection_;  // the indexer thread's (recover() before start)
     std::mutex mutex_;

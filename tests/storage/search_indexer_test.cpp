@@ -100,3 +100,29 @@ TEST_CASE("rows the index missed before a crash are indexed at the next open") {
     auto store = SqliteStore::open(db);
     CHECK(count_matches(*store, "laskua") == 1);
 }
+
+TEST_CASE("rows indexed while another process holds the index file longer than the busy timeout are searchable once it lets go") {
+    test::TempDir dir;
+    const auto db = dir.path() / "triage.db";
+    auto store = SqliteStore::open(db, SqliteOptions{false, 1024, 1});
+    add_ticket(*store, "Lasku puuttuu", "Hei");
+    REQUIRE(count_matches(*store, "lasku") == 1);
+
+    // Another process's writer (say, the CLI importing) holds the search file's write lock
+    // for longer than the indexer's 5 s busy timeout.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(sqlite::SearchIndexer::path_for(db).c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    add_ticket(*store, "Arve puudub", "Tere");  // committed; its index rows wait for the lock
+    std::this_thread::sleep_for(std::chrono::milliseconds(6500));
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+
+    // The indexer tries again after its pause: the row is found without a restart.
+    std::size_t found = 0;
+    for (int i = 0; i < 100 && found == 0; ++i) {
+        found = count_matches(*store, "arve");
+        if (found == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(found == 1);
+}
