@@ -28,6 +28,12 @@ public:
     void flag_identity(const IdentityFlag& flag) override;
     void set_message_external_id(MessageId message, Channel channel, std::string_view external_id) override;
     void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
+    // Bulk reads and writes for imports (storage/sqlite_call_import.cpp).
+    std::vector<std::optional<MessageRef>> messages_by_external_ids(Channel channel,
+                                                                   const std::vector<std::string>& external_ids) override;
+    std::vector<std::optional<CustomerId>> customers_by_identities(const std::vector<Identity>& identities) override;
+    std::vector<Ticket> recent_tickets_of(const std::vector<CustomerId>& requesters, int per_requester) override;
+    void touch_tickets(const std::vector<Ticket>& tickets) override;
 
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;
