@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace triage {
@@ -36,14 +35,48 @@ const std::array<std::vector<std::string_view>, kLanguages.size()> kWords{{
      "vēl", "kur", "tagad", "pasūtījumu", "pasūtījums", "vēlos", "varat", "kad", "šis", "bija", "tiek"},
 }};
 
-// word -> bit l set when kLanguages[l] lists it.
-const std::unordered_map<std::string_view, std::uint8_t>& word_table() {
-    static const auto table = [] {
-        std::unordered_map<std::string_view, std::uint8_t> t;
+// FNV-1a, fed a byte at a time while a word is read.
+constexpr std::uint32_t kFnvBasis = 2166136261u;
+constexpr std::uint32_t fnv_step(std::uint32_t h, unsigned char c) { return (h ^ c) * 16777619u; }
+
+// word -> bit l set when kLanguages[l] lists it: an open-addressing table, as this runs
+// for every word of every enquiry.
+class WordTable {
+public:
+    WordTable() {
         for (std::size_t l = 0; l < kWords.size(); ++l)
-            for (auto w : kWords[l]) t[w] |= static_cast<std::uint8_t>(1u << l);
-        return t;
-    }();
+            for (auto w : kWords[l]) {
+                std::uint32_t h = kFnvBasis;
+                for (char c : w) h = fnv_step(h, static_cast<unsigned char>(c));
+                Slot& slot = find_slot(w, h);
+                slot.word = w;
+                slot.mask |= static_cast<std::uint8_t>(1u << l);
+            }
+    }
+    // 0 when no language lists the word.
+    std::uint8_t mask(std::string_view word, std::uint32_t hash) const {
+        for (std::size_t i = hash & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
+            const Slot& slot = slots_[i];
+            if (slot.word.empty()) return 0;
+            if (slot.word == word) return slot.mask;
+        }
+    }
+
+private:
+    static constexpr std::size_t kSlots = 2048;  // a power of two, several times the words listed
+    struct Slot {
+        std::string_view word;
+        std::uint8_t mask = 0;
+    };
+    Slot& find_slot(std::string_view word, std::uint32_t hash) {
+        for (std::size_t i = hash & (kSlots - 1);; i = (i + 1) & (kSlots - 1))
+            if (slots_[i].word.empty() || slots_[i].word == word) return slots_[i];
+    }
+    std::array<Slot, kSlots> slots_{};
+};
+
+const WordTable& word_table() {
+    static const WordTable table;
     return table;
 }
 
@@ -69,6 +102,7 @@ Scores language_scores(std::string_view text) {
     while (i < text.size()) {
         while (i < text.size() && !is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
         std::size_t length = 0;
+        std::uint32_t hash = kFnvBasis;
         bool too_long = false;
         while (i < text.size() && is_word_byte(static_cast<unsigned char>(text[i]))) {
             auto c = static_cast<unsigned char>(text[i]);
@@ -82,16 +116,20 @@ Scores language_scores(std::string_view text) {
                 }
             }
             if (c == 'y' || c == 'Y') ++y_letters;
-            if (length < sizeof word) word[length++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c);
-            else too_long = true;
+            if (length < sizeof word) {
+                const auto lower = static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+                word[length++] = static_cast<char>(lower);
+                hash = fnv_step(hash, lower);
+            } else {
+                too_long = true;
+            }
             ++i;
         }
         if (length == 0) break;
         ++out.words;
         if (too_long) continue;
-        auto found = table.find(std::string_view(word, length));
-        if (found == table.end()) continue;
-        const unsigned mask = found->second;
+        const unsigned mask = table.mask(std::string_view(word, length), hash);
+        if (mask == 0) continue;
         if ((mask & (mask - 1)) != 0) continue;  // listed by two languages: tells nothing between them
         for (std::size_t l = 0; l < kLanguages.size(); ++l)
             if (mask & (1u << l)) ++out.score[l];

@@ -371,13 +371,17 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             auto visible = restrict_query(who, *query);
             if (!visible) co_return problem_response(v, visible.error());
             auto page = *visible ? reader->tickets(*query) : TicketPage{};
-            json::array tickets;
-            tickets.reserve(page.tickets.size());
-            for (const auto& t : page.tickets) tickets.push_back(to_json(t));
-            co_return json_response(v, Status::ok,
-                                    {{"tickets", std::move(tickets)},
-                                     {"next_cursor", page.next_cursor ? json::value(std::to_string(*page.next_cursor))
-                                                                      : json::value(nullptr)}});
+            std::string out = "{\"tickets\":[";
+            out.reserve(64 + 600 * page.tickets.size());
+            for (std::size_t i = 0; i < page.tickets.size(); ++i) {
+                if (i > 0) out += ',';
+                append_ticket_json(out, page.tickets[i]);
+            }
+            out += "],\"next_cursor\":";
+            if (page.next_cursor) append_json_string(out, std::to_string(*page.next_cursor));
+            else out += "null";
+            out += '}';
+            co_return json_text_response(v, Status::ok, std::move(out));
         }
         if (method == http::verb::post) {
             json::monotonic_resource scratch;
@@ -400,7 +404,10 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (!outcome) co_return problem_response(v, outcome.error());
             log_events(outcome->events);
             app_.live().publish(outcome->events);
-            auto res = json_response(v, outcome->duplicate ? Status::ok : Status::created, to_json(outcome->ticket, &scratch));
+            std::string out;
+            out.reserve(640);
+            append_ticket_json(out, outcome->ticket);
+            auto res = json_text_response(v, outcome->duplicate ? Status::ok : Status::created, std::move(out));
             res.set(http::field::location, fmt::format("/api/v1/tickets/{}", outcome->ticket.id));
             co_return res;
         }
@@ -425,8 +432,10 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (method == http::verb::get) {
                 auto ticket = visible(*app_.store().reader());
                 if (!ticket) co_return missing();
-                json::monotonic_resource scratch;
-                co_return json_response(v, Status::ok, to_json(*ticket, &scratch));
+                std::string out;
+                out.reserve(640);
+                append_ticket_json(out, *ticket);
+                co_return json_text_response(v, Status::ok, std::move(out));
             }
             if (method == http::verb::patch) {
                 auto body = parse_body(req);

@@ -23,6 +23,16 @@ Response json_response(unsigned version, Status status, const json::value& body)
     return res;
 }
 
+Response json_text_response(unsigned version, Status status, std::string json) {
+    Response res{status, version};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    json += '\n';
+    res.body() = std::move(json);
+    res.prepare_payload();
+    return res;
+}
+
 Status status_of(errc code) {
     switch (code) {
         case errc::malformed: return Status::bad_request;

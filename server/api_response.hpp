@@ -13,6 +13,9 @@ namespace triage::server {
 // `body` serialised, `Content-Type: application/json; charset=utf-8`, `Cache-Control: no-store`.
 Response json_response(unsigned version, boost::beast::http::status status, const boost::json::value& body);
 
+// `json` (JSON text, e.g. from append_ticket_json) as the body, with the same headers.
+Response json_text_response(unsigned version, boost::beast::http::status status, std::string json);
+
 // 400 malformed, 401, 403, 404, 409 (invalid transition, conflict), 413, 422 invalid field, 503.
 boost::beast::http::status status_of(errc code);
 

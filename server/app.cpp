@@ -73,6 +73,16 @@ ReportFacts& App::reports() {
     return *reports_;
 }
 
+void App::follow_other_writers() {
+    auto* sqlite = dynamic_cast<SqliteStore*>(store_.get());
+    if (!sqlite) return;
+    sqlite->on_external_commit([this, path = sqlite->path()] {
+        spdlog::info("another process wrote tickets into {}: reloading report facts and SLA deadlines", path.string());
+        reports().reload_in_background(path);
+        escalation_->restore_timers_again();
+    });
+}
+
 void App::stop() {
     if (escalation_) escalation_->stop();
     if (auto* sqlite = dynamic_cast<SqliteStore*>(store_.get())) sqlite->stop();

@@ -58,6 +58,10 @@ public:
     // The in-memory report facts: loaded from the database on first use (triaged calls it at
     // start-up), then kept current by the store's commit observer. Thread-safe.
     ReportFacts& reports();
+    // When another process (the `triage` CLI's imports) writes tickets into this database,
+    // the report facts load again and the SLA deadlines are read again, so its tickets show
+    // in reports and their clocks ring without a restart. After reports() and escalation().start().
+    void follow_other_writers();
 
 private:
     App(Config config, const Clock& clock, std::unique_ptr<Store> store, std::unique_ptr<BlobStore> blobs,

@@ -74,7 +74,14 @@ EscalationService::EscalationService(const std::filesystem::path& config_file, c
     engine_ = std::make_unique<EscalationEngine>(clock, desk, std::move(settings), std::move(rules), detector_.get());
 }
 
-EscalationService::~EscalationService() = default;
+EscalationService::~EscalationService() {
+    std::thread restorer;
+    {
+        std::lock_guard lock(mutex_);
+        restorer = std::move(restorer_);
+    }
+    if (restorer.joinable()) restorer.join();
+}
 
 void EscalationService::after_intake(StoreTx& tx, IntakeOutcome& outcome) {
     EscalationOutcome out;
@@ -133,6 +140,49 @@ void EscalationService::arm(const std::vector<SlaTimer>& timers) {
     if (timers.empty()) return;
     std::lock_guard lock(mutex_);
     for (const auto& t : timers) heap_.push(t.due, t.ticket);
+    if (armed_during_restore_) armed_during_restore_->insert(armed_during_restore_->end(), timers.begin(), timers.end());
+}
+
+void EscalationService::restore_timers_again() {
+    std::lock_guard lock(mutex_);
+    if (restoring_) {
+        restore_again_ = true;
+        return;
+    }
+    restoring_ = true;
+    if (restorer_.joinable()) restorer_.join();  // the last restore, already done
+    restorer_ = std::thread{[this] { run_restore(); }};
+}
+
+void EscalationService::run_restore() {
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            armed_during_restore_.emplace();
+        }
+        SlaTimerHeap fresh;
+        try {
+            auto reader = store_.reader();  // after armed_during_restore_: a later arm is noted
+            EscalationEngine::restore_timers(*reader, [&](const SlaTimer& t) { fresh.append_unordered(t.due, t.ticket); });
+        } catch (const std::exception& e) {
+            spdlog::error("SLA scheduler: cannot read the deadlines again: {}", e.what());
+            std::lock_guard lock(mutex_);
+            armed_during_restore_.reset();
+            restoring_ = false;
+            return;
+        }
+        std::lock_guard lock(mutex_);
+        for (const auto& t : *armed_during_restore_) fresh.append_unordered(t.due, t.ticket);
+        armed_during_restore_.reset();
+        fresh.heapify();
+        heap_ = std::move(fresh);
+        spdlog::info("SLA scheduler: {} pending deadlines read again after another process wrote", heap_.size());
+        if (!restore_again_) {
+            restoring_ = false;
+            return;
+        }
+        restore_again_ = false;
+    }
 }
 
 std::size_t EscalationService::pending_timers() {

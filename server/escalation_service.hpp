@@ -21,6 +21,8 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 namespace triage::server {
 
@@ -68,6 +70,9 @@ public:
     void start(boost::asio::io_context& ioc);
     void stop();
     std::size_t pending_timers();
+    // Another process wrote tickets (the CLI's imports): reads every pending deadline from the
+    // store again, on a thread of its own, so their SLA clocks ring too. Quick; any thread.
+    void restore_timers_again();
 
 private:
     void wait_timer();
@@ -85,6 +90,13 @@ private:
 
     std::mutex mutex_;
     SlaTimerHeap heap_;  // guarded by mutex_
+    // While a restore reads the store, arm() also notes its timers here, so none armed after
+    // the restore's snapshot is lost when its heap replaces heap_.
+    std::optional<std::vector<SlaTimer>> armed_during_restore_;  // guarded by mutex_
+    bool restore_again_ = false;  // guarded by mutex_
+    bool restoring_ = false;      // guarded by mutex_
+    std::thread restorer_;        // guarded by mutex_ (replaced only when not restoring)
+    void run_restore();
     std::mutex reload_mutex_;  // one reload at a time
 
     std::unique_ptr<boost::asio::strand<boost::asio::io_context::executor_type>> strand_;

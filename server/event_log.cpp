@@ -7,7 +7,7 @@
 namespace triage::server {
 
 void log_events(const std::vector<TicketEvent>& events) {
-    if (events.empty() || !spdlog::should_log(spdlog::level::info)) return;
+    if (events.empty() || !spdlog::should_log(spdlog::level::debug)) return;
     // One line per event, formatted into one stack buffer: this runs for every ticket change.
     fmt::memory_buffer line;
     for (const auto& e : events) {
@@ -16,7 +16,7 @@ void log_events(const std::vector<TicketEvent>& events) {
         for (const auto& c : e.changes)
             fmt::format_to(std::back_inserter(line), " {}: '{}' -> '{}'", c.field, c.before, c.after);
         if (!e.detail.empty()) fmt::format_to(std::back_inserter(line), " ({})", e.detail);
-        spdlog::info(std::string_view(line.data(), line.size()));
+        spdlog::debug(std::string_view(line.data(), line.size()));
     }
 }
 

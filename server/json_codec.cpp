@@ -5,13 +5,13 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cstdint>
+#include <optional>
+
 namespace triage::server {
 namespace json = boost::json;
 namespace {
-
-json::value time_or_null(const std::optional<Timestamp>& t) {
-    return t ? json::value(format_rfc3339(*t)) : json::value(nullptr);
-}
 
 json::array strings(const std::vector<std::string>& v) {
     json::array a;
@@ -22,30 +22,89 @@ json::array strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t plain = 0;  // start of the run of bytes that need no escape
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + plain, i - plain);
+        plain = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 0xF];
+        }
+    }
+    out.append(s.data() + plain, s.size() - plain);
+    out += '"';
+}
+
+namespace {
+
+void append_int(std::string& out, std::int64_t n) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+void append_optional_id(std::string& out, const std::optional<std::int64_t>& id) {
+    if (id) append_int(out, *id);
+    else out += "null";
+}
+
+void append_time(std::string& out, const std::optional<Timestamp>& t) {
+    if (t) append_json_string(out, format_rfc3339(*t));
+    else out += "null";
+}
+
+}  // namespace
+
+void append_ticket_json(std::string& out, const Ticket& t) {
+    out.append("{\"id\":"), append_int(out, t.id);
+    out.append(",\"key\":"), append_json_string(out, ticket_key(t.id));
+    out.append(",\"subject\":"), append_json_string(out, t.subject);
+    out.append(",\"status\":"), append_json_string(out, to_string(t.status));
+    out.append(",\"priority\":"), append_json_string(out, to_string(t.priority));
+    out.append(",\"queue\":"), append_json_string(out, t.queue);
+    out.append(",\"category\":");
+    if (t.category.empty()) out += "null";
+    else append_json_string(out, t.category);
+    out.append(",\"tags\":"), out += '[';
+    for (std::size_t i = 0; i < t.tags.size(); ++i) {
+        if (i > 0) out += ',';
+        append_json_string(out, t.tags[i]);
+    }
+    out += ']';
+    out.append(",\"language\":"), append_json_string(out, t.language);
+    out.append(",\"channel\":"), append_json_string(out, to_string(t.channel));
+    out.append(",\"requester_id\":"), append_int(out, t.requester_id);
+    out.append(",\"assignee_id\":"), append_optional_id(out, t.assignee_id);
+    out.append(",\"tier\":"), append_json_string(out, to_string(t.tier));
+    out.append(",\"follow_up_of\":"), append_optional_id(out, t.follow_up_of);
+    out.append(",\"reopen_count\":"), append_int(out, t.reopen_count);
+    out.append(",\"created_at\":"), append_json_string(out, format_rfc3339(t.created_at));
+    out.append(",\"updated_at\":"), append_json_string(out, format_rfc3339(t.updated_at));
+    out.append(",\"first_response_at\":"), append_time(out, t.first_response_at);
+    out.append(",\"solved_at\":"), append_time(out, t.solved_at);
+    out.append(",\"closed_at\":"), append_time(out, t.closed_at);
+    out += '}';
+}
+
 json::value to_json(const Ticket& t, json::storage_ptr storage) {
-    json::object o(std::move(storage));
-    o.reserve(22);
-    o["id"] = t.id;
-    o["key"] = ticket_key(t.id);
-    o["subject"] = t.subject;
-    o["status"] = to_string(t.status);
-    o["priority"] = to_string(t.priority);
-    o["queue"] = t.queue;
-    o["category"] = t.category.empty() ? json::value(nullptr) : json::value(t.category);
-    o["tags"] = strings(t.tags);
-    o["language"] = t.language;
-    o["channel"] = to_string(t.channel);
-    o["requester_id"] = t.requester_id;
-    o["assignee_id"] = t.assignee_id ? json::value(*t.assignee_id) : json::value(nullptr);
-    o["tier"] = to_string(t.tier);
-    o["follow_up_of"] = t.follow_up_of ? json::value(*t.follow_up_of) : json::value(nullptr);
-    o["reopen_count"] = t.reopen_count;
-    o["created_at"] = format_rfc3339(t.created_at);
-    o["updated_at"] = format_rfc3339(t.updated_at);
-    o["first_response_at"] = time_or_null(t.first_response_at);
-    o["solved_at"] = time_or_null(t.solved_at);
-    o["closed_at"] = time_or_null(t.closed_at);
-    return o;
+    std::string text;
+    text.reserve(512);
+    append_ticket_json(text, t);
+    return json::parse(text, std::move(storage));
 }
 
 json::value to_json(const Message& m) {

@@ -10,10 +10,19 @@
 
 #include <boost/json/value.hpp>
 
+#include <string>
+#include <string_view>
+
 namespace triage::server {
 
 // `storage`: where the value's strings live (a request-scoped monotonic resource is cheapest).
 boost::json::value to_json(const Ticket& t, boost::json::storage_ptr storage = {});
+// The same ticket as JSON text appended to `out`, written directly: the create and read
+// routes answer with it, at a fraction of the cost of building a value and serialising it.
+// to_json(Ticket) is this text parsed, so the two cannot disagree.
+void append_ticket_json(std::string& out, const Ticket& t);
+// `s` as a JSON string literal (quoted, escaped) appended to `out`; `s` is UTF-8.
+void append_json_string(std::string& out, std::string_view s);
 boost::json::value to_json(const Message& m);
 boost::json::value to_json(const TicketEvent& e);
 boost::json::value to_json(const Customer& c);

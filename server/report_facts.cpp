@@ -137,25 +137,63 @@ void ReportFacts::load_in_background(const std::filesystem::path& db_path) {
         loading_ = true;
         ready_ = false;
     }
-    loader_ = std::thread{[this, db_path] {
-        pthread_setname_np(pthread_self(), "triage-facts");
-        std::string error;
-        const auto started = std::chrono::steady_clock::now();
-        try {
-            load(db_path);
-        } catch (const std::exception& e) {
-            error = e.what();
+    start_loader(db_path, false);
+}
+
+void ReportFacts::reload_in_background(const std::filesystem::path& db_path) {
+    {
+        std::lock_guard lock{pending_mutex_};
+        if (stopping_) return;
+        if (loading_) {  // the running load may have read too early: it loads once more
+            reload_wanted_ = true;
+            return;
         }
-        if (error.empty())
-            spdlog::info("report facts loaded: {} tickets in {} ms", loaded_tickets(),
-                         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-        else
-            spdlog::error("report facts could not be loaded from {}: {}", db_path.string(), error);
-        {
-            std::lock_guard lock{pending_mutex_};
-            loading_ = false;
-            load_error_ = std::move(error);
-            ready_ = true;
+        loading_ = true;
+        ready_ = false;
+    }
+    if (loader_.joinable()) loader_.join();  // the last load's thread, already done
+    start_loader(db_path, true);
+}
+
+void ReportFacts::start_loader(const std::filesystem::path& db_path, bool reset) {
+    loader_ = std::thread{[this, db_path, reset]() mutable {
+        pthread_setname_np(pthread_self(), "triage-facts");
+        for (;;) {
+            std::string error;
+            const auto started = std::chrono::steady_clock::now();
+            try {
+                if (reset) {
+                    std::unique_lock lock{mutex_};
+                    facts_ = Facts{};
+                    position_.clear();
+                    customers_.clear();
+                    unsorted_ = false;
+                    marks_ = {};
+                }
+                loaded_tickets_ = 0;
+                load(db_path);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            if (error.empty())
+                spdlog::info("report facts {}: {} tickets in {} ms", reset ? "reloaded after another process wrote" : "loaded",
+                             loaded_tickets(),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+            else
+                spdlog::error("report facts could not be loaded from {}: {}", db_path.string(), error);
+            {
+                std::lock_guard lock{pending_mutex_};
+                if (reload_wanted_ && !stopping_) {
+                    reload_wanted_ = false;
+                    reset = true;
+                    continue;
+                }
+                reload_wanted_ = false;
+                loading_ = false;
+                load_error_ = std::move(error);
+                ready_ = true;
+            }
+            break;
         }
         loaded_.notify_all();
         wake_applier_.notify_one();

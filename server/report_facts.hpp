@@ -124,6 +124,10 @@ public:
     // its snapshot already holds (by id: messages, events, imports; tickets and customers are
     // applied again, which changes nothing). A server starts serving without waiting.
     void load_in_background(const std::filesystem::path& db_path);
+    // Another process wrote tickets (the CLI's imports): loads everything again, as at
+    // start-up (reports wait for it), with the changes enqueued meanwhile applied after.
+    // A call during a load makes that load run once more. From one thread at a time.
+    void reload_in_background(const std::filesystem::path& db_path);
     // True once loaded (also when never asked to load). Waits at most `limit` for it.
     bool wait_ready(std::chrono::milliseconds limit);
     void wait_loaded();  // without a limit
@@ -172,6 +176,7 @@ private:
     void sort_if_needed();
     const BusinessCalendar* calendar_for(std::string_view queue) const;
     void run_applier();
+    void start_loader(const std::filesystem::path& db_path, bool reset);  // with loading_ set
 
     const ReportCalendars calendars_;
 
@@ -186,6 +191,7 @@ private:
     std::vector<CommittedChanges> pending_;  // guarded by pending_mutex_
     bool stopping_ = false;                  // guarded by pending_mutex_
     bool loading_ = false;                   // a background load runs; guarded by pending_mutex_
+    bool reload_wanted_ = false;             // load again when the running load ends; guarded by pending_mutex_
     std::string load_error_;                 // guarded by pending_mutex_
     std::condition_variable loaded_;         // with pending_mutex_: loading_ ended
     std::atomic<bool> ready_{true};

@@ -347,6 +347,7 @@ void SqliteStore::run_writer() {
                 // system, so an idle server stays small however busy it was.
                 // Reads alone (a quiet writer) fill the readers' caches too.
                 lock.unlock();
+                if (external_commit_) check_external_commits();
                 if (!memory_released || readers_->idle_after_use(kIdleBeforeRelease)) release_idle_memory();
                 memory_released = true;
                 continue;
@@ -385,6 +386,7 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
         bool replay = false;
         try {
             sqlite::Transaction transaction{tx_->connection()};
+            if (external_commit_ && !guarded) check_external_commits();  // under the write lock: exact
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 errors.push_back(guarded ? run_unit(batch[i]) : run_unit_unguarded(batch[i], replay));
                 if (replay) break;
@@ -398,6 +400,7 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
                     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
                 }
             }
+            if (!replay && external_commit_) known_max_ids_ = max_ids();  // what is ours, before others may write
             if (!replay) transaction.commit();
         } catch (...) {
             batch_error = std::current_exception();  // nothing of the batch was committed
@@ -436,6 +439,43 @@ void SqliteStore::observe_commits(CommitObserver observer, const std::function<v
         commit_observer_ = std::move(observer);
         tx_->record_changes(static_cast<bool>(commit_observer_));
     });
+}
+
+void SqliteStore::on_external_commit(std::function<void()> fn) {
+    write_sync(*this, [this, &fn](StoreTx&) {
+        external_commit_ = std::move(fn);
+        data_version_ = tx_->connection().query_int64("PRAGMA data_version");
+        known_max_ids_ = max_ids();
+    });
+}
+
+std::array<std::int64_t, 3> SqliteStore::max_ids() {
+    auto& c = tx_->connection();
+    std::array<std::int64_t, 3> out{};
+    const char* const sql[] = {"SELECT coalesce(max(id), 0) FROM tickets", "SELECT coalesce(max(id), 0) FROM messages",
+                               "SELECT coalesce(max(id), 0) FROM events"};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        auto row = c.query(sql[i]);
+        if (row.step()) out[i] = row.int64(0);
+    }
+    return out;
+}
+
+void SqliteStore::check_external_commits() {
+    // An idle check runs outside a transaction, so another commit may land between the two
+    // reads: data_version first, then the ids, so such a commit is seen now or next time.
+    std::int64_t version = 0;
+    {
+        auto row = tx_->connection().query("PRAGMA data_version");
+        if (row.step()) version = row.int64(0);
+    }
+    if (version == data_version_) return;
+    data_version_ = version;
+    const auto now = max_ids();
+    bool theirs = false;
+    for (std::size_t i = 0; i < now.size(); ++i) theirs = theirs || now[i] > known_max_ids_[i];
+    known_max_ids_ = now;
+    if (theirs) external_commit_();
 }
 
 std::exception_ptr SqliteStore::run_unit_unguarded(Unit& unit, bool& replay) {

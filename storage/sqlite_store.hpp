@@ -6,7 +6,10 @@
 #include "engine/committed_changes.hpp"
 #include "engine/store.hpp"
 
+#include <array>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <deque>
 #include <filesystem>
 #include <memory>
@@ -72,6 +75,13 @@ public:
     using CommitObserver = std::function<void(CommittedChanges&&)>;
     void observe_commits(CommitObserver observer, const std::function<void(StoreTx&)>& before = {});
 
+    // Calls `fn` on the writer thread when another connection (another process, such as the
+    // `triage` CLI importing mail, calls or history into a running server's database) has
+    // committed tickets, messages or events since the last look: before each batch, and
+    // every idle moment. `fn` must be quick (hand the work to another thread) and must not
+    // throw. Set once, before serving; blocks until the writer has it.
+    void on_external_commit(std::function<void()> fn);
+
     int schema_version() const noexcept { return schema_version_; }
     const std::filesystem::path& path() const noexcept { return path_; }
 
@@ -135,6 +145,15 @@ private:
     std::thread checkpointer_;
 
     CommitObserver commit_observer_;  // writer thread only (set by a unit of work)
+
+    // External commits (writer thread only). PRAGMA data_version changes only when another
+    // connection commits; the highest ticket, message and event ids then tell whether it
+    // was ticket data (and not, say, a login session).
+    std::array<std::int64_t, 3> max_ids();
+    void check_external_commits();
+    std::function<void()> external_commit_;
+    std::int64_t data_version_ = -1;
+    std::array<std::int64_t, 3> known_max_ids_{};  // as of the writer's own last commit
 };
 
 }  // namespace triage

@@ -187,6 +187,7 @@ int main(int argc, char** argv) {
         // SLA scheduler, periodic rules and routing, webhook outbox; SIGHUP reloads the rules.
         app->escalation().on_events([&app](const std::vector<TicketEvent>& events) { app->live().publish(events); });
         app->escalation().start(ioc);
+        app->follow_other_writers();
         boost::asio::signal_set hangup(ioc, SIGHUP);
         std::function<void()> wait_hangup = [&] {
             hangup.async_wait([&](boost::system::error_code ec, int) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 using namespace triage::test;
 namespace json = boost::json;
@@ -127,4 +128,48 @@ TEST_CASE("triage report weekly writes the managers' email with its CSVs to the 
     CHECK(eml.find("Content-Type: text/html") != std::string::npos);
     CHECK(eml.find("filename=frequency-by-day.csv") != std::string::npos);
     CHECK(eml.find("filename=emerging.csv") != std::string::npos);
+}
+
+TEST_CASE("tickets the CLI imports into a running server's database show in its reports without a restart") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    auto created = server.request("POST", "/api/v1/tickets",
+                                  R"({"subject":"Lasku","body":"Hei","requester":{"name":"M","email":"m@example.fi"},"queue":"billing"})");
+    REQUIRE(created.status == 201);
+    auto before = json::parse(server.request("GET", "/api/v1/reports/frequency?group_by=queue").body);
+    CHECK(count_of(before, "queue", "billing") == 1);
+    CHECK(count_of(before, "queue", "technical") == -1);
+
+    auto file = dir.path() / "history.jsonl";
+    std::ofstream(file) << kLines;
+    auto [code, output] = run_command({TRIAGE_CLI_PATH, "import-tickets", file.string(), "--data-dir", dir.path().string()});
+    CAPTURE(output);
+    REQUIRE(code == 2);  // line 3 is bad; the other two are imported
+
+    // The server notices the other process's commit within its idle check (0.4 s) and loads
+    // the facts again; a report waits for that load.
+    json::value after;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+        auto report = server.request("GET", "/api/v1/reports/frequency?group_by=queue");
+        if (report.status == 200) {
+            after = json::parse(report.body);
+            if (count_of(after, "queue", "technical") == 1 || std::chrono::steady_clock::now() > deadline) break;
+        } else {
+            REQUIRE(report.status == 503);  // loading again
+        }
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(count_of(after, "queue", "billing") == 2);
+    CHECK(count_of(after, "queue", "technical") == 1);
+
+    // And the server's own writes still count once after the reload.
+    REQUIRE(server.request("POST", "/api/v1/tickets",
+                           R"({"subject":"Arve","body":"Tere","requester":{"name":"K","email":"k@example.ee"},"queue":"billing"})")
+                .status == 201);
+    auto last = json::parse(server.request("GET", "/api/v1/reports/frequency?group_by=queue").body);
+    CHECK(count_of(last, "queue", "billing") == 3);
+    server.stop();
+    CHECK(server.log().find("report facts reloaded after another process wrote") != std::string::npos);
 }

@@ -199,14 +199,24 @@ TEST_CASE("metrics are served in the Prometheus text format") {
     CHECK(r.body.find("triage_http_request_duration_seconds_bucket") != std::string::npos);
 }
 
-TEST_CASE("triaged logs one line per request and per ticket event") {
+TEST_CASE("triaged logs one line per request, and per ticket event at debug level") {
     TempDir dir;
-    TriagedProcess server(dir.path());
-    REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
-    server.stop();
-    auto log = server.log();
-    CHECK(log.find("POST /api/v1/tickets 201") != std::string::npos);
-    CHECK(log.find("ticket T-1 created by token:admin") != std::string::npos);
+    SUBCASE("info, the default: the request line only (the audit log has the events)") {
+        TriagedProcess server(dir.path());
+        REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+        server.stop();
+        auto log = server.log();
+        CHECK(log.find("POST /api/v1/tickets 201") != std::string::npos);
+        CHECK(log.find("ticket T-1 created by token:admin") == std::string::npos);
+    }
+    SUBCASE("debug: the events too") {
+        TriagedProcess server(dir.path(), {"--log-level", "debug"});
+        REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+        server.stop();
+        auto log = server.log();
+        CHECK(log.find("POST /api/v1/tickets 201") != std::string::npos);
+        CHECK(log.find("ticket T-1 created by token:admin") != std::string::npos);
+    }
 }
 
 TEST_CASE("triaged refuses a bad config with the file and line") {
