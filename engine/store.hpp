@@ -148,6 +148,18 @@ public:
     // that runs again (post_write) registers afresh: what an undone run registered is dropped.
     // For effects outside the database that must follow the commit (arming timers, waking a sender).
     virtual void after_commit(std::function<void()> fn) = 0;
+
+    // Bulk reads and writes for an import (engine/call_import.hpp): one statement for many.
+    // For each id: the message that came in on `channel` with it (as message_by_external_id).
+    virtual std::vector<std::optional<MessageRef>> messages_by_external_ids(Channel channel,
+                                                                           const std::vector<std::string>& external_ids) = 0;
+    // For each identity (normalised): its customer (as customer_by_identity).
+    virtual std::vector<std::optional<CustomerId>> customers_by_identities(const std::vector<Identity>& identities) = 0;
+    // The newest `per_requester` tickets of each requester (each requester's as `tickets` with
+    // `requester` and `limit` would give them), in no particular order.
+    virtual std::vector<Ticket> recent_tickets_of(const std::vector<CustomerId>& requesters, int per_requester) = 0;
+    // Writes each ticket's updated_at; every other field must be as stored (else update_ticket).
+    virtual void touch_tickets(const std::vector<Ticket>& tickets) = 0;
 };
 
 class Store {

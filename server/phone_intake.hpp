@@ -1,9 +1,9 @@
 // PhoneIntake: CDR files from the PBX to tickets. The file's bytes are kept first (one blob
 // per file; each call names it), its rows parsed by channels/cdr_csv, and the calls filed by
-// the call policy (engine/phone_call.hpp) in units of many calls, a few queued at a time so
-// the writer group-commits them (a whole file in a few durable transactions; a second import
-// files nothing: idempotent by unique id). Blocks the calling thread (CLI, spool watcher
-// thread, bench), never an I/O thread. Thread-safe.
+// the bulk call policy (engine/call_import.hpp: lookups once per chunk) in units of thousands
+// of calls, a few queued at a time so the writer group-commits them (a whole file in a few
+// durable transactions; a second import files nothing: idempotent by unique id). Blocks the
+// calling thread (CLI, spool watcher thread, bench), never an I/O thread. Thread-safe.
 #pragma once
 
 #include "channels/cdr_csv.hpp"

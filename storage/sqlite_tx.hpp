@@ -33,6 +33,13 @@ public:
     // Bulk history import, rows numbered by the importer (storage/sqlite_bulk_load.cpp).
     std::size_t insert_import_rows(ImportRows& rows);
 
+    // Bulk reads and writes for imports (storage/sqlite_call_import.cpp).
+    std::vector<std::optional<MessageRef>> messages_by_external_ids(Channel channel,
+                                                                   const std::vector<std::string>& external_ids) override;
+    std::vector<std::optional<CustomerId>> customers_by_identities(const std::vector<Identity>& identities) override;
+    std::vector<Ticket> recent_tickets_of(const std::vector<CustomerId>& requesters, int per_requester) override;
+    void touch_tickets(const std::vector<Ticket>& tickets) override;
+
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;
     std::int64_t insert_notification(NotificationRecord& n) override;

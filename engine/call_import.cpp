@@ -1,0 +1,256 @@
+#include "engine/call_import.hpp"
+
+#include "engine/lifecycle.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <string_view>
+#include <unordered_map>
+
+namespace triage {
+namespace {
+
+// accept_call looks at the caller's newest tickets only, as one page of `tickets` gives them.
+constexpr int kRecentTickets = 50;
+constexpr std::string_view kCallBackTag = "call-back";
+
+bool is_open(TicketStatus s) {
+    return s == TicketStatus::new_ || s == TicketStatus::open || s == TicketStatus::pending ||
+           s == TicketStatus::on_hold;
+}
+
+bool missed(CallDisposition d) { return d != CallDisposition::answered; }
+
+std::chrono::sys_days utc_day(Timestamp t) { return std::chrono::floor<std::chrono::days>(t); }
+
+bool has_tag(const Ticket& t, std::string_view tag) { return std::find(t.tags.begin(), t.tags.end(), tag) != t.tags.end(); }
+
+TicketEvent event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
+                  std::vector<FieldChange> changes = {}, std::string detail = {}) {
+    TicketEvent e;
+    e.ticket_id = t.id;
+    e.at = at;
+    e.actor = actor;
+    e.type = std::move(type);
+    e.changes = std::move(changes);
+    e.detail = std::move(detail);
+    return e;
+}
+
+// What the chunk knows, kept current as it files: every ticket it read or opened, each
+// caller's tickets newest first, and the customer of each phone identity.
+struct ChunkState {
+    std::vector<Ticket> tickets;
+    std::vector<char> dirty;  // per ticket: 1 updated_at only, 2 other fields too
+    std::unordered_map<CustomerId, std::vector<std::size_t>> by_requester;  // newest first
+    std::unordered_map<std::string, CustomerId> customer_of;  // phone identity value -> customer (absent: none)
+    std::unordered_map<std::string_view, TicketId> filed_ids;  // unique ids filed by this chunk
+
+    std::optional<CustomerId> customer(const std::string& number) const {
+        auto it = customer_of.find(number);
+        if (it == customer_of.end()) return std::nullopt;
+        return it->second;
+    }
+};
+
+}  // namespace
+
+std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls, const CallImportSettings& settings) {
+    const Timestamp now = settings.now;
+    std::vector<FiledCall> out(calls.size());
+    ChunkState state;
+
+    // One query each: the unique ids already taken in, the callers' customers, their tickets.
+    std::vector<std::string> ids;
+    ids.reserve(calls.size());
+    for (const auto& c : calls) ids.push_back(c.external_id);
+    const auto known = tx.messages_by_external_ids(Channel::phone, ids);
+
+    std::vector<Identity> numbers;
+    {
+        std::unordered_map<std::string_view, bool> seen;
+        auto want = [&](const std::string& value) {
+            if (!value.empty() && seen.emplace(value, true).second) numbers.push_back({IdentityKind::phone, value});
+        };
+        std::vector<std::string> normalised;
+        for (const auto& c : calls) {
+            if (c.number.empty()) continue;
+            want(c.number);  // accept_call threads by the number as given
+        }
+        for (const auto& c : calls) {
+            if (c.number.empty()) continue;
+            auto id = normalise_identity(IdentityKind::phone, c.number);  // Intake resolves by the normalised one
+            if (id.value != c.number) normalised.push_back(std::move(id.value));
+        }
+        for (const auto& v : normalised) want(v);
+        auto customers = tx.customers_by_identities(numbers);
+        std::vector<CustomerId> requesters;
+        for (std::size_t i = 0; i < numbers.size(); ++i) {
+            if (!customers[i]) continue;
+            state.customer_of.emplace(numbers[i].value, *customers[i]);
+            requesters.push_back(*customers[i]);
+        }
+        std::sort(requesters.begin(), requesters.end());
+        requesters.erase(std::unique(requesters.begin(), requesters.end()), requesters.end());
+        state.tickets = tx.recent_tickets_of(requesters, kRecentTickets);
+        std::sort(state.tickets.begin(), state.tickets.end(), [](const Ticket& a, const Ticket& b) {
+            return a.requester_id != b.requester_id ? a.requester_id < b.requester_id : a.id > b.id;
+        });
+        state.dirty.assign(state.tickets.size(), 0);
+        for (std::size_t i = 0; i < state.tickets.size(); ++i)
+            state.by_requester[state.tickets[i].requester_id].push_back(i);
+    }
+
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        const PhoneCall& call = calls[i];
+        FiledCall& filed = out[i];
+        if (call.direction == CallDirection::internal) {
+            filed.note = "internal call";
+            continue;
+        }
+        const bool call_back = call.direction == CallDirection::inbound && missed(call.disposition) && call.to_support_line;
+        filed.call_back = call_back;
+        if (!call.external_id.empty()) {
+            std::optional<TicketId> seen;
+            if (known[i]) seen = known[i]->ticket_id;
+            else if (auto it = state.filed_ids.find(call.external_id); it != state.filed_ids.end()) seen = it->second;
+            if (seen) {
+                filed.result = FiledCall::Result::duplicate;
+                filed.ticket_id = *seen;
+                filed.note = "duplicate";
+                continue;
+            }
+        }
+
+        // The ticket it goes onto, as accept_call picks it.
+        std::optional<std::size_t> onto;
+        if (call.number.empty()) {
+            if (missed(call.disposition)) {
+                filed.note = "missed call from a withheld number: nothing to call back";
+                continue;
+            }
+        } else if (auto customer = state.customer(call.number)) {
+            const auto& list = state.by_requester[*customer];
+            const std::size_t n = std::min<std::size_t>(list.size(), kRecentTickets);
+            for (std::size_t k = 0; k < n; ++k) {
+                const Ticket& t = state.tickets[list[k]];
+                // Only what existed when the call was made: a re-import decides the same way.
+                if (!is_open(t.status) || t.created_at > call.started_at) continue;
+                if (call_back && !(has_tag(t, kCallBackTag) && utc_day(t.created_at) == utc_day(call.started_at)))
+                    continue;
+                onto = list[k];
+                break;
+            }
+        }
+        if (!onto && !call_back && missed(call.disposition)) {
+            filed.note = "missed call with no open ticket";
+            continue;
+        }
+
+        // Intake's work for the phone enquiry: the customer, the message, the ticket change.
+        const Enquiry e = enquiry_of(call);
+        const Timestamp received = e.received_at == Timestamp{} ? now : e.received_at;
+        CustomerId customer_id = 0;
+        {
+            std::vector<Identity> identities;
+            for (const auto& raw : e.sender)
+                if (auto id = normalise_identity(raw.kind, raw.value); !id.value.empty()) identities.push_back(std::move(id));
+            if (!identities.empty())
+                if (auto c = state.customer(identities.front().value)) customer_id = *c;
+            if (customer_id == 0) {
+                Customer c;
+                c.name = e.sender_name;
+                c.organisation = e.organisation;
+                c.identities = identities;
+                c.preferred_language = e.language == "und" ? "" : e.language;
+                c.created_at = now;
+                customer_id = tx.insert_customer(c);
+                for (const auto& id : identities) state.customer_of.emplace(id.value, customer_id);
+            }
+        }
+        const std::string actor = call.created_by.empty() ? fmt::format("customer:{}", customer_id) : call.created_by;
+
+        Message message;
+        message.kind = MessageKind::inbound;
+        message.author_kind = AuthorKind::customer;
+        message.author_id = customer_id;
+        message.author_name = e.sender_name;
+        message.channel = e.channel;
+        message.body = e.text;
+        message.html = e.html;
+        message.attachments = e.attachments;
+        message.external_id = e.external_id;
+        message.raw_sha256 = e.raw_sha256;
+        message.created_at = received;
+
+        std::vector<TicketEvent> events;
+        if (onto) {
+            Ticket& t = state.tickets[*onto];
+            const auto before = t.status;
+            const bool moved = t.updated_at != now;  // a ticket this chunk opened already has `now`
+            if (t.status == TicketStatus::pending || t.status == TicketStatus::on_hold || t.status == TicketStatus::solved) {
+                if (auto r = apply_transition(t, TicketStatus::open, now); !r) {
+                    filed.note = r.error().message;  // cannot happen from these statuses
+                    continue;
+                }
+            }
+            t.updated_at = now;
+            message.ticket_id = t.id;
+            tx.insert_message(message);
+            if (before != t.status) state.dirty[*onto] = 2;
+            else if (moved) state.dirty[*onto] = std::max<char>(state.dirty[*onto], 1);
+            filed.note = fmt::format("ticket key {}", ticket_key(t.id));
+            events.push_back(event(t, now, actor, "message_added", {}, filed.note));
+            if (before != t.status)
+                events.push_back(event(t, now, actor, before == TicketStatus::solved ? "reopened" : "status_changed",
+                                       {{"status", std::string(to_string(before)), std::string(to_string(t.status))}},
+                                       "customer replied"));
+            filed.ticket_id = t.id;
+        } else {
+            Ticket t;
+            t.subject = subject_from_text(e.subject, e.text);
+            t.queue = e.queue.empty() ? settings.default_queue : e.queue;
+            t.category = e.category;
+            if (e.priority) t.priority = *e.priority;
+            t.tags = normalise_tags(e.tags);
+            t.language = e.language.empty() ? "und" : e.language;
+            t.channel = e.channel;
+            t.requester_id = customer_id;
+            t.status = TicketStatus::new_;
+            t.created_at = received;
+            t.updated_at = now;
+            tx.insert_ticket(t);
+            message.ticket_id = t.id;
+            tx.insert_message(message);
+            std::vector<FieldChange> fields{
+                {"status", "", "new"},
+                {"priority", "", std::string(to_string(t.priority))},
+                {"queue", "", t.queue},
+                {"channel", "", std::string(to_string(t.channel))},
+            };
+            if (!t.category.empty()) fields.push_back({"category", "", t.category});
+            filed.note = "new";
+            filed.created = true;
+            filed.ticket_id = t.id;
+            events.push_back(event(t, now, actor, "created", std::move(fields), filed.note));
+            auto& list = state.by_requester[customer_id];
+            list.insert(list.begin(), state.tickets.size());
+            state.tickets.push_back(std::move(t));
+            state.dirty.push_back(0);  // inserted as it is
+        }
+        for (auto& ev : events) tx.append_event(ev);
+        filed.result = FiledCall::Result::filed;
+        if (!call.external_id.empty()) state.filed_ids.emplace(call.external_id, filed.ticket_id);
+    }
+
+    // Each ticket that took calls is written once, as the last of them left it.
+    std::vector<Ticket> touched;
+    for (std::size_t k = 0; k < state.tickets.size(); ++k) {
+        if (state.dirty[k] == 2) tx.update_ticket(state.tickets[k]);
+        else if (state.dirty[k] == 1) touched.push_back(state.tickets[k]);
+    }
+    if (!touched.empty()) tx.touch_tickets(touched);
+    return out;
+}
+
+}  // namespace triage

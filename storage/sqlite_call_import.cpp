@@ -1,0 +1,140 @@
+// The writer's bulk reads and writes for imports (engine/call_import.hpp): each takes a whole
+// chunk's keys as one JSON array bound to one statement (json_each), so a chunk of thousands
+// of calls costs a few statements, not thousands. CROSS JOIN keeps json_each the outer loop:
+// left to itself the planner may scan the table and probe the array for every row.
+#include "storage/json_columns.hpp"
+#include "storage/sqlite_tx.hpp"
+
+#include <stdexcept>
+
+namespace triage::sqlite {
+namespace {
+
+Timestamp from_ms(std::int64_t ms) { return Timestamp{std::chrono::milliseconds{ms}}; }
+std::int64_t to_ms(Timestamp t) { return t.time_since_epoch().count(); }
+
+std::optional<Timestamp> optional_time(const StatementUse& row, int column) {
+    if (auto ms = row.optional_int64(column)) return from_ms(*ms);
+    return std::nullopt;
+}
+
+template <class E>
+E parsed(std::optional<E> value, std::string_view column, std::string_view text) {
+    if (!value) throw std::runtime_error{"corrupt row: " + std::string{column} + " = '" + std::string{text} + "'"};
+    return *value;
+}
+
+// The columns and decoding of storage/sqlite_reader.cpp's ticket reads, with the table named t.
+#define TRIAGE_BULK_TICKET_COLUMNS                                                                                   \
+    "t.id, t.subject, t.status, t.priority, t.queue, t.category, t.tags, t.language, t.channel, t.requester_id, "    \
+    "t.assignee_id, t.tier, t.follow_up_of, t.reopen_count, t.created_at, t.updated_at, t.first_response_at, "       \
+    "t.solved_at, t.closed_at"
+
+Ticket read_ticket(const StatementUse& row) {
+    Ticket t;
+    t.id = row.int64(0);
+    t.subject = row.text(1);
+    t.status = parsed(parse_status(row.text_view(2)), "tickets.status", row.text_view(2));
+    t.priority = parsed(parse_priority(row.text_view(3)), "tickets.priority", row.text_view(3));
+    t.queue = row.text(4);
+    t.category = row.text(5);
+    t.tags = decode_strings(row.text_view(6));
+    t.language = row.text(7);
+    t.channel = parsed(parse_channel(row.text_view(8)), "tickets.channel", row.text_view(8));
+    t.requester_id = row.int64(9);
+    t.assignee_id = row.optional_int64(10);
+    t.tier = parsed(parse_tier(row.text_view(11)), "tickets.tier", row.text_view(11));
+    t.follow_up_of = row.optional_int64(12);
+    t.reopen_count = static_cast<int>(row.int64(13));
+    t.created_at = from_ms(row.int64(14));
+    t.updated_at = from_ms(row.int64(15));
+    t.first_response_at = optional_time(row, 16);
+    t.solved_at = optional_time(row, 17);
+    t.closed_at = optional_time(row, 18);
+    return t;
+}
+
+template <class Ints>
+std::string int_array(const Ints& values) {
+    std::string out = "[";
+    for (const auto& v : values) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(v);
+    }
+    out += ']';
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::optional<MessageRef>> Tx::messages_by_external_ids(Channel channel,
+                                                                   const std::vector<std::string>& external_ids) {
+    std::vector<std::optional<MessageRef>> out(external_ids.size());
+    if (external_ids.empty()) return out;
+    const std::string keys = encode_strings(external_ids);
+    // `external_id <> ''` lets the partial unique index (channel, external_id) serve the join.
+    auto rows = connection().query(
+        "SELECT j.key, m.ticket_id, m.id FROM json_each(?2) AS j CROSS JOIN messages AS m"
+        " ON m.channel = ?1 AND m.external_id = j.value WHERE m.external_id <> ''");
+    rows.bind_all(to_string(channel), keys);
+    while (rows.step()) out[static_cast<std::size_t>(rows.int64(0))] = MessageRef{rows.int64(1), rows.int64(2)};
+    return out;
+}
+
+std::vector<std::optional<CustomerId>> Tx::customers_by_identities(const std::vector<Identity>& identities) {
+    std::vector<std::optional<CustomerId>> out(identities.size());
+    if (identities.empty()) return out;
+    std::string keys = "[";
+    for (const auto& id : identities) {
+        if (keys.size() > 1) keys += ',';
+        keys += '[';
+        append_json_string(keys, to_string(id.kind));
+        keys += ',';
+        append_json_string(keys, id.value);
+        keys += ']';
+    }
+    keys += ']';
+    auto rows = connection().query(
+        "SELECT j.key, i.customer_id FROM json_each(?1) AS j CROSS JOIN identities AS i"
+        " ON i.kind = j.value ->> 0 AND i.value = j.value ->> 1");
+    rows.bind_all(keys);
+    while (rows.step()) out[static_cast<std::size_t>(rows.int64(0))] = rows.int64(1);
+    return out;
+}
+
+std::vector<Ticket> Tx::recent_tickets_of(const std::vector<CustomerId>& requesters, int per_requester) {
+    std::vector<Ticket> out;
+    if (requesters.empty() || per_requester <= 0) return out;
+    const std::string keys = int_array(requesters);
+    // Each requester's tickets from its per_requester-th newest on (tickets_by_requester is
+    // in id order within a requester).
+    auto rows = connection().query(
+        "SELECT " TRIAGE_BULK_TICKET_COLUMNS " FROM json_each(?1) AS r CROSS JOIN tickets AS t ON t.requester_id = r.value"
+        " WHERE t.id >= coalesce((SELECT id FROM tickets WHERE requester_id = r.value ORDER BY id DESC"
+        " LIMIT 1 OFFSET ?2 - 1), 0)");
+    rows.bind_all(keys, per_requester);
+    while (rows.step()) out.push_back(read_ticket(rows));
+    return out;
+}
+
+void Tx::touch_tickets(const std::vector<Ticket>& tickets) {
+    if (tickets.empty()) return;
+    std::string keys = "[";
+    for (const auto& t : tickets) {
+        if (keys.size() > 1) keys += ',';
+        keys += '[' + std::to_string(t.id) + ',' + std::to_string(to_ms(t.updated_at)) + ']';
+    }
+    keys += ']';
+    // updated_at is in no index: only the rows' pages change.
+    auto row = connection().query(
+        "UPDATE tickets SET updated_at = j.value ->> 1 FROM json_each(?1) AS j WHERE tickets.id = j.value ->> 0");
+    row.bind_all(keys);
+    row.run();
+    if (connection().changes() != static_cast<std::int64_t>(tickets.size()))
+        throw std::runtime_error{"touch_tickets: a ticket is missing"};
+    if (record_changes_) changes_.tickets.insert(changes_.tickets.end(), tickets.begin(), tickets.end());
+}
+
+#undef TRIAGE_BULK_TICKET_COLUMNS
+
+}  // namespace triage::sqlite
