@@ -3,6 +3,7 @@
 // of calls costs a few statements, not thousands. CROSS JOIN keeps json_each the outer loop:
 // left to itself the planner may scan the table and probe the array for every row.
 #include "storage/json_columns.hpp"
+#include "storage/sqlite_reader.hpp"
 #include "storage/sqlite_tx.hpp"
 
 #include <stdexcept>
@@ -10,49 +11,13 @@
 namespace triage::sqlite {
 namespace {
 
-Timestamp from_ms(std::int64_t ms) { return Timestamp{std::chrono::milliseconds{ms}}; }
 std::int64_t to_ms(Timestamp t) { return t.time_since_epoch().count(); }
 
-std::optional<Timestamp> optional_time(const StatementUse& row, int column) {
-    if (auto ms = row.optional_int64(column)) return from_ms(*ms);
-    return std::nullopt;
-}
-
-template <class E>
-E parsed(std::optional<E> value, std::string_view column, std::string_view text) {
-    if (!value) throw std::runtime_error{"corrupt row: " + std::string{column} + " = '" + std::string{text} + "'"};
-    return *value;
-}
-
-// The columns and decoding of storage/sqlite_reader.cpp's ticket reads, with the table named t.
+// The columns of storage/sqlite_reader.cpp's ticket reads (read_ticket decodes them), with the table named t.
 #define TRIAGE_BULK_TICKET_COLUMNS                                                                                   \
     "t.id, t.subject, t.status, t.priority, t.queue, t.category, t.tags, t.language, t.channel, t.requester_id, "    \
     "t.assignee_id, t.tier, t.follow_up_of, t.reopen_count, t.created_at, t.updated_at, t.first_response_at, "       \
     "t.solved_at, t.closed_at"
-
-Ticket read_ticket(const StatementUse& row) {
-    Ticket t;
-    t.id = row.int64(0);
-    t.subject = row.text(1);
-    t.status = parsed(parse_status(row.text_view(2)), "tickets.status", row.text_view(2));
-    t.priority = parsed(parse_priority(row.text_view(3)), "tickets.priority", row.text_view(3));
-    t.queue = row.text(4);
-    t.category = row.text(5);
-    t.tags = decode_strings(row.text_view(6));
-    t.language = row.text(7);
-    t.channel = parsed(parse_channel(row.text_view(8)), "tickets.channel", row.text_view(8));
-    t.requester_id = row.int64(9);
-    t.assignee_id = row.optional_int64(10);
-    t.tier = parsed(parse_tier(row.text_view(11)), "tickets.tier", row.text_view(11));
-    t.follow_up_of = row.optional_int64(12);
-    t.reopen_count = static_cast<int>(row.int64(13));
-    t.created_at = from_ms(row.int64(14));
-    t.updated_at = from_ms(row.int64(15));
-    t.first_response_at = optional_time(row, 16);
-    t.solved_at = optional_time(row, 17);
-    t.closed_at = optional_time(row, 18);
-    return t;
-}
 
 template <class Ints>
 std::string int_array(const Ints& values) {

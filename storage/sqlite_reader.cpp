@@ -36,6 +36,8 @@ constexpr std::array kStatusOrder{TicketStatus::new_,  TicketStatus::open,   Tic
     "id, subject, status, priority, queue, category, tags, language, channel, requester_id, assignee_id, " \
     "tier, follow_up_of, reopen_count, created_at, updated_at, first_response_at, solved_at, closed_at"
 
+}  // namespace
+
 Ticket read_ticket(const StatementUse& row) {
     Ticket t;
     t.id = row.int64(0);
@@ -59,6 +61,8 @@ Ticket read_ticket(const StatementUse& row) {
     t.closed_at = optional_time(row, 18);
     return t;
 }
+
+namespace {
 
 #define TRIAGE_AGENT_COLUMNS "id, name, email, role, queues, skills, languages"
 

@@ -12,6 +12,12 @@
 
 namespace triage::sqlite {
 
+// A ticket from the 19 columns id, subject, status, priority, queue, category, tags, language,
+// channel, requester_id, assignee_id, tier, follow_up_of, reopen_count, created_at,
+// updated_at, first_response_at, solved_at, closed_at, in that order (the reader's
+// TRIAGE_TICKET_COLUMNS). Throws std::runtime_error on a corrupt enum value.
+Ticket read_ticket(const StatementUse& row);
+
 template <class Base>
 class ReadOps : public Base {
 public:
