@@ -208,31 +208,14 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             filed.ticket_id = t.id;
         } else {
             Ticket t;
-            t.subject = subject_from_text(e.subject, e.text);
-            t.queue = e.queue.empty() ? settings.default_queue : e.queue;
-            t.category = e.category;
-            if (e.priority) t.priority = *e.priority;
-            t.tags = normalise_tags(e.tags);
-            t.language = e.language.empty() ? "und" : e.language;
-            t.channel = e.channel;
-            t.requester_id = customer_id;
-            t.status = TicketStatus::new_;
-            t.created_at = received;
-            t.updated_at = now;
+            open_ticket(t, e, customer_id, settings.default_queue, received, now);
             tx.insert_ticket(t);
             message.ticket_id = t.id;
             tx.insert_message(message);
-            std::vector<FieldChange> fields{
-                {"status", "", "new"},
-                {"priority", "", std::string(to_string(t.priority))},
-                {"queue", "", t.queue},
-                {"channel", "", std::string(to_string(t.channel))},
-            };
-            if (!t.category.empty()) fields.push_back({"category", "", t.category});
             filed.note = "new";
             filed.created = true;
             filed.ticket_id = t.id;
-            events.push_back(event(t, now, actor, "created", std::move(fields), filed.note));
+            events.push_back(event(t, now, actor, "created", created_fields(t), filed.note));
             auto& list = state.by_requester[customer_id];
             list.insert(list.begin(), state.tickets.size());
             state.tickets.push_back(std::move(t));

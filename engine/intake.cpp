@@ -86,6 +86,33 @@ std::string flag_bounced_addresses(StoreTx& tx, const Enquiry& enquiry, Customer
 
 }  // namespace
 
+void open_ticket(Ticket& t, const Enquiry& enquiry, CustomerId requester, std::string_view default_queue,
+                 Timestamp received, Timestamp now) {
+    t.subject = subject_from_text(enquiry.subject, enquiry.text);
+    if (!enquiry.queue.empty()) t.queue = enquiry.queue;
+    if (t.queue.empty()) t.queue = std::string(default_queue);
+    if (!enquiry.category.empty()) t.category = enquiry.category;
+    if (enquiry.priority) t.priority = *enquiry.priority;
+    t.tags = normalise_tags(enquiry.tags);
+    t.language = enquiry.language.empty() ? "und" : enquiry.language;
+    t.channel = enquiry.channel;
+    t.requester_id = requester;
+    t.status = TicketStatus::new_;
+    t.created_at = received;
+    t.updated_at = now;
+}
+
+std::vector<FieldChange> created_fields(const Ticket& t) {
+    std::vector<FieldChange> fields{
+        {"status", "", "new"},
+        {"priority", "", std::string(to_string(t.priority))},
+        {"queue", "", t.queue},
+        {"channel", "", std::string(to_string(t.channel))},
+    };
+    if (!t.category.empty()) fields.push_back({"category", "", t.category});
+    return fields;
+}
+
 std::string subject_from_text(const std::string& subject, const std::string& text) {
     auto first = subject.find_first_not_of(" \t\r\n");
     if (first != std::string::npos) {
@@ -223,30 +250,11 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     } else {
         out.threaded_by = "new";
     }
-    t.subject = subject_from_text(enquiry.subject, enquiry.text);
-    if (!enquiry.queue.empty()) t.queue = enquiry.queue;
-    if (t.queue.empty()) t.queue = defaults_.queue;
-    if (!enquiry.category.empty()) t.category = enquiry.category;
-    if (enquiry.priority) t.priority = *enquiry.priority;
-    t.tags = normalise_tags(enquiry.tags);
-    t.language = enquiry.language.empty() ? "und" : enquiry.language;
-    t.channel = enquiry.channel;
-    t.requester_id = customer_id;
-    t.status = TicketStatus::new_;
-    t.created_at = received;
-    t.updated_at = now;
+    open_ticket(t, enquiry, customer_id, defaults_.queue, received, now);
     tx.insert_ticket(t);
     message.ticket_id = t.id;
     tx.insert_message(message);
-
-    std::vector<FieldChange> fields{
-        {"status", "", "new"},
-        {"priority", "", std::string(to_string(t.priority))},
-        {"queue", "", t.queue},
-        {"channel", "", std::string(to_string(t.channel))},
-    };
-    if (!t.category.empty()) fields.push_back({"category", "", t.category});
-    out.events.push_back(event(t, now, actor, "created", std::move(fields), out.threaded_by));
+    out.events.push_back(event(t, now, actor, "created", created_fields(t), out.threaded_by));
     for (auto& e : out.events) tx.append_event(e);
     out.created = true;
     out.ticket = std::move(t);

@@ -46,4 +46,12 @@ private:
 // cut at a character boundary to at most 80 bytes, or "(no subject)".
 std::string subject_from_text(const std::string& subject, const std::string& text);
 
+// A new ticket (status new, no id yet) from `enquiry`, over what `t` already holds (a
+// follow-up's queue, category and priority): its subject, queue (else `default_queue`),
+// category, priority, tags, language and channel. Intake and the CDR bulk path share it.
+void open_ticket(Ticket& t, const Enquiry& enquiry, CustomerId requester, std::string_view default_queue,
+                 Timestamp received, Timestamp now);
+// The field changes of the "created" event of a ticket open_ticket made.
+std::vector<FieldChange> created_fields(const Ticket& t);
+
 }  // namespace triage
