@@ -12,7 +12,7 @@ CONFIG     ?= examples/triage.yaml
 TRIAGE_ADMIN_TOKEN ?= demo-admin-token
 export TRIAGE_ADMIN_TOKEN
 
-.PHONY: all deps build run test sanitize bench clean
+.PHONY: all deps build run test sanitize bench fuzz clean
 
 all: build
 
@@ -54,6 +54,16 @@ bench: build
 	@$(BUILD)/escalation_hook_bench
 	@$(BUILD)/reports_bench
 	@$(BUILD)/email_bench
+
+# libFuzzer over every fuzz target (fuzz/), FUZZ_SECONDS each, with clang and ASan; the
+# inputs it finds are kept in $(FUZZ_BUILD)/corpus, crashes in $(FUZZ_BUILD)/crashes.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps --fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIAGE_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -71,6 +71,8 @@ Result<Row> asterisk_row(const std::vector<std::string>& f, const PbxTimeReader&
     }
     TRIAGE_TRY(auto duration, cdr_int(f[12], "duration"));
     std::tie(r.start, r.end) = fit_call_times(start, end, duration);
+    // A call that ends before it starts is a bad row, not a call of negative length.
+    if (r.end < r.start) return problem(errc::invalid_field, "the call ends before it starts", "end");
     TRIAGE_TRY(r.billsec, cdr_int(f[13], "billsec"));
     auto disposition = parse_call_disposition(f[14]);
     if (!disposition && f[14] == "UNKNOWN") disposition = CallDisposition::failed;
@@ -92,6 +94,8 @@ Result<Row> freeswitch_row(const std::vector<std::string>& f, const PbxTimeReade
     TRIAGE_TRY(auto end, times.read(f[6], "end_stamp"));
     TRIAGE_TRY(auto duration, cdr_int(f[7], "duration"));
     std::tie(r.start, r.end) = fit_call_times(start, end, duration);
+    // A call that ends before it starts is a bad row, not a call of negative length.
+    if (r.end < r.start) return problem(errc::invalid_field, "the call ends before it starts", "end");
     TRIAGE_TRY(r.billsec, cdr_int(f[8], "billsec"));
     const std::string& cause = f[9];
     if (cause.empty()) return problem(errc::invalid_field, "hangup_cause is empty", "hangup_cause");

@@ -390,7 +390,9 @@ std::optional<Timestamp> parse_date(const std::string& raw) {
 
 }  // namespace
 
-ParsedEmail parse_email(std::string_view raw) {
+namespace {
+
+ParsedEmail parse_mail(std::string_view raw) {
     ensure_gmime();
     ParsedEmail result;
     Enquiry& e = result.enquiry;
@@ -576,6 +578,29 @@ ParsedEmail parse_email(std::string_view raw) {
         std::string list;
         for (const auto& w : warnings) list += (list.empty() ? "" : ",") + w;
         e.metadata["mime_warnings"] = list;
+    }
+    return result;
+}
+
+}  // namespace
+
+ParsedEmail parse_email(std::string_view raw) {
+    ParsedEmail result = parse_mail(raw);
+    // Values taken from headers as written (Message-ID, Date, Auto-Submitted, addresses) may
+    // carry bytes that are not UTF-8; nothing leaves the parser that is not.
+    auto utf8 = [](std::string& s) {
+        if (!is_valid_utf8(s)) s = repair_utf8(s);
+    };
+    Enquiry& e = result.enquiry;
+    utf8(e.external_id);
+    for (auto& r : e.thread.references) utf8(r);
+    for (auto& id : e.sender) utf8(id.value);
+    for (auto& [key, value] : e.metadata) utf8(value);
+    for (auto& r : result.recipients) utf8(r);
+    for (auto& a : result.attachments) {
+        utf8(a.filename);
+        utf8(a.content_type);
+        utf8(a.content_id);
     }
     return result;
 }

@@ -1,6 +1,7 @@
 #include "channels/html_sanitiser.hpp"
 
 #include "channels/html_document.hpp"
+#include "channels/mime_charset.hpp"
 
 #include <algorithm>
 #include <array>
@@ -192,7 +193,9 @@ std::string sanitise_html(std::string_view html) {
     Sanitiser sanitiser;
     document.walk([&](const GumboNode* node) { return sanitiser.enter(node); },
                   [&](const GumboNode* node) { sanitiser.leave(node); });
-    return sanitiser.take();
+    auto out = sanitiser.take();
+    // Gumbo 0.10 overflows on a numeric reference with many digits and writes a stray byte.
+    return is_valid_utf8(out) ? out : repair_utf8(out);
 }
 
 }  // namespace triage::channels

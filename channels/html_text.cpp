@@ -306,7 +306,10 @@ std::string html_to_text(std::string_view html) {
     TextExtractor extractor;
     document.walk([&](const GumboNode* node) { return extractor.enter(node); },
                   [&](const GumboNode* node) { extractor.leave(node); });
-    return extractor.finish();
+    auto text = extractor.finish();
+    // Gumbo 0.10 overflows on a numeric reference with many digits (&#x1F6aaaaaaaa…) and
+    // writes a stray byte; the text we hand on is UTF-8 whatever the input.
+    return is_valid_utf8(text) ? text : repair_utf8(text);
 }
 
 }  // namespace triage::channels

@@ -212,6 +212,14 @@ bool FormSubmission::has(std::string_view name) const {
 }
 
 Result<FormSubmission> parse_form_body(std::string_view content_type, std::string_view body, const FormLimits& limits) {
+    // A header value is visible ASCII, spaces and tabs (RFC 9110 5.5). Checked before GMime
+    // reads it: GMime 3.2 loops forever re-encoding a boundary parameter with 8-bit bytes
+    // (found by fuzz/fuzz_form), and the error message below quotes the type.
+    const bool ascii = std::all_of(content_type.begin(), content_type.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c >= 0x20 && c < 0x7f) || c == '\t';
+    });
+    if (!ascii || content_type.size() > 1000) return malformed("the Content-Type header is not plain ASCII text of at most 1,000 bytes");
     auto type = ascii_lower(trim_space(content_type.substr(0, content_type.find(';'))));
     if (type == "application/x-www-form-urlencoded") {
         auto t = trim_space(body);

@@ -17,6 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TRIAGE_FUZZ_CHECK(is_valid_utf8(e.sender_name));
     TRIAGE_FUZZ_CHECK(!e.html || is_valid_utf8(*e.html));
     for (const auto& [key, value] : e.metadata) TRIAGE_FUZZ_CHECK(is_valid_utf8(value));
+    TRIAGE_FUZZ_CHECK(is_valid_utf8(e.external_id));
+    for (const auto& r : e.thread.references) TRIAGE_FUZZ_CHECK(is_valid_utf8(r));
+    for (const auto& id : e.sender) TRIAGE_FUZZ_CHECK(is_valid_utf8(id.value));
+    for (const auto& r : mail.recipients) TRIAGE_FUZZ_CHECK(is_valid_utf8(r));
     for (const auto& a : mail.attachments) TRIAGE_FUZZ_CHECK(is_valid_utf8(a.filename));
     static const auto profiles = triage::channels::default_fax_profiles();
     (void)triage::channels::recognise_fax(raw, mail, profiles, "FI");

@@ -94,6 +94,26 @@ TEST_CASE("bad CDR rows are reported with their line numbers and the good rows s
     CHECK(batch.errors[5].message.find("UTF-8") != std::string::npos);
 }
 
+TEST_CASE("a CDR row that ends before it starts is reported with its line, not filed as a call of negative length") {
+    const std::string csv =
+        R"("","+358401234567","600","ctx","x","c","","Dial","q","2027-10-25 03:30:00",,"2026-10-25 03:30:40",40,0,"BUSY","OMIT","8.1","")"
+        "\n"
+        R"("Liga","+37126123456","2000","default","2026-11-30 10:05:00","","2026-11-30 10:00:00","300","0","NO_ANSWER","fs-1","","","","")"
+        "\n";
+    auto asterisk = parse_cdr(csv.substr(0, csv.find('\n') + 1), {});
+    CHECK(asterisk.calls.empty());
+    REQUIRE(asterisk.errors.size() == 1);
+    CHECK(asterisk.errors[0].line == 1);
+    CHECK(asterisk.errors[0].message.find("ends before it starts") != std::string::npos);
+    CdrOptions fs;
+    fs.format = CdrFormat::freeswitch;
+    auto freeswitch = parse_cdr(csv.substr(csv.find('\n') + 1), fs);
+    CHECK(freeswitch.calls.empty());
+    REQUIRE(freeswitch.errors.size() == 1);
+    CAPTURE(freeswitch.errors[0].message);
+    CHECK(freeswitch.errors[0].message.find("ends before it starts") != std::string::npos);
+}
+
 TEST_CASE("every row of the shared Asterisk and FreeSWITCH corpus parses into calls with E.164 numbers") {
     if (!std::filesystem::is_directory(kPhoneCorpus)) {
         MESSAGE("../shared/corpus/phone is absent: skipped");

@@ -1,10 +1,14 @@
 #include "channels/html_text.hpp"
+#include "channels/html_sanitiser.hpp"
+#include "channels/mime_charset.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
 using triage::channels::html_to_text;
+using triage::channels::is_valid_utf8;
+using triage::channels::sanitise_html;
 
 TEST_CASE("html is turned into readable text") {
     struct Case {
@@ -45,4 +49,14 @@ TEST_CASE("text from hostile nesting falls back to the text between tags") {
     for (int i = 0; i < 200; ++i) fine += "<div>";
     fine += "ok";
     CHECK(html_to_text(fine) == "ok");
+}
+
+TEST_CASE("a numeric character reference too long for gumbo still gives UTF-8 text and HTML") {
+    // Found by fuzz/fuzz_html: gumbo overflows on the digits and wrote a lone byte.
+    const std::string html = "<p>x &#x1F6" + std::string(40, 'a') + "`aaaa &#99999999999999999999; y</p>";
+    const auto text = html_to_text(html);
+    CHECK(is_valid_utf8(text));
+    CHECK(text.find('x') != std::string::npos);
+    CHECK(text.find('y') != std::string::npos);
+    CHECK(is_valid_utf8(sanitise_html(html)));
 }

@@ -53,6 +53,16 @@ TEST_CASE("undecodable form bodies are malformed: invalid UTF-8, a cut-off escap
     CHECK_FALSE(parse_form_body("text/plain", "name=x", {}));
 }
 
+TEST_CASE("a Content-Type with 8-bit bytes is refused before GMime reads it, which would loop for ever") {
+    // Found by fuzz/fuzz_form: GMime re-encodes such a boundary parameter without end.
+    const std::string type = "multipart/form-data;" + std::string(32, '\xff') + "oundary=X\xf9" "anonymZ";
+    auto post = parse_form_body(type, "--X\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--X--\r\n", {});
+    REQUIRE_FALSE(post);
+    CHECK(post.error().code == errc::malformed);
+    CHECK(post.error().message.find("ASCII") != std::string::npos);
+    CHECK_FALSE(parse_form_body("text/pl\xc3\xa4in", "x", {}));  // and no invalid bytes in the message
+}
+
 TEST_CASE("multipart forms are read with their files, an empty file input is ignored and a cut-off upload refused") {
     const std::string body =
         "--XyZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nLiisa\r\n"
