@@ -1,5 +1,6 @@
 #include "server/api_response.hpp"
 
+#include "channels/mime_charset.hpp"
 #include "server/json_codec.hpp"
 
 #include <boost/json/serializer.hpp>
@@ -18,6 +19,10 @@ Response json_response(unsigned version, Status status, const json::value& body)
     std::string& out = res.body();
     char chunk[4096];
     while (!serializer.done()) out.append(serializer.read(chunk));
+    // Boost.JSON copies string bytes as they are; an error message may quote what a client
+    // sent (a %FF in a path). Bytes outside ASCII occur only inside strings, so replacing
+    // invalid ones with U+FFFD keeps the document valid JSON and valid UTF-8.
+    if (!channels::is_valid_utf8(out)) out = channels::repair_utf8(out);
     out += '\n';
     res.prepare_payload();
     return res;
