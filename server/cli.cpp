@@ -17,7 +17,10 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <filesystem>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <ostream>
@@ -340,6 +343,18 @@ int sla_deadline(const Args& a, std::ostream& out) {
 }
 
 }  // namespace
+
+std::ifstream open_input_file(const std::string& file) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(file, ec);
+    if (status.type() == std::filesystem::file_type::not_found)
+        throw std::runtime_error(fmt::format("{}: no such file", file));
+    if (status.type() == std::filesystem::file_type::directory)
+        throw std::runtime_error(fmt::format("{}: is a directory, not a file", file));
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(fmt::format("{}: cannot read the file: {}", file, std::strerror(errno)));
+    return in;
+}
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
     if (!argv.empty() && argv[0] == "rules") return run_rules_cli(argv, out, err);

@@ -11,4 +11,8 @@ namespace triage::server {
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// An input file the user named, opened for reading; throws std::runtime_error saying why
+// not ("no such file", "is a directory", the system's reason) with the path first.
+std::ifstream open_input_file(const std::string& file);
+
 }  // namespace triage::server

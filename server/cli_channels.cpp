@@ -1,6 +1,7 @@
 #include "server/cli_channels.hpp"
 
 #include "server/app.hpp"
+#include "server/cli.hpp"
 #include "server/phone_intake.hpp"
 
 #include <fmt/format.h>
@@ -35,8 +36,7 @@ int import_cdr_command(const Config& config, const CdrImportArgs& args, const st
         err << fmt::format("triage: import-cdr --tz: {}\n", zone.error().message);
         return 2;
     }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot read the file", file));
+    std::ifstream in = open_input_file(file);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     SystemClock clock;
     auto app = App::open(config, clock);

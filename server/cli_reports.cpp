@@ -1,4 +1,5 @@
 #include "server/cli_reports.hpp"
+#include "server/cli.hpp"
 
 #include "escalation/escalation_config.hpp"
 
@@ -71,8 +72,7 @@ Config config_of(const Options& o) {
 int import_tickets_command(const Options& o, std::ostream& out, std::ostream& err) {
     if (o.positional.size() != 2) throw UsageError("import-tickets needs one JSON Lines file, e.g. `triage import-tickets history.jsonl`");
     const std::string file = o.positional[1];
-    std::ifstream in(file);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot read the file", file));
+    std::ifstream in = open_input_file(file);
     auto config = config_of(o);
     std::filesystem::create_directories(config.data_dir);
     auto store = SqliteStore::open(config.data_dir / "triage.db");

@@ -2,6 +2,7 @@
 // do to the ticket an enquiry opens, without touching any data directory — the real intake
 // and escalation engine run over a private throwaway database.
 #include "server/cli_rules.hpp"
+#include "server/cli.hpp"
 
 #include "channels/api_enquiry.hpp"
 #include "channels/email_parser.hpp"
@@ -27,8 +28,7 @@ constexpr const char* kUsage =
     "       triage rules check --rules FILE\n";
 
 std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot read", p.string()));
+    std::ifstream in = open_input_file(p.string());
     std::stringstream s;
     s << in.rdbuf();
     return s.str();

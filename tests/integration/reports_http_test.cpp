@@ -103,6 +103,27 @@ TEST_CASE("triage import-tickets names bad lines and exits 2; triage report prin
     CHECK(bad.find("--tz") != std::string::npos);
 }
 
+TEST_CASE("triage import-tickets and import-cdr refuse a directory or a missing file with a reason, importing nothing") {
+    TempDir dir;
+    const auto data = (dir.path() / "data").string();
+    for (const auto& command : {std::vector<std::string>{"import-tickets"},
+                                std::vector<std::string>{"import-cdr", "--format", "asterisk"}}) {
+        auto args = std::vector<std::string>{TRIAGE_CLI_PATH};
+        args.insert(args.end(), command.begin(), command.end());
+        auto on_dir = args, on_missing = args;
+        on_dir.insert(on_dir.end(), {dir.path().string(), "--data-dir", data});
+        on_missing.insert(on_missing.end(), {(dir.path() / "nope.csv").string(), "--data-dir", data});
+        auto [dir_code, dir_out] = run_command(on_dir);
+        CAPTURE(dir_out);
+        CHECK(dir_code == 1);
+        CHECK(dir_out.find("is a directory, not a file") != std::string::npos);
+        auto [missing_code, missing_out] = run_command(on_missing);
+        CAPTURE(missing_out);
+        CHECK(missing_code == 1);
+        CHECK(missing_out.find("nope.csv: no such file") != std::string::npos);
+    }
+}
+
 TEST_CASE("triage report weekly writes the managers' email with its CSVs to the spool") {
     TempDir dir;
     const auto config = dir.path() / "triage.yaml";
