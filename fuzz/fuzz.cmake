@@ -42,6 +42,8 @@ foreach(src ${_fuzz_srcs})
   endforeach()
   if(NOT TRIAGE_FUZZ)
     add_test(NAME ${target}_replay COMMAND ${target} ${_inputs})
+    set_tests_properties(${target}_replay PROPERTIES
+      ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/fuzz/lsan.supp")
   endif()
 endforeach()
 
