@@ -556,6 +556,9 @@ TEST_CASE("a missing Message-ID is synthesised from the SHA-256 of the raw bytes
     CHECK(a.enquiry.external_id.size() == std::string("<@sha256.invalid>").size() + 64);
     CHECK(meta(a.enquiry, "message_id_synthesised") == "true");
     CHECK(parse_email(raw + "x").enquiry.external_id != a.enquiry.external_id);
+    // The digest itself (a standard vector: SHA-256 of "abc"), whichever library computes it.
+    CHECK(parse_email("abc").enquiry.external_id ==
+          "<ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad@sha256.invalid>");
 }
 
 TEST_CASE("attachments keep their bytes, decoded names, content ids and inline flags") {
