@@ -45,11 +45,20 @@ std::size_t restore(Connection& c) {
         auto rows = c.query("SELECT name, sql FROM bulk_load_indexes ORDER BY name");
         while (rows.step()) indexes.emplace_back(rows.text(0), rows.text(1));
     }
-    for (const auto& [name, sql] : indexes) {
-        auto exists = c.query("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1");
-        exists.bind_all(name);
-        if (!exists.step()) c.exec(sql.c_str());
+    // The builds sort a million keys each; at the end of an import the parsing thread is done,
+    // so the sorter may use the other core too (worker threads for its sorts and merges).
+    c.exec("PRAGMA threads = 2");
+    try {
+        for (const auto& [name, sql] : indexes) {
+            auto exists = c.query("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1");
+            exists.bind_all(name);
+            if (!exists.step()) c.exec(sql.c_str());
+        }
+    } catch (...) {
+        c.exec("PRAGMA threads = 0");
+        throw;
     }
+    c.exec("PRAGMA threads = 0");
     c.exec("DROP TABLE bulk_load_indexes");
     c.exec(kUsualCacheSize);
     return indexes.size();
