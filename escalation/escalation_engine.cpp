@@ -1,5 +1,6 @@
 #include "escalation/escalation_engine.hpp"
 
+#include "engine/json_text.hpp"
 #include "engine/text.hpp"
 #include "engine/time_format.hpp"
 #include "escalation/language_detector.hpp"
@@ -60,23 +61,6 @@ TicketSlaRecord record_of(TicketId id, std::string_view target, std::string_view
     return r;
 }
 
-std::string json_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 2);
-    for (char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-                else out += c;
-        }
-    }
-    return out;
-}
 
 std::string sender_domain(const std::optional<Customer>& c) {
     if (!c) return {};
@@ -357,9 +341,9 @@ void EscalationEngine::run_rules(StoreTx& tx, TicketId id, RuleTrigger trigger, 
                     n.secret_env = a.secret;
                     n.body = fmt::format(
                         R"({{"event":"{}","rule":"{}","ticket":{{"id":{},"key":"{}","subject":"{}","status":"{}","priority":"{}","queue":"{}","tier":"{}","language":"{}"}},"at":"{}"}})",
-                        to_string(trigger), json_escape(name), id, ticket_key(id), json_escape(t->subject),
-                        to_string(t->status), to_string(t->priority), json_escape(t->queue), to_string(t->tier),
-                        json_escape(t->language), format_rfc3339(clock_.system_now()));
+                        to_string(trigger), json_escaped(name), id, ticket_key(id), json_escaped(t->subject),
+                        to_string(t->status), to_string(t->priority), json_escaped(t->queue), to_string(t->tier),
+                        json_escaped(t->language), format_rfc3339(clock_.system_now()));
                     n.next_attempt_at = n.created_at = clock_.system_now();
                     tx.insert_notification(n);
                     break;

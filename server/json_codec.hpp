@@ -4,6 +4,7 @@
 
 #include "engine/customer.hpp"
 #include "engine/error.hpp"
+#include "engine/json_text.hpp"
 #include "engine/message.hpp"
 #include "engine/ticket.hpp"
 #include "engine/ticket_event.hpp"
@@ -21,8 +22,8 @@ boost::json::value to_json(const Ticket& t, boost::json::storage_ptr storage = {
 // routes answer with it, at a fraction of the cost of building a value and serialising it.
 // to_json(Ticket) is this text parsed, so the two cannot disagree.
 void append_ticket_json(std::string& out, const Ticket& t);
-// `s` as a JSON string literal (quoted, escaped) appended to `out`; `s` is UTF-8.
-void append_json_string(std::string& out, std::string_view s);
+// append_json_string (engine/json_text.hpp) writes the string literals.
+using triage::append_json_string;
 boost::json::value to_json(const Message& m);
 boost::json::value to_json(const TicketEvent& e);
 boost::json::value to_json(const Customer& c);

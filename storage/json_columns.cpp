@@ -7,8 +7,6 @@
 namespace triage::sqlite {
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
         out += static_cast<char>(cp);
@@ -169,29 +167,6 @@ void append_field(std::string& out, std::string_view key, std::string_view value
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            switch (c) {
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                default:
-                    out += "\\u00";
-                    out += kHex[u >> 4];
-                    out += kHex[u & 0xf];
-            }
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-}
 
 std::string encode_strings(const std::vector<std::string>& values) {
     return encode_list(values, [](std::string& out, const std::string& v) { append_json_string(out, v); });

@@ -3,6 +3,7 @@
 // it too. Decoding throws std::runtime_error on text this code did not write. Pure functions.
 #pragma once
 
+#include "engine/json_text.hpp"
 #include "engine/message.hpp"
 #include "engine/ticket_event.hpp"
 
@@ -12,8 +13,8 @@
 
 namespace triage::sqlite {
 
-// Appends `s` as a JSON string literal; UTF-8 passes through, control characters are escaped.
-void append_json_string(std::string& out, std::string_view s);
+// JSON string literals: engine/json_text.hpp.
+using triage::append_json_string;
 
 std::string encode_strings(const std::vector<std::string>& values);  // ["a","b"]
 std::vector<std::string> decode_strings(std::string_view json);

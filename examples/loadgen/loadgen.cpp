@@ -5,6 +5,8 @@
 // (with the same standard library).
 //
 //   loadgen --count 1000000 --seed 42 --start 2024-01-01 --days 730 > history.jsonl
+#include "engine/json_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -17,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+using triage::json_escaped;
 
 namespace {
 
@@ -142,18 +146,6 @@ constexpr std::array<double, 24> kHour{0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2
                                        2.2, 2.8, 2.9, 2.5, 2.0, 1.5, 1.1, 0.9, 0.8, 0.7, 0.5, 0.3};
 constexpr std::array<double, 7> kWeekday{1.35, 1.15, 1.05, 1.0, 0.95, 0.35, 0.25};
 
-std::string json_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 8);
-    for (char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out;
-}
 
 std::string rfc3339(std::int64_t s) {
     using namespace std::chrono;
@@ -284,14 +276,14 @@ int main(int argc, char** argv) {
 
             line.clear();
             line += "{\"external_id\":\"" + prefix + "-" + std::to_string(serial) + "\",\"channel\":\"" + channel + "\"";
-            line += ",\"subject\":\"" + json_escape(subject) + "\",\"body\":\"" + json_escape(cat.bodies[lang]) + "\"";
-            line += ",\"requester\":{\"name\":\"" + json_escape(std::string(first) + " " + last) + "\"";
+            line += ",\"subject\":\"" + json_escaped(subject) + "\",\"body\":\"" + json_escaped(cat.bodies[lang]) + "\"";
+            line += ",\"requester\":{\"name\":\"" + json_escaped(std::string(first) + " " + last) + "\"";
             if (std::string_view(channel) == "phone" || std::string_view(channel) == "fax")
                 line += ",\"phone\":\"" + std::string(kCountryCodes[lang]) + "40" + std::to_string(1000000 + customer) + "\"";
             else
                 line += ",\"email\":\"customer" + std::to_string(customer) + "@" + kDomains[lang] + "\"";
             if (has_org)
-                line += ",\"organisation\":\"" + json_escape(std::string(kOrgStems[lang]) + " " + std::to_string(org_no) + " " + kOrgSuffix[lang]) + "\"";
+                line += ",\"organisation\":\"" + json_escaped(std::string(kOrgStems[lang]) + " " + std::to_string(org_no) + " " + kOrgSuffix[lang]) + "\"";
             if (premium) line += ",\"tier\":\"premium\"";
             line += "},\"queue\":\"" + std::string(cat.queue) + "\",\"category\":\"" + cat.name + "\",\"priority\":\"" + priority + "\"";
             line += ",\"language\":\"" + std::string(kLanguages[lang]) + "\",\"created_at\":\"" + rfc3339(created) + "\"";
@@ -318,7 +310,7 @@ int main(int argc, char** argv) {
                 line += "],\"tier\":\"" + tier + "\"";
                 if (tier == "external") {
                     static constexpr const char* kOutcomes[] = {"completed", "accepted", "declined"};
-                    line += ",\"referral\":{\"partner\":\"" + json_escape(kPartners[lang]) + "\",\"outcome\":\"" +
+                    line += ",\"referral\":{\"partner\":\"" + json_escaped(kPartners[lang]) + "\",\"outcome\":\"" +
                             kOutcomes[static_cast<std::size_t>(unit(rng) * 3) % 3] + "\"}";
                 }
             }
