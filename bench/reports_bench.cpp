@@ -113,11 +113,16 @@ int main(int argc, char** argv) {
         std::ifstream in(history);
         t0 = BenchClock::now();
         const double cpu0 = process_cpu_ms();
+        double checkpoint_ms = 0;  // wall time the import spent in checkpoints (the writer waits meanwhile)
+        int checkpoints = 0;
         auto checkpoint = [&] {
+            const auto c0 = BenchClock::now();
             try {
                 store->checkpoint();
             } catch (const std::exception&) {
             }
+            checkpoint_ms += ms_since(c0);
+            ++checkpoints;
         };
         auto summary = import_jsonl(*store, in, 4096, {}, checkpoint, 16, kBulkImportFrom, expected_lines(history));  // as `triage import-tickets`
         checkpoint();
@@ -136,6 +141,7 @@ int main(int argc, char** argv) {
             threads += fmt::format("{}{} {:.1f}", threads.empty() ? "" : ", ", name,
                                    cpu_ms * 1000.0 / static_cast<double>(summary.imported));
         fmt::print("import: CPU us a ticket by thread: {} (the writer is the critical path: 50000/s needs < 20)\n", threads);
+        fmt::print("import: {} checkpoints took {:.0f} ms of the {:.0f} ms\n", checkpoints, checkpoint_ms, ms);
         if (summary.imported != static_cast<std::size_t>(count)) {
             fmt::print(stderr, "reports_bench: imported {} of {}\n", summary.imported, count);
             return 1;

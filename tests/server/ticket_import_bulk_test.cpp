@@ -179,6 +179,47 @@ TEST_CASE("the importer asks the store again when another writer changed it betw
     CHECK(reader->customer(aino)->identities.size() == 2);
 }
 
+TEST_CASE("a customer the importer remembers but a merge removed is not given a ticket") {
+    // The bulk rows are written without foreign-key checks only when every earlier customer
+    // they name still exists; a merge that changes no next id leaves the importer's records
+    // stale, the checks stay on and refuse the unit (as before), and the importer forgets.
+    auto store = SqliteStore::open_in_memory();
+    auto email = [](const char* address) { return normalise_identity(IdentityKind::email, address); };
+    const auto zed = write_sync(*store, [&](StoreTx& tx) {
+        Customer c;
+        c.name = "Zed";
+        c.identities = {email("zed@example.fi")};
+        return tx.insert_customer(c);
+    });
+    TicketImporter importer;
+    auto unit = [&](std::vector<std::string> lines) {
+        std::vector<ImportDraft> drafts;
+        for (const auto& l : lines) drafts.push_back(*draft_of(*parse_historical_ticket(l)));
+        return write_sync(*store, [&](StoreTx& tx) {
+            ImportRows rows;
+            auto outcomes = importer.rows_of(tx, drafts, sqlite::next_import_ids(tx), rows);
+            try {
+                sqlite::insert_import_rows(tx, rows);
+            } catch (...) {
+                importer.forget();
+                throw;
+            }
+            return outcomes;
+        });
+    };
+    const auto first = unit({line(1, R"("name":"Aino","email":"aino@example.fi")")});
+    const auto aino = store->reader()->ticket(first.at(0).id)->requester_id;
+    unit({line(2, R"("name":"Bea","email":"bea@example.fi")")});  // the highest customer id is Bea's now
+    write_sync(*store, [&](StoreTx& tx) { tx.merge_customer(aino, zed); });
+    REQUIRE_FALSE(store->reader()->customer(aino));
+    CHECK_THROWS_WITH(unit({line(3, R"("name":"Aino","email":"aino@example.fi")")}),
+                      doctest::Contains("FOREIGN KEY constraint failed"));
+    const auto third = unit({line(3, R"("name":"Aino","email":"aino@example.fi")")});  // asks the store
+    REQUIRE(third.size() == 1);
+    CHECK_FALSE(third[0].duplicate);
+    CHECK(store->reader()->ticket(third[0].id)->requester_id == zed);
+}
+
 TEST_CASE("bulk imported tickets are found by full-text search and seen by a commit observer") {
     auto store = SqliteStore::open_in_memory();
     std::size_t tickets = 0, messages = 0, customers = 0, imports = 0, events = 0;
