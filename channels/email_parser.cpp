@@ -9,8 +9,6 @@
 #include "channels/mime_header_decoder.hpp"
 #include "channels/mime_parts.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -329,21 +327,9 @@ private:
     std::vector<std::size_t> messages_;
 };
 
-// "<hex of SHA-256@sha256.invalid>". OpenSSL's SHA-256 (the CPU's SHA extensions where there
-// are any, fetched once): GLib's portable one was a twentieth of parse_email on mail without
-// a Message-ID.
 std::string sha256_message_id(std::string_view raw) {
-    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (!md || EVP_Digest(raw.data(), raw.size(), digest.data(), &size, md, nullptr) != 1) size = 0;
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = "<";
-    for (unsigned int i = 0; i < size; ++i) {
-        id += kHex[digest[i] >> 4];
-        id += kHex[digest[i] & 0x0f];
-    }
-    return id + "@sha256.invalid>";
+    GCharPtr hex(g_compute_checksum_for_data(G_CHECKSUM_SHA256, reinterpret_cast<const guchar*>(raw.data()), raw.size()));
+    return "<" + std::string(hex ? hex.get() : "") + "@sha256.invalid>";
 }
 
 // The enquiry for bytes that are not a message at all.

@@ -1,6 +1,6 @@
 #include "storage/sha256.hpp"
 
-#include <openssl/evp.h>
+#include <sodium.h>
 
 #include <array>
 #include <stdexcept>
@@ -8,27 +8,21 @@
 namespace triage {
 namespace {
 
-// Fetched once: an implicit fetch (EVP_sha256() in EVP_Digest) looks the algorithm up again
-// on every call. OpenSSL's SHA-256 takes the CPU's SHA extensions where there are any.
-const EVP_MD* sha256_md() {
-    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (!md) throw std::runtime_error{"OpenSSL has no SHA-256"};
-    return md;
+void init_sodium_once() {
+    // sodium_init is itself idempotent and thread-safe; the static only skips the call.
+    static const bool ready = sodium_init() >= 0;
+    if (!ready) throw std::runtime_error{"libsodium failed to initialise"};
 }
 
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, sha256_md(), nullptr) != 1 || size != 32)
-        throw std::runtime_error{"SHA-256 failed"};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex(size * 2, '\0');
-    for (unsigned int i = 0; i < size; ++i) {
-        hex[2 * i] = kHex[digest[i] >> 4];
-        hex[2 * i + 1] = kHex[digest[i] & 0x0f];
-    }
+    init_sodium_once();
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+    std::string hex(digest.size() * 2 + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+    hex.pop_back();  // the terminating NUL sodium_bin2hex writes
     return hex;
 }
 

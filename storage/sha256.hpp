@@ -1,5 +1,5 @@
-// SHA-256 in lower-case hex (OpenSSL's libcrypto, which uses the CPU's SHA extensions where
-// there are any): names blobs in the BlobStore and hashes API tokens for storage. Thread-safe.
+// SHA-256 in lower-case hex (libsodium): names blobs in the BlobStore and hashes API tokens
+// for storage. Thread-safe.
 #pragma once
 
 #include <string>
