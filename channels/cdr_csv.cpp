@@ -243,6 +243,7 @@ CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std:
         call.source = source;
         call.raw_sha256 = raw_sha256;
         call.started_at = r.start;
+        call.utc_offset = utc_offset_at(options.time_zone, r.start);
         call.duration_s = std::chrono::duration_cast<std::chrono::seconds>(r.end - r.start).count();
         call.disposition = answered ? CallDisposition::answered
                                     : (machine ? CallDisposition::no_answer : r.disposition);

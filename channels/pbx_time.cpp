@@ -129,4 +129,9 @@ std::pair<Timestamp, Timestamp> fit_call_times(const PbxInstants& start, const P
     return best;
 }
 
+std::chrono::seconds utc_offset_at(const PbxTimeZone& zone, Timestamp t) {
+    if (zone.is_utc()) return std::chrono::seconds{0};
+    return zone.zone()->get_info(std::chrono::floor<std::chrono::seconds>(t)).offset;
+}
+
 }  // namespace triage::channels

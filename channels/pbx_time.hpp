@@ -64,6 +64,10 @@ private:
     mutable std::chrono::seconds cached_offset_{0};
 };
 
+// The zone's offset from UTC at instant `t` (0 for UTC), e.g. +3 h in a Helsinki summer:
+// what turns a call's UTC start into the PBX's calendar day.
+std::chrono::seconds utc_offset_at(const PbxTimeZone& zone, Timestamp t);
+
 // The start among `start` and `end` candidates that best fits the PBX's own duration
 // (end - start == duration_s), the earlier on a tie; with it, the end. Returns {start, end}.
 std::pair<Timestamp, Timestamp> fit_call_times(const PbxInstants& start, const PbxInstants& end, std::int64_t duration_s);

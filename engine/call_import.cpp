@@ -21,8 +21,6 @@ bool is_open(TicketStatus s) {
 
 bool missed(CallDisposition d) { return d != CallDisposition::answered; }
 
-std::chrono::sys_days utc_day(Timestamp t) { return std::chrono::floor<std::chrono::days>(t); }
-
 bool has_tag(const Ticket& t, std::string_view tag) { return std::find(t.tags.begin(), t.tags.end(), tag) != t.tags.end(); }
 
 TicketEvent event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
@@ -136,7 +134,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
                 const Ticket& t = state.tickets[list[k]];
                 // Only what existed when the call was made: a re-import decides the same way.
                 if (!is_open(t.status) || t.created_at > call.started_at) continue;
-                if (call_back && !(has_tag(t, kCallBackTag) && utc_day(t.created_at) == utc_day(call.started_at)))
+                if (call_back && !(has_tag(t, kCallBackTag) && same_pbx_day(t.created_at, call.started_at, call.utc_offset)))
                     continue;
                 onto = list[k];
                 break;

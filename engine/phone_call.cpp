@@ -18,8 +18,6 @@ bool is_open(TicketStatus s) {
 
 bool missed(CallDisposition d) { return d != CallDisposition::answered; }
 
-std::chrono::sys_days utc_day(Timestamp t) { return std::chrono::floor<std::chrono::days>(t); }
-
 std::string duration_text(std::int64_t s) {
     if (s < 60) return fmt::format("{} s", s);
     return fmt::format("{} min {} s", s / 60, s % 60);
@@ -132,7 +130,7 @@ Result<CallOutcome> accept_call(const Intake& intake, StoreTx& tx, const PhoneCa
                 if (call_back) {
                     const bool same_day_call_back =
                         std::find(t.tags.begin(), t.tags.end(), kCallBackTag) != t.tags.end() &&
-                        utc_day(t.created_at) == utc_day(call.started_at);
+                        same_pbx_day(t.created_at, call.started_at, call.utc_offset);
                     if (!same_day_call_back) continue;
                 }
                 e.thread.ticket_id = t.id;

@@ -9,6 +9,7 @@
 #include "engine/error.hpp"
 #include "engine/intake.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,9 +42,17 @@ struct PhoneCall {
     std::string source;        // "api", "cdr:asterisk", "cdr:freeswitch"
     std::string created_by;    // actor when an agent logged it ("token:…")
     bool always_open_ticket = false;  // an agent's log without ticket_id opens its own ticket
+    // The PBX's offset from UTC when the call started: a caller's missed calls make one
+    // call-back ticket per day of the PBX's calendar, not of UTC's.
+    std::chrono::seconds utc_offset{0};
 };
 
 // What happened to a call: filed (outcome) or skipped with a reason (nothing written).
+// Whether two instants fall on the same calendar day at a PBX `utc_offset` from UTC.
+inline bool same_pbx_day(Timestamp a, Timestamp b, std::chrono::seconds utc_offset) {
+    return std::chrono::floor<std::chrono::days>(a + utc_offset) == std::chrono::floor<std::chrono::days>(b + utc_offset);
+}
+
 struct CallOutcome {
     std::optional<IntakeOutcome> intake;
     std::string skipped;  // e.g. "internal call", "withheld number, nothing to call back"

@@ -114,6 +114,21 @@ TEST_CASE("a CDR row that ends before it starts is reported with its line, not f
     CHECK(freeswitch.errors[0].message.find("ends before it starts") != std::string::npos);
 }
 
+TEST_CASE("each CDR call carries the PBX zone's offset from UTC at its start, for its calendar day") {
+    const std::string csv =
+        R"("","+358401234567","600","ctx","x","c","","Dial","q","2026-01-15 23:30:00",,"2026-01-15 23:30:40",40,0,"BUSY","OMIT","7.1","")"
+        "\n"
+        R"("","+358401234567","600","ctx","x","c","","Dial","q","2026-07-15 23:30:00",,"2026-07-15 23:30:40",40,0,"BUSY","OMIT","7.2","")"
+        "\n";
+    CdrOptions helsinki;
+    helsinki.time_zone = *PbxTimeZone::make("Europe/Helsinki");
+    auto batch = parse_cdr(csv, helsinki);
+    REQUIRE(batch.calls.size() == 2);
+    CHECK(batch.calls[0].utc_offset == std::chrono::hours(2));
+    CHECK(batch.calls[1].utc_offset == std::chrono::hours(3));
+    CHECK(parse_cdr(csv, {}).calls[0].utc_offset == std::chrono::seconds(0));
+}
+
 TEST_CASE("every row of the shared Asterisk and FreeSWITCH corpus parses into calls with E.164 numbers") {
     if (!std::filesystem::is_directory(kPhoneCorpus)) {
         MESSAGE("../shared/corpus/phone is absent: skipped");

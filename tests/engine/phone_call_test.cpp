@@ -53,6 +53,25 @@ TEST_CASE("missed calls from one caller open one call-back ticket a day") {
     CHECK(next_day->intake->ticket.id != first->intake->ticket.id);
 }
 
+TEST_CASE("call-backs are counted per day of the PBX's calendar, not of UTC's") {
+    Fixture f;
+    auto helsinki = [](PhoneCall c) {  // UTC+2 in November
+        c.utc_offset = hours(2);
+        return c;
+    };
+    // 21:30 UTC is 23:30 in Helsinki on the 23rd; 22:30 UTC is already 00:30 on the 24th.
+    auto late = f.file(helsinki(call("a", CallDisposition::no_answer, kDay + hours(21) + minutes(30))));
+    auto after_midnight = f.file(helsinki(call("b", CallDisposition::no_answer, kDay + hours(22) + minutes(30))));
+    auto next_morning = f.file(helsinki(call("c", CallDisposition::busy, kDay + hours(33))));
+    REQUIRE(late->intake);
+    REQUIRE(after_midnight->intake);
+    REQUIRE(next_morning->intake);
+    CHECK(after_midnight->intake->created);  // the same UTC day, another Helsinki day
+    CHECK(after_midnight->intake->ticket.id != late->intake->ticket.id);
+    CHECK_FALSE(next_morning->intake->created);  // another UTC day, the same Helsinki day
+    CHECK(next_morning->intake->ticket.id == after_midnight->intake->ticket.id);
+}
+
 TEST_CASE("an answered call goes onto the caller's open ticket, and opens one when there is none") {
     Fixture f;
     auto missed = f.file(call("a", CallDisposition::no_answer, kDay + hours(9)));
