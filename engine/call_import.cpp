@@ -168,18 +168,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
         }
         const std::string actor = call.created_by.empty() ? fmt::format("customer:{}", customer_id) : call.created_by;
 
-        Message message;
-        message.kind = MessageKind::inbound;
-        message.author_kind = AuthorKind::customer;
-        message.author_id = customer_id;
-        message.author_name = e.sender_name;
-        message.channel = e.channel;
-        message.body = e.text;
-        message.html = e.html;
-        message.attachments = e.attachments;
-        message.external_id = e.external_id;
-        message.raw_sha256 = e.raw_sha256;
-        message.created_at = received;
+        Message message = inbound_message(e, customer_id, received);
 
         std::vector<TicketEvent> events;
         if (onto) {

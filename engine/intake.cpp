@@ -102,6 +102,22 @@ void open_ticket(Ticket& t, const Enquiry& enquiry, CustomerId requester, std::s
     t.updated_at = now;
 }
 
+Message inbound_message(const Enquiry& enquiry, CustomerId author, Timestamp received) {
+    Message message;
+    message.kind = MessageKind::inbound;
+    message.author_kind = AuthorKind::customer;
+    message.author_id = author;
+    message.author_name = enquiry.sender_name;
+    message.channel = enquiry.channel;
+    message.body = enquiry.text;
+    message.html = enquiry.html;
+    message.attachments = enquiry.attachments;
+    message.external_id = enquiry.external_id;
+    message.raw_sha256 = enquiry.raw_sha256;
+    message.created_at = received;
+    return message;
+}
+
 std::vector<FieldChange> created_fields(const Ticket& t) {
     std::vector<FieldChange> fields{
         {"status", "", "new"},
@@ -179,18 +195,7 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     else if (auto by = enquiry.metadata.find("created_by"); by != enquiry.metadata.end()) actor = by->second;
 
 
-    Message message;
-    message.kind = MessageKind::inbound;
-    message.author_kind = AuthorKind::customer;
-    message.author_id = customer_id;
-    message.author_name = enquiry.sender_name;
-    message.channel = enquiry.channel;
-    message.body = enquiry.text;
-    message.html = enquiry.html;
-    message.attachments = enquiry.attachments;
-    message.external_id = enquiry.external_id;
-    message.raw_sha256 = enquiry.raw_sha256;
-    message.created_at = received;
+    Message message = inbound_message(enquiry, customer_id, received);
 
     if (enquiry.kind != EnquiryKind::message) {
         if (existing) {  // machine mail: a note on its ticket, whatever the status; no reopen

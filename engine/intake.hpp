@@ -51,6 +51,8 @@ std::string subject_from_text(const std::string& subject, const std::string& tex
 // category, priority, tags, language and channel. Intake and the CDR bulk path share it.
 void open_ticket(Ticket& t, const Enquiry& enquiry, CustomerId requester, std::string_view default_queue,
                  Timestamp received, Timestamp now);
+// The customer's inbound message an enquiry makes (its ticket_id is left for the caller).
+Message inbound_message(const Enquiry& enquiry, CustomerId author, Timestamp received);
 // The field changes of the "created" event of a ticket open_ticket made.
 std::vector<FieldChange> created_fields(const Ticket& t);
 
