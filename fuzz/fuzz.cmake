@@ -43,7 +43,7 @@ foreach(src ${_fuzz_srcs})
   if(NOT TRIAGE_FUZZ)
     add_test(NAME ${target}_replay COMMAND ${target} ${_inputs})
     set_tests_properties(${target}_replay PROPERTIES
-      ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/fuzz/lsan.supp")
+      ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/fuzz/lsan.supp;ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0")
   endif()
 endforeach()
 
