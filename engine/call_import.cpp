@@ -23,18 +23,6 @@ bool missed(CallDisposition d) { return d != CallDisposition::answered; }
 
 bool has_tag(const Ticket& t, std::string_view tag) { return std::find(t.tags.begin(), t.tags.end(), tag) != t.tags.end(); }
 
-TicketEvent event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
-                  std::vector<FieldChange> changes = {}, std::string detail = {}) {
-    TicketEvent e;
-    e.ticket_id = t.id;
-    e.at = at;
-    e.actor = actor;
-    e.type = std::move(type);
-    e.changes = std::move(changes);
-    e.detail = std::move(detail);
-    return e;
-}
-
 // What the chunk knows, kept current as it files: every ticket it read or opened, each
 // caller's tickets newest first, and the customer of each phone identity.
 struct ChunkState {
@@ -187,9 +175,9 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             if (before != t.status) state.dirty[*onto] = 2;
             else if (moved) state.dirty[*onto] = std::max<char>(state.dirty[*onto], 1);
             filed.note = fmt::format("ticket key {}", ticket_key(t.id));
-            events.push_back(event(t, now, actor, "message_added", {}, filed.note));
+            events.push_back(ticket_event(t, now, actor, "message_added", {}, filed.note));
             if (before != t.status)
-                events.push_back(event(t, now, actor, before == TicketStatus::solved ? "reopened" : "status_changed",
+                events.push_back(ticket_event(t, now, actor, before == TicketStatus::solved ? "reopened" : "status_changed",
                                        {{"status", std::string(to_string(before)), std::string(to_string(t.status))}},
                                        "customer replied"));
             filed.ticket_id = t.id;
@@ -202,7 +190,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             filed.note = "new";
             filed.created = true;
             filed.ticket_id = t.id;
-            events.push_back(event(t, now, actor, "created", created_fields(t), filed.note));
+            events.push_back(ticket_event(t, now, actor, "created", created_fields(t), filed.note));
             auto& list = state.by_requester[customer_id];
             list.insert(list.begin(), state.tickets.size());
             state.tickets.push_back(std::move(t));

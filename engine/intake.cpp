@@ -18,18 +18,6 @@ std::string cut_utf8(std::string_view s, std::size_t max) {
     return std::string(s.substr(0, end)) + "…";
 }
 
-TicketEvent event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
-                  std::vector<FieldChange> changes = {}, std::string detail = {}) {
-    TicketEvent e;
-    e.ticket_id = t.id;
-    e.at = at;
-    e.actor = actor;
-    e.type = std::move(type);
-    e.changes = std::move(changes);
-    e.detail = std::move(detail);
-    return e;
-}
-
 // The customer of an enquiry: the first identity we know wins and learns the others;
 // with none known, a new customer with all of them.
 CustomerId resolve_customer(StoreTx& tx, const Enquiry& enquiry, Timestamp now) {
@@ -116,6 +104,18 @@ Message inbound_message(const Enquiry& enquiry, CustomerId author, Timestamp rec
     message.raw_sha256 = enquiry.raw_sha256;
     message.created_at = received;
     return message;
+}
+
+TicketEvent ticket_event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
+                  std::vector<FieldChange> changes, std::string detail) {
+    TicketEvent e;
+    e.ticket_id = t.id;
+    e.at = at;
+    e.actor = actor;
+    e.type = std::move(type);
+    e.changes = std::move(changes);
+    e.detail = std::move(detail);
+    return e;
 }
 
 std::vector<FieldChange> created_fields(const Ticket& t) {
@@ -212,7 +212,7 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
                 if (auto addresses = flag_bounced_addresses(tx, enquiry, t.requester_id, now); !addresses.empty())
                     flagged.push_back({"bouncing", "", std::move(addresses)});
             }
-            out.events.push_back(event(t, now, actor,
+            out.events.push_back(ticket_event(t, now, actor,
                                        enquiry.kind == EnquiryKind::bounce ? "bounce_attached" : "auto_reply_attached",
                                        std::move(flagged), out.threaded_by));
             for (auto& e : out.events) tx.append_event(e);
@@ -233,9 +233,9 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
         message.ticket_id = t.id;
         tx.insert_message(message);
         tx.update_ticket(t);
-        out.events.push_back(event(t, now, actor, "message_added", {}, out.threaded_by));
+        out.events.push_back(ticket_event(t, now, actor, "message_added", {}, out.threaded_by));
         if (before != t.status) {
-            out.events.push_back(event(t, now, actor, before == TicketStatus::solved ? "reopened" : "status_changed",
+            out.events.push_back(ticket_event(t, now, actor, before == TicketStatus::solved ? "reopened" : "status_changed",
                                        {{"status", std::string(to_string(before)), std::string(to_string(t.status))}},
                                        "customer replied"));
         }
@@ -259,7 +259,7 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
     tx.insert_ticket(t);
     message.ticket_id = t.id;
     tx.insert_message(message);
-    out.events.push_back(event(t, now, actor, "created", created_fields(t), out.threaded_by));
+    out.events.push_back(ticket_event(t, now, actor, "created", created_fields(t), out.threaded_by));
     for (auto& e : out.events) tx.append_event(e);
     out.created = true;
     out.ticket = std::move(t);

@@ -53,6 +53,9 @@ void open_ticket(Ticket& t, const Enquiry& enquiry, CustomerId requester, std::s
                  Timestamp received, Timestamp now);
 // The customer's inbound message an enquiry makes (its ticket_id is left for the caller).
 Message inbound_message(const Enquiry& enquiry, CustomerId author, Timestamp received);
+// An audit event of ticket `t` (its id) at `at` by `actor`. Intake and the CDR bulk path share it.
+TicketEvent ticket_event(const Ticket& t, Timestamp at, const std::string& actor, std::string type,
+                  std::vector<FieldChange> changes = {}, std::string detail = {});
 // The field changes of the "created" event of a ticket open_ticket made.
 std::vector<FieldChange> created_fields(const Ticket& t);
 
