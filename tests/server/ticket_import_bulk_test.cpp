@@ -96,6 +96,24 @@ std::string reference_dump(const std::vector<std::string>& lines) {
     return dump(*store);
 }
 
+// One unit of the bulk import as the CLI's writer runs it: rows numbered by `importer`
+// and inserted; a refused unit makes the importer forget what it remembered.
+auto import_unit(SqliteStore& store, TicketImporter& importer, const std::vector<std::string>& lines) {
+    std::vector<ImportDraft> drafts;
+    for (const auto& l : lines) drafts.push_back(*draft_of(*parse_historical_ticket(l)));
+    return write_sync(store, [&](StoreTx& tx) {
+        ImportRows rows;
+        auto outcomes = importer.rows_of(tx, drafts, sqlite::next_import_ids(tx), rows);
+        try {
+            sqlite::insert_import_rows(tx, rows);
+        } catch (...) {
+            importer.forget();
+            throw;
+        }
+        return outcomes;
+    });
+}
+
 }  // namespace
 
 TEST_CASE("a bulk import in units of three writes the rows a ticket-by-ticket import writes") {
@@ -133,21 +151,7 @@ TEST_CASE("a bulk import into a store that has customers and imports finds them 
 TEST_CASE("the importer asks the store again when another writer changed it between its units") {
     auto store = SqliteStore::open_in_memory();
     TicketImporter importer;
-    auto unit = [&](std::vector<std::string> lines) {
-        std::vector<ImportDraft> drafts;
-        for (const auto& l : lines) drafts.push_back(*draft_of(*parse_historical_ticket(l)));
-        return write_sync(*store, [&](StoreTx& tx) {
-            ImportRows rows;
-            auto outcomes = importer.rows_of(tx, drafts, sqlite::next_import_ids(tx), rows);
-            try {
-                sqlite::insert_import_rows(tx, rows);
-            } catch (...) {
-                importer.forget();
-                throw;
-            }
-            return outcomes;
-        });
-    };
+    auto unit = [&](const std::vector<std::string>& lines) { return import_unit(*store, importer, lines); };
     auto email = [](const char* address) { return normalise_identity(IdentityKind::email, address); };
     const auto first = unit({line(1, R"("name":"Aino","email":"aino@example.fi")")});
     REQUIRE(first.size() == 1);
@@ -192,21 +196,7 @@ TEST_CASE("a customer the importer remembers but a merge removed is not given a 
         return tx.insert_customer(c);
     });
     TicketImporter importer;
-    auto unit = [&](std::vector<std::string> lines) {
-        std::vector<ImportDraft> drafts;
-        for (const auto& l : lines) drafts.push_back(*draft_of(*parse_historical_ticket(l)));
-        return write_sync(*store, [&](StoreTx& tx) {
-            ImportRows rows;
-            auto outcomes = importer.rows_of(tx, drafts, sqlite::next_import_ids(tx), rows);
-            try {
-                sqlite::insert_import_rows(tx, rows);
-            } catch (...) {
-                importer.forget();
-                throw;
-            }
-            return outcomes;
-        });
-    };
+    auto unit = [&](const std::vector<std::string>& lines) { return import_unit(*store, importer, lines); };
     const auto first = unit({line(1, R"("name":"Aino","email":"aino@example.fi")")});
     const auto aino = store->reader()->ticket(first.at(0).id)->requester_id;
     unit({line(2, R"("name":"Bea","email":"bea@example.fi")")});  // the highest customer id is Bea's now
