@@ -595,7 +595,8 @@ ParsedEmail parse_email(std::string_view raw) {
     utf8(e.external_id);
     for (auto& r : e.thread.references) utf8(r);
     for (auto& id : e.sender) utf8(id.value);
-    for (auto& [key, value] : e.metadata) utf8(value);
+    for (auto& [key, value] : e.metadata)
+        if (key != "full_text") utf8(value);  // the decoded body, UTF-8 already (as e.text)
     for (auto& r : result.recipients) utf8(r);
     for (auto& a : result.attachments) {
         utf8(a.filename);
