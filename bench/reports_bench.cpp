@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
             checkpoint_ms += ms_since(c0);
             ++checkpoints;
         };
-        auto summary = import_jsonl(*store, in, 4096, {}, checkpoint, 16, kBulkImportFrom, expected_lines(history));  // as `triage import-tickets`
+        auto summary = import_jsonl(*store, in, kImportBatch, {}, checkpoint, 16, kBulkImportFrom, expected_lines(history));  // as `triage import-tickets`
         checkpoint();
         const double ms = ms_since(t0);
         const auto by_thread = thread_cpu_by_name();  // before stop(): the store's threads still live

@@ -30,7 +30,7 @@ struct UsageError : std::runtime_error {
 struct Options {
     std::vector<std::string> positional;
     std::string data_dir, config;
-    std::size_t batch = 4096;
+    std::size_t batch = kImportBatch;
     std::vector<std::pair<std::string, std::string>> params;  // report parameters
 };
 
