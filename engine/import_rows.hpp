@@ -27,6 +27,16 @@ struct ImportIds {
     friend bool operator==(const ImportIds&, const ImportIds&) = default;
 };
 
+// An identity as TicketImporter keys it ('0' + kind, then the value) with the key's hash:
+// made on the parsing thread, so the writer's unit only looks it up.
+struct IdentityKey {
+    std::string text;
+    std::size_t hash = 0;
+
+    friend bool operator==(const IdentityKey& a, const IdentityKey& b) { return a.text == b.text; }
+};
+IdentityKey identity_key(const Identity& identity);
+
 // One validated historical ticket as rows: everything but what only the writer can settle
 // (ids, requester, assignee), which TicketImporter fills in — again on every run of its unit.
 struct ImportDraft {
@@ -36,12 +46,21 @@ struct ImportDraft {
     Message message;                  // the customer's first message
     std::vector<TicketEvent> events;  // escalated / referred, in time order
     std::vector<Identity> identities;  // normalised, valid: email first, then phone
+    std::vector<IdentityKey> identity_keys;  // one for each of `identities`
+    std::size_t external_id_hash = 0;        // std::hash of external_id
     Customer customer;                 // a new requester's fields, without id and identities
     std::string assignee_email;        // "" when unassigned
 };
 
+// A requester new to the store: its fields and identities are its draft's (customer,
+// identities), not copied.
+struct NewCustomer {
+    CustomerId id = 0;
+    const ImportDraft* draft = nullptr;
+};
+
 struct ImportRows {
-    std::vector<Customer> customers;                          // new, ids set, with their identities
+    std::vector<NewCustomer> customers;                       // new, in id order
     std::vector<std::pair<CustomerId, Identity>> identities;  // added to customers known before
     std::vector<ImportDraft*> tickets;                        // to write, numbered
 

@@ -177,6 +177,8 @@ Result<ImportDraft> draft_of(HistoricalTicket h) {
     if (!h.requester_email.empty()) d.identities.push_back(normalise_identity(IdentityKind::email, h.requester_email));
     if (!h.requester_phone.empty()) d.identities.push_back(normalise_identity(IdentityKind::phone, h.requester_phone));
     std::erase_if(d.identities, [](const Identity& i) { return i.value.empty(); });
+    for (const auto& identity : d.identities) d.identity_keys.push_back(identity_key(identity));
+    d.external_id_hash = std::hash<std::string_view>{}(h.external_id);
     Customer& c = d.customer;
     c.name = std::move(h.requester_name);
     c.organisation = std::move(h.organisation);
@@ -186,6 +188,15 @@ Result<ImportDraft> draft_of(HistoricalTicket h) {
     d.external_id = std::move(h.external_id);
     d.assignee_email = std::move(h.assignee_email);
     return d;
+}
+
+IdentityKey identity_key(const Identity& identity) {
+    IdentityKey key;
+    key.text.reserve(identity.value.size() + 1);
+    key.text += static_cast<char>('0' + static_cast<int>(identity.kind));
+    key.text += identity.value;
+    key.hash = std::hash<std::string_view>{}(key.text);
+    return key;
 }
 
 void TicketImporter::forget() noexcept {
@@ -208,49 +219,51 @@ std::vector<ImportedTicket> TicketImporter::rows_of(StoreTx& tx, std::span<Impor
     expected_.reset();  // until this unit's rows are numbered
     std::vector<ImportedTicket> out;
     out.reserve(drafts.size());
-    std::unordered_map<std::string_view, TicketId> unit;  // this unit's external ids
-    unit.reserve(drafts.size());
-    std::string key;
-    auto customer_of = [&](const Identity& identity) -> CustomerId& {
-        key.assign(1, static_cast<char>('0' + static_cast<int>(identity.kind)));
-        key += identity.value;
-        auto [it, fresh] = identities_.try_emplace(key, 0);
-        if (fresh && !complete_) it->second = tx.customer_by_identity(identity).value_or(0);
+    const TicketId first = next.ticket;  // rows.tickets[id - first] is the draft of ticket `id`
+    // This unit's external ids whose hash an earlier one of the unit has too: rare.
+    std::unordered_map<std::string_view, TicketId> collided;
+    auto customer_of = [&](const ImportDraft& d, std::size_t i) -> CustomerId& {
+        auto [it, fresh] = identities_.try_emplace(d.identity_keys[i], 0);
+        if (fresh && !complete_) it->second = tx.customer_by_identity(d.identities[i]).value_or(0);
         return it->second;
     };
+    // A ticket imported before with this draft's external id; `same_hash`: the last one
+    // imported whose external id has the draft's hash, if any.
+    auto earlier_import = [&](const ImportDraft& d, const TicketId* same_hash) -> std::optional<TicketId> {
+        if (same_hash && *same_hash >= first &&
+            rows.tickets[static_cast<std::size_t>(*same_hash - first)]->external_id == d.external_id)
+            return *same_hash;
+        if (auto it = collided.find(d.external_id); it != collided.end()) return it->second;
+        if (same_hash || !complete_) return tx.ticket_by_import_id(d.external_id);
+        return std::nullopt;
+    };
     for (ImportDraft& d : drafts) {
-        if (auto it = unit.find(d.external_id); it != unit.end()) {
-            out.push_back({it->second, true});
+        auto hit = imported_.find(d.external_id_hash);
+        const bool hashed = hit != imported_.end();
+        if (auto known = earlier_import(d, hashed ? &hit->second : nullptr)) {
+            out.push_back({*known, true});
             continue;
-        }
-        const auto hash = std::hash<std::string_view>{}(d.external_id);
-        if (!complete_ || imported_.contains(hash)) {
-            if (auto known = tx.ticket_by_import_id(d.external_id)) {
-                out.push_back({*known, true});
-                continue;
-            }
         }
         d.ticket.id = next.ticket++;
         // The requester: by email, then phone (as import_ticket); its other identities join it.
         CustomerId requester = 0;
-        for (const auto& id : d.identities) {
-            if (CustomerId known = customer_of(id)) {
+        for (std::size_t i = 0; i < d.identities.size(); ++i) {
+            if (CustomerId known = customer_of(d, i)) {
                 requester = known;
-                for (const auto& other : d.identities) {
-                    if (other == id) continue;
-                    if (CustomerId& owner = customer_of(other); owner == 0) {
+                for (std::size_t j = 0; j < d.identities.size(); ++j) {
+                    if (j == i) continue;
+                    if (CustomerId& owner = customer_of(d, j); owner == 0) {
                         owner = known;
-                        rows.identities.emplace_back(known, other);
+                        rows.identities.emplace_back(known, d.identities[j]);
                     }
                 }
                 break;
             }
         }
         if (requester == 0) {
-            Customer& c = rows.customers.emplace_back(d.customer);
-            c.id = requester = next.customer++;
-            c.identities = d.identities;
-            for (const auto& id : d.identities) customer_of(id) = requester;  // looked up above: no query
+            requester = next.customer++;
+            rows.customers.push_back({requester, &d});
+            for (std::size_t i = 0; i < d.identities.size(); ++i) customer_of(d, i) = requester;  // looked up above: no query
         }
         d.ticket.requester_id = requester;
         d.ticket.assignee_id.reset();
@@ -262,8 +275,9 @@ std::vector<ImportedTicket> TicketImporter::rows_of(StoreTx& tx, std::span<Impor
             e.id = next.event++;
             e.ticket_id = d.ticket.id;
         }
-        if (complete_) imported_.insert(hash);
-        unit.emplace(d.external_id, d.ticket.id);
+        if (!hashed) imported_.emplace(d.external_id_hash, d.ticket.id);
+        else if (hit->second >= first) collided.emplace(d.external_id, d.ticket.id);
+        else hit->second = d.ticket.id;
         rows.tickets.push_back(&d);
         out.push_back({d.ticket.id, false});
     }

@@ -97,10 +97,19 @@ public:
 
 private:
     bool started_ = false;
+    struct KeyHash {
+        std::size_t operator()(const IdentityKey& key) const noexcept { return key.hash; }  // made by draft_of
+    };
+    struct SameHash {
+        std::size_t operator()(std::size_t hash) const noexcept { return hash; }
+    };
     bool complete_ = false;  // identities_ and imported_ are all the store has
     std::optional<ImportIds> expected_;  // the next free ids once the last unit's rows are written
-    std::unordered_map<std::string, CustomerId> identities_;  // kind digit + value -> customer; 0: none
-    std::unordered_set<std::size_t> imported_;  // hashes of the external ids imported (when complete_)
+    std::unordered_map<IdentityKey, CustomerId, KeyHash> identities_;  // -> customer; 0: none
+    // The hash of each external id imported -> the last ticket imported with that hash. A hit
+    // is checked against the text (this unit's drafts, else the store); a miss, when
+    // complete_, means a new external id without any lookup.
+    std::unordered_map<std::size_t, TicketId, SameHash> imported_;
     std::unordered_map<std::string, AgentId> agents_;  // email -> id
 };
 

@@ -233,8 +233,9 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     std::optional<ForeignKeysOff> unchecked;
     if (references_exist(c, rows)) unchecked.emplace(c);
     insert_all(c, "INSERT INTO customers (id, name, organisation, tier, preferred_language, created_at)", 6,
-               rows.customers, [](StatementUse& use, int i, const Customer& r) {
-                   use.bind(i, r.id).bind(i + 1, r.name).bind(i + 2, r.organisation).bind(i + 3, r.tier);
+               rows.customers, [](StatementUse& use, int i, const NewCustomer& n) {
+                   const Customer& r = n.draft->customer;
+                   use.bind(i, n.id).bind(i + 1, r.name).bind(i + 2, r.organisation).bind(i + 3, r.tier);
                    use.bind(i + 4, r.preferred_language).bind(i + 5, ms(r.created_at));
                });
     auto bind_identity = [](StatementUse& use, int i, const std::pair<CustomerId, const Identity*>& r) {
@@ -244,8 +245,8 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     // free; when another writer took one meanwhile, the clash fails the unit, which then runs
     // again (store.hpp) with an importer that asks the store.
     std::vector<std::pair<CustomerId, const Identity*>> identities;
-    for (const Customer& customer : rows.customers)
-        for (const Identity& identity : customer.identities) identities.emplace_back(customer.id, &identity);
+    for (const NewCustomer& customer : rows.customers)
+        for (const Identity& identity : customer.draft->identities) identities.emplace_back(customer.id, &identity);
     insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity);
     // Identities joining a known customer: a no-op when present, as add_identity.
     identities.clear();
@@ -312,8 +313,8 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
         queue_index_change(d->message.id, d->message.body, false);
     }
     if (!record_changes_) return taken;
-    for (const Customer& customer : rows.customers)
-        changes_.customers.push_back({customer.id, customer.organisation, customer.tier});
+    for (const NewCustomer& customer : rows.customers)
+        changes_.customers.push_back({customer.id, customer.draft->customer.organisation, customer.draft->customer.tier});
     for (const ImportDraft* d : rows.tickets) {
         const Message& m = d->message;
         changes_.tickets.push_back(d->ticket);
