@@ -7,6 +7,7 @@
 #include "engine/store.hpp"
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -132,6 +133,10 @@ private:
     std::condition_variable wake_syncer_;
     std::vector<Acknowledgement> awaiting_sync_;  // guarded by sync_mutex_
     bool syncer_stopping_ = false;                // guarded by sync_mutex_
+    // An fdatasync is running. A commit meanwhile waits for the next one anyway, so the writer
+    // keeps its batch open for units arriving until this drops (run_batch): fewer, fuller
+    // commits, each writing its hot pages (index leaves, roots) to the WAL once for all of them.
+    std::atomic<bool> syncing_{false};
     std::thread syncer_;
 
     // WAL checkpoints run on their own thread and connection, off the writer's path: the
