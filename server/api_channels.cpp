@@ -273,7 +273,7 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
         const bool tokenless = token.verdict == FormTokens::Verdict::missing && !form_tokens_.settings().required;
         if (token.verdict == FormTokens::Verdict::ok && !form_tokens_.spend(token.nonce, raw_sha, enquiry.received_at))
             token.verdict = FormTokens::Verdict::reused;
-        if (token.verdict == FormTokens::Verdict::ok && token.from_earlier_run && spent_earlier(token.nonce, raw_sha))
+        if (token.verdict == FormTokens::Verdict::ok && token.from_earlier_run && spent_earlier(token, raw_sha))
             token.verdict = FormTokens::Verdict::reused;
         if (tokenless) token.verdict = FormTokens::Verdict::ok;
         if (token.verdict == FormTokens::Verdict::ok) {
@@ -283,7 +283,8 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
             enquiry.blobs.push_back(std::move(raw_blob));
             // The token is the post's identity: the same post again (a double click, a
             // retry) is one ticket. Without a token, the same bytes are.
-            enquiry.external_id = "form-" + (token.nonce.empty() ? enquiry.raw_sha256 : token.nonce);
+            enquiry.external_id =
+                token.nonce.empty() ? "form-" + enquiry.raw_sha256 : FormTokens::post_id(token.issued, token.nonce);
             for (const auto& file : form.attachments) {
                 Attachment a;
                 a.filename = file.filename;
@@ -363,9 +364,10 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     co_return html_page(outcome->duplicate ? Status::ok : Status::created, channels::render_thanks_page(lang, key));
 }
 
-bool ChannelRoutes::spent_earlier(const std::string& nonce, const std::string& raw_sha256) {
+bool ChannelRoutes::spent_earlier(const FormTokens::Check& token, const std::string& raw_sha256) {
     auto reader = app_.store().reader();
-    auto seen = reader->message_by_external_id(Channel::web, "form-" + nonce);
+    auto seen = reader->message_by_external_id(Channel::web, FormTokens::post_id(token.issued, token.nonce));
+    if (!seen) seen = reader->message_by_external_id(Channel::web, "form-" + token.nonce);  // as earlier versions kept them
     if (!seen) return false;
     for (const auto& m : reader->messages(seen->ticket_id))
         if (m.id == seen->message_id) return m.raw_sha256 != raw_sha256;  // other bytes: a replay

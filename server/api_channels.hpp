@@ -54,7 +54,7 @@ private:
                                                bool json);
     Response form_options(const Request& req);
     // Whether a token from an earlier run was spent then by a post other than `raw_sha256`.
-    bool spent_earlier(const std::string& nonce, const std::string& raw_sha256);
+    bool spent_earlier(const FormTokens::Check& token, const std::string& raw_sha256);
     Response form_token(const Request& req);
     channels::FormPageExtras fresh_token_fields(std::string notice = {}) const;
     // Whether a post from this Origin / Sec-Fetch-Site may reach the form (CSRF defence).

@@ -128,6 +128,10 @@ FormTokens::Issued FormTokens::issue(Timestamp now) const {
     return out;
 }
 
+std::string FormTokens::post_id(std::int64_t issued, std::string_view nonce) {
+    return fmt::format("form-{:010}-{}", issued, nonce);
+}
+
 FormTokens::Check FormTokens::check(std::string_view form_ts, std::string_view token, Timestamp now) const {
     Check out;
     if (token.empty() || form_ts.empty()) {
@@ -149,6 +153,7 @@ FormTokens::Check FormTokens::check(std::string_view form_ts, std::string_view t
         return out;
     }
     out.nonce = std::string(nonce);
+    out.issued = issued;
     out.from_earlier_run = issued < unix_seconds(started_);
     const auto age = std::chrono::seconds(unix_seconds(now) - issued);
     if (age < std::chrono::seconds(-5)) out.verdict = Verdict::invalid;  // from the future: not a clock's drift

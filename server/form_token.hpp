@@ -49,9 +49,15 @@ public:
     struct Check {
         Verdict verdict = Verdict::ok;
         std::string nonce;                 // the token's, when signed by us
+        std::int64_t issued = 0;           // its form_ts, Unix seconds, when signed by us
         std::chrono::seconds wait{0};      // too_fast: until it may be sent
         bool from_earlier_run = false;     // issued before this process started
     };
+    // The external id of the post a token of ours carries: "form-" + form_ts (ten digits) + "-" +
+    // nonce. The time first makes the ids of a day's posts neighbours in the messages' external-id
+    // indexes, so a commit of many posts writes a few of their pages, not one random page each.
+    static std::string post_id(std::int64_t issued, std::string_view nonce);
+
     // The signature and the age; changes nothing.
     Check check(std::string_view form_ts, std::string_view csrf_token, Timestamp now) const;
 

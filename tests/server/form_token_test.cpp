@@ -88,3 +88,19 @@ TEST_CASE("the form key is made once, private, and read back the same") {
     std::filesystem::resize_file(file, 5);
     CHECK_THROWS(FormTokens::load_or_create_key(file));
 }
+
+TEST_CASE("a post's external id starts with its token's issue time, so later posts sort after earlier ones") {
+    auto t = tokens();
+    auto first = t.issue(kStart);
+    auto later = t.issue(kStart + 90min);
+    auto a = t.check(std::to_string(first.form_ts), first.csrf_token, kStart + 2h);
+    auto b = t.check(std::to_string(later.form_ts), later.csrf_token, kStart + 2h);
+    REQUIRE(a.verdict == Verdict::ok);
+    REQUIRE(b.verdict == Verdict::ok);
+    CHECK(a.issued == first.form_ts);
+    const auto id_a = FormTokens::post_id(a.issued, a.nonce);
+    const auto id_b = FormTokens::post_id(b.issued, b.nonce);
+    CHECK(id_a == "form-" + std::to_string(first.form_ts) + "-" + a.nonce);
+    CHECK(id_a < id_b);  // whatever their random nonces
+    CHECK(FormTokens::post_id(5, "ab") == "form-0000000005-ab");  // fixed width: text order is time order
+}
