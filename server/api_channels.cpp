@@ -230,53 +230,95 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
                          fmt::format("posts from '{}' are not accepted here", origin.empty() ? "another site" : origin),
                          "origin");
     const auto limits = form_limits();
-    auto post = channels::parse_form_body(req[http::field::content_type], req.body(), limits);
-    if (!post) co_return refuse(Status::bad_request, "malformed", post.error().message);
-    std::vector<channels::FieldError> errors;
-    auto form = channels::read_web_form(*post, limits, app_.config().phone.default_region, errors);
-    if (!errors.empty()) {
-        if (as_json) {
-            json::array list;
-            for (const auto& e : errors)
-                list.push_back({{"field", e.field}, {"code", e.code}, {"message", channels::field_message(lang, e, limits)}});
-            auto body = error_json("invalid_field", channels::field_message(lang, errors.front(), limits), errors.front().field);
-            body.as_object()["error"].as_object()["fields"] = std::move(list);
-            co_return with_cors(json_response(v, Status::unprocessable_entity, body));
-        }
-        co_return html_page(Status::unprocessable_entity, channels::render_form_page(lang, form, errors,
-                                                                                     app_.config().webform.categories,
-                                                                                     limits, fresh_token_fields()));
-    }
-    if (form.honeypot) {  // a bot: it is told "thank you" and nothing is kept
-        spdlog::info("web form from {}: honeypot filled, dropped", peer);
-        if (as_json) co_return with_cors(json_response(v, Status::accepted, {{"status", "received"}}));
-        co_return html_page(Status::ok, channels::render_thanks_page(lang, "—"));
-    }
-
-    Enquiry enquiry = channels::enquiry_of(form);
-    enquiry.queue = app_.config().webform.queue;
-    enquiry.received_at = app_.clock().system_now();
-    enquiry.metadata["peer"] = peer;
-    enquiry.metadata["language_asked"] = lang;
-
-    // On the blocking pool: the form token (a replay check may read the store), the raw
-    // request and attachments kept (fsync), the language guessed.
+    // The rest up to the write runs on the blocking pool, off the I/O thread that reads and
+    // writes every connection: parsing and checking the post (libphonenumber's regexes are a
+    // fifth of a post's work there), the form token (a replay check may read the store), the
+    // raw request and attachments kept (fsync), the language guessed. A response decided on
+    // the pool, or a throw, goes back to the connection's executor first.
     auto io = co_await asio::this_coro::executor;
     auto pool = blocking_.get_executor();
     co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
     std::exception_ptr kept;
+    std::optional<Response> early;
+    Enquiry enquiry;
     FormTokens::Check token;
     try {
-        auto raw = std::make_shared<const std::string>(raw_request_bytes(req));
-        const std::string raw_sha = sha256_hex(*raw);
-        token = form_tokens_.check(post->first("form_ts"), post->first("csrf_token"), enquiry.received_at);
-        const bool tokenless = token.verdict == FormTokens::Verdict::missing && !form_tokens_.settings().required;
-        if (token.verdict == FormTokens::Verdict::ok && !form_tokens_.spend(token.nonce, raw_sha, enquiry.received_at))
-            token.verdict = FormTokens::Verdict::reused;
-        if (token.verdict == FormTokens::Verdict::ok && token.from_earlier_run && spent_earlier(token, raw_sha))
-            token.verdict = FormTokens::Verdict::reused;
-        if (tokenless) token.verdict = FormTokens::Verdict::ok;
-        if (token.verdict == FormTokens::Verdict::ok) {
+        early = [&]() -> std::optional<Response> {
+            auto post = channels::parse_form_body(req[http::field::content_type], req.body(), limits);
+            if (!post) return refuse(Status::bad_request, "malformed", post.error().message);
+            std::vector<channels::FieldError> errors;
+            auto form = channels::read_web_form(*post, limits, app_.config().phone.default_region, errors);
+            if (!errors.empty()) {
+                if (as_json) {
+                    json::array list;
+                    for (const auto& e : errors)
+                        list.push_back(
+                            {{"field", e.field}, {"code", e.code}, {"message", channels::field_message(lang, e, limits)}});
+                    auto body = error_json("invalid_field", channels::field_message(lang, errors.front(), limits),
+                                           errors.front().field);
+                    body.as_object()["error"].as_object()["fields"] = std::move(list);
+                    return with_cors(json_response(v, Status::unprocessable_entity, body));
+                }
+                return html_page(Status::unprocessable_entity,
+                                 channels::render_form_page(lang, form, errors, app_.config().webform.categories, limits,
+                                                            fresh_token_fields()));
+            }
+            if (form.honeypot) {  // a bot: it is told "thank you" and nothing is kept
+                spdlog::info("web form from {}: honeypot filled, dropped", peer);
+                if (as_json) return with_cors(json_response(v, Status::accepted, {{"status", "received"}}));
+                return html_page(Status::ok, channels::render_thanks_page(lang, "—"));
+            }
+
+            enquiry = channels::enquiry_of(form);
+            enquiry.queue = app_.config().webform.queue;
+            enquiry.received_at = app_.clock().system_now();
+            enquiry.metadata["peer"] = peer;
+            enquiry.metadata["language_asked"] = lang;
+
+            auto raw = std::make_shared<const std::string>(raw_request_bytes(req));
+            const std::string raw_sha = sha256_hex(*raw);
+            token = form_tokens_.check(post->first("form_ts"), post->first("csrf_token"), enquiry.received_at);
+            const bool tokenless = token.verdict == FormTokens::Verdict::missing && !form_tokens_.settings().required;
+            if (token.verdict == FormTokens::Verdict::ok && !form_tokens_.spend(token.nonce, raw_sha, enquiry.received_at))
+                token.verdict = FormTokens::Verdict::reused;
+            if (token.verdict == FormTokens::Verdict::ok && token.from_earlier_run && spent_earlier(token, raw_sha))
+                token.verdict = FormTokens::Verdict::reused;
+            if (tokenless) token.verdict = FormTokens::Verdict::ok;
+            if (token.verdict != FormTokens::Verdict::ok) {
+                const auto code = to_string(token.verdict);
+                Status status = Status::forbidden;
+                std::string message, field = "csrf_token";
+                switch (token.verdict) {
+                    case FormTokens::Verdict::too_fast:
+                        status = Status::too_many_requests;
+                        message = fmt::format("the form was sent {} s after it was served; wait and send it again",
+                                              (form_tokens_.settings().min_age - token.wait).count());
+                        field = "form_ts";
+                        break;
+                    case FormTokens::Verdict::expired:
+                        message = fmt::format("the form is older than {} s; load it again",
+                                              form_tokens_.settings().max_age.count());
+                        field = "form_ts";
+                        break;
+                    case FormTokens::Verdict::reused:
+                        status = Status::conflict;
+                        message = "this form token was already used by another post; load the form again";
+                        break;
+                    case FormTokens::Verdict::missing:
+                        message = "the form token (form_ts and csrf_token) is missing; load the form (GET /form or "
+                                  "GET /api/v1/form/token) and send its token";
+                        break;
+                    default: message = "the form token is not one this desk issued"; break;
+                }
+                spdlog::info("web form from {}: refused, {}", peer, code);
+                Response res = as_json ? with_cors(json_response(v, status, error_json(code, message, field)))
+                                       : html_page(status, channels::render_form_page(
+                                                               lang, form, {}, app_.config().webform.categories, limits,
+                                                               fresh_token_fields(channels::form_notice(lang, code))));
+                if (token.verdict == FormTokens::Verdict::too_fast)
+                    res.set(http::field::retry_after, std::to_string(std::max<std::int64_t>(1, token.wait.count())));
+                return res;
+            }
             // Kept by the intake's unit, with the ticket (large ones: a file now).
             PendingBlob raw_blob = app_.blobs().stage(std::move(raw));
             enquiry.raw_sha256 = raw_blob.sha256;
@@ -297,50 +339,16 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
             }
             app_.escalation().detect_language(enquiry);
             if ((enquiry.language.empty() || enquiry.language == "und") && !asked.empty()) enquiry.language = asked;
-        }
+            return std::nullopt;
+        }();
     } catch (...) {
         kept = std::current_exception();
     }
     // A post to keep is queued to the writer from the pool: the commit resumes this coroutine
     // on its connection's executor anyway. Anything else goes back there first.
-    if (kept || token.verdict != FormTokens::Verdict::ok) co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
+    if (kept || early) co_await asio::post(io, asio::bind_executor(io, asio::use_awaitable));
     if (kept) std::rethrow_exception(kept);
-
-    if (token.verdict != FormTokens::Verdict::ok) {
-        const auto code = to_string(token.verdict);
-        Status status = Status::forbidden;
-        std::string message, field = "csrf_token";
-        switch (token.verdict) {
-            case FormTokens::Verdict::too_fast:
-                status = Status::too_many_requests;
-                message = fmt::format("the form was sent {} s after it was served; wait and send it again",
-                                      (form_tokens_.settings().min_age - token.wait).count());
-                field = "form_ts";
-                break;
-            case FormTokens::Verdict::expired:
-                message = fmt::format("the form is older than {} s; load it again",
-                                      form_tokens_.settings().max_age.count());
-                field = "form_ts";
-                break;
-            case FormTokens::Verdict::reused:
-                status = Status::conflict;
-                message = "this form token was already used by another post; load the form again";
-                break;
-            case FormTokens::Verdict::missing:
-                message = "the form token (form_ts and csrf_token) is missing; load the form (GET /form or "
-                          "GET /api/v1/form/token) and send its token";
-                break;
-            default: message = "the form token is not one this desk issued"; break;
-        }
-        spdlog::info("web form from {}: refused, {}", peer, code);
-        Response res = as_json ? with_cors(json_response(v, status, error_json(code, message, field)))
-                               : html_page(status, channels::render_form_page(
-                                                       lang, form, {}, app_.config().webform.categories, limits,
-                                                       fresh_token_fields(channels::form_notice(lang, code))));
-        if (token.verdict == FormTokens::Verdict::too_fast)
-            res.set(http::field::retry_after, std::to_string(std::max<std::int64_t>(1, token.wait.count())));
-        co_return res;
-    }
+    if (early) co_return std::move(*early);
 
     const Intake& intake = app_.intake();
     auto work = [&intake, &escalation = app_.escalation(), &acknowledge = acknowledge_, e = std::move(enquiry),
