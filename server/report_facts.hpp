@@ -100,6 +100,15 @@ struct FactColumns {
     std::vector<std::array<std::uint32_t, kKeywordsPerTicket>> keywords;  // dictionary keywords; 0 = none
 
     std::size_t size() const noexcept { return created_ms.size(); }
+
+    // Calls `f` on every column (each a std::vector of its own element type).
+    template <class F>
+    void each(F&& f) {
+        f(created_ms), f(id), f(first_response_s), f(solved_s), f(first_response_bm), f(resolution_bm);
+        f(first_response_due_s), f(resolution_due_s), f(organisation), f(queue), f(category), f(assignee);
+        f(channel), f(priority), f(status), f(tier), f(language), f(replies), f(reopens), f(escalated);
+        f(sla_clock), f(keywords);
+    }
 };
 
 struct Facts {
