@@ -241,7 +241,6 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
     std::exception_ptr kept;
     std::optional<Response> early;
     Enquiry enquiry;
-    FormTokens::Check token;
     try {
         early = [&]() -> std::optional<Response> {
             auto post = channels::parse_form_body(req[http::field::content_type], req.body(), limits);
@@ -277,7 +276,7 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
 
             auto raw = std::make_shared<const std::string>(raw_request_bytes(req));
             const std::string raw_sha = sha256_hex(*raw);
-            token = form_tokens_.check(post->first("form_ts"), post->first("csrf_token"), enquiry.received_at);
+            auto token = form_tokens_.check(post->first("form_ts"), post->first("csrf_token"), enquiry.received_at);
             const bool tokenless = token.verdict == FormTokens::Verdict::missing && !form_tokens_.settings().required;
             if (token.verdict == FormTokens::Verdict::ok && !form_tokens_.spend(token.nonce, raw_sha, enquiry.received_at))
                 token.verdict = FormTokens::Verdict::reused;
