@@ -180,8 +180,20 @@ bool Connection::autocommit() const noexcept { return sqlite3_get_autocommit(db_
 
 // ---- Transaction
 
-Transaction::Transaction(Connection& connection) : connection_{connection} {
-    connection_.query("BEGIN IMMEDIATE").run();
+Transaction::Transaction(Connection& connection, Lock lock) : connection_{connection} {
+    if (lock == Lock::every_database) {
+        connection_.query("BEGIN IMMEDIATE").run();
+        return;
+    }
+    // A deferred BEGIN whose first statement writes main, so main's write lock is taken at
+    // once (as IMMEDIATE would, before anything is read) and no other database's is.
+    connection_.query("BEGIN").run();
+    try {
+        connection_.query("UPDATE main.tickets SET id = id WHERE 0").run();
+    } catch (...) {
+        sqlite3_exec(connection_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 Transaction::~Transaction() {

@@ -146,10 +146,14 @@ private:
     std::unordered_map<const char*, Known> by_address_;
 };
 
-// BEGIN IMMEDIATE (take the write lock now, so a busy database fails here, not mid-way).
+// A write transaction that takes its write lock at once, so a busy database fails here, not mid-way.
 class Transaction {
 public:
-    explicit Transaction(Connection& connection);
+    // What the transaction write-locks from its start. BEGIN IMMEDIATE takes every attached
+    // database's write lock; main_only takes main's alone (the writer, whose attached
+    // search database is written only by the search indexer's own connection).
+    enum class Lock { every_database, main_only };
+    explicit Transaction(Connection& connection, Lock lock = Lock::every_database);
     ~Transaction();  // rolls back unless committed
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
