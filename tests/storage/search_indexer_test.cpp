@@ -1,11 +1,13 @@
 // The full-text index file, its own writer thread, read-your-writes and crash recovery.
 #include "storage/search_indexer.hpp"
+#include "storage/sqlite_bulk_load.hpp"
 #include "storage/sqlite_store.hpp"
 #include "tests/support/triaged_process.hpp"
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <future>
 #include <thread>
 
 using namespace triage;
@@ -125,4 +127,38 @@ TEST_CASE("rows indexed while another process holds the index file longer than t
         if (found == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     CHECK(found == 1);
+}
+
+TEST_CASE("the writer's open batch leaves the search file free for the indexer: only main is write-locked") {
+    test::TempDir dir;
+    const auto db = dir.path() / "triage.db";
+    auto store = SqliteStore::open(db, SqliteOptions{false, 1024, 1});
+    add_ticket(*store, "Lasku puuttuu", "Hei");
+    // A schema change (as a bulk import's index drop makes) has SQLite prepare the writer's
+    // statements again, now with the search file attached: a BEGIN IMMEDIATE would lock it.
+    write_sync(*store, [](StoreTx& tx) {
+        sqlite::drop_bulk_load_indexes(tx);
+        sqlite::restore_bulk_load_indexes(tx);
+    });
+    // A unit that holds the writer's transaction open until the checks below are done.
+    std::promise<void> inside, release;
+    auto held = std::async(std::launch::async, [&] {
+        write_sync(*store, [&](StoreTx&) {
+            inside.set_value();
+            release.get_future().wait();
+        });
+    });
+    inside.get_future().wait();
+    auto try_lock = [](const std::filesystem::path& file) {
+        sqlite3* other = nullptr;
+        REQUIRE(sqlite3_open(file.c_str(), &other) == SQLITE_OK);
+        const int rc = sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);  // no busy timeout
+        if (rc == SQLITE_OK) sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(other);
+        return rc;
+    };
+    CHECK(try_lock(sqlite::SearchIndexer::path_for(db)) == SQLITE_OK);  // the indexer could write now
+    CHECK(try_lock(db) == SQLITE_BUSY);                                  // main is the writer's
+    release.set_value();
+    held.get();
 }
