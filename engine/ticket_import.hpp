@@ -96,13 +96,13 @@ public:
     void forget() noexcept;
 
 private:
-    bool started_ = false;
     struct KeyHash {
         std::size_t operator()(const IdentityKey& key) const noexcept { return key.hash; }  // made by draft_of
     };
     struct SameHash {
         std::size_t operator()(std::size_t hash) const noexcept { return hash; }
     };
+    bool started_ = false;
     bool complete_ = false;  // identities_ and imported_ are all the store has
     std::optional<ImportIds> expected_;  // the next free ids once the last unit's rows are written
     std::unordered_map<IdentityKey, CustomerId, KeyHash> identities_;  // -> customer; 0: none

@@ -392,9 +392,6 @@ void ReportFacts::upsert(const Ticket& t, std::optional<int> replies) {
         position_[id] = static_cast<std::uint32_t>(i + 1);
         if (i > 0 && (created < col.created_ms.back() || (created == col.created_ms.back() && t.id < col.id.back())))
             unsorted_ = true;
-        // Grown by an eighth, not doubled as push_back would: the columns are ~70 bytes a
-        // ticket, so doubling could leave megabytes unused in an idle server.
-        if (i == col.created_ms.capacity()) col.each([&](auto& v) { v.reserve(i + i / 8 + 1024); });
         col.created_ms.push_back(created);
         col.id.push_back(static_cast<std::uint32_t>(t.id));
         for (auto* v : {&col.first_response_s, &col.solved_s, &col.first_response_bm, &col.resolution_bm,

@@ -185,8 +185,9 @@ Transaction::Transaction(Connection& connection, Lock lock) : connection_{connec
         connection_.query("BEGIN IMMEDIATE").run();
         return;
     }
-    // A deferred BEGIN whose first statement writes main, so main's write lock is taken at
-    // once (as IMMEDIATE would, before anything is read) and no other database's is.
+    // A deferred BEGIN whose first statement writes main (a no-op on the schema's tickets
+    // table), so main's write lock is taken at once, as IMMEDIATE would, before anything is
+    // read, and no other database's is.
     connection_.query("BEGIN").run();
     try {
         connection_.query("UPDATE main.tickets SET id = id WHERE 0").run();
