@@ -29,8 +29,12 @@ constexpr std::chrono::milliseconds kIdleBeforeRelease{400};
 // the latest version of every page in the WAL once, so under a stream of commits that each
 // rewrite the same hot pages (index leaves and roots), a longer WAL between checkpoints
 // copies each of them fewer times: 8000 (~32 MiB) took the form stream's checkpoint CPU from
-// ~48 to ~28 us a post. journal_size_limit (64 MiB) still bounds the file.
+// ~48 to ~28 us a post.
 constexpr int kCheckpointPages = 8000;
+// How long the writer waits at most for the checkpoint that lets the WAL start again
+// (restart_wal_if_long). A wait that times out (a reader holding an old snapshot) doubles the
+// length before the next one, so a long reader costs the writer one wait, not one per batch.
+constexpr std::chrono::milliseconds kWalRestartWait{250};
 constexpr std::chrono::milliseconds kBatchWindow{4};  // how long a commit keeps taking new units
 
 void remove_database_files(const std::filesystem::path& path) noexcept {
@@ -173,7 +177,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open_in_memory(SqliteOptions opts) {
 int SqliteStore::latest_schema_version() noexcept { return sqlite::latest_schema_version(); }
 
 SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, bool temporary)
-    : path_{path}, opts_{opts}, temporary_{temporary} {
+    : path_{path}, opts_{opts}, temporary_{temporary}, wal_restart_at_{opts.wal_restart_pages} {
     try {
         auto connection = std::make_unique<sqlite::Connection>(path_.string(), sqlite::Connection::Mode::read_write);
         try {
@@ -183,8 +187,12 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions opts, 
             connection->exec("PRAGMA synchronous = NORMAL");
             // temp_store: savepoint journals stay in memory. cache_size: 16 MiB, so a big batch
             // does not spill pages before its commit; given back when the writer idles.
+            // journal_size_limit: what the WAL file is cut back to when it starts again; 256 MiB,
+            // twice SqliteOptions::wal_restart_pages, so a restarted WAL is written over in place,
+            // not cut back and grown again (the kernel zeroes every new block of a growing file:
+            // a seventh of the writer's time in a long import).
             connection->exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
-                             " PRAGMA journal_size_limit = 67108864");
+                             " PRAGMA journal_size_limit = 268435456");
             schema_version_ = sqlite::migrate(*connection);
             sqlite::restore_bulk_load_indexes(*connection);  // a bulk import stopped half-way
         } catch (const std::exception& e) {
@@ -298,45 +306,90 @@ void SqliteStore::run_syncer() {
     if (fd >= 0) ::close(fd);
 }
 
-int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
-    if (pages < kCheckpointPages) return SQLITE_OK;
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char* name, int pages) {
+    if (std::strcmp(name, "main") != 0) return SQLITE_OK;
     auto* store = static_cast<SqliteStore*>(self);
+    store->wal_pages_.store(pages, std::memory_order_relaxed);
     {
         std::lock_guard lock{store->checkpoint_mutex_};
-        if (store->checkpoint_wanted_) return SQLITE_OK;
+        ++store->wal_commits_;
+        if (pages < kCheckpointPages || store->checkpoint_wanted_) return SQLITE_OK;
         store->checkpoint_wanted_ = true;
     }
     store->wake_checkpointer_.notify_one();
     return SQLITE_OK;
 }
 
+void SqliteStore::restart_wal_if_long() {
+    const int pages = wal_pages_.load(std::memory_order_relaxed);
+    if (pages < opts_.wal_restart_pages) {
+        wal_restart_at_ = opts_.wal_restart_pages;  // it restarted
+        return;
+    }
+    if (pages < wal_restart_at_) return;
+    std::unique_lock lock{checkpoint_mutex_};
+    const auto mine = wal_commits_;
+    if (checkpointed_through_ < mine && !checkpointer_stopping_) {
+        if (!checkpoint_wanted_) {
+            checkpoint_wanted_ = true;
+            wake_checkpointer_.notify_one();
+        }
+        if (!checkpoint_done_.wait_for(lock, kWalRestartWait,
+                                       [&] { return checkpointed_through_ >= mine || checkpointer_stopping_; })) {
+            wal_restart_at_ = pages * 2;  // pinned, most likely by a reader: do not wait on every batch
+            return;
+        }
+    }
+    // Every frame is in the database file: the batch's transaction reads without the WAL, and
+    // its first write starts the WAL again from the top. Should the WAL not restart even so,
+    // the next wait comes only once it is twice as long.
+    wal_restart_at_ = pages + opts_.wal_restart_pages;
+}
+
 void SqliteStore::run_checkpointer() {
     std::unique_ptr<sqlite::Connection> connection;
+    std::uint64_t through = 0;
     for (;;) {
         {
             std::unique_lock lock{checkpoint_mutex_};
             wake_checkpointer_.wait(lock, [&] { return checkpoint_wanted_ || checkpointer_stopping_; });
-            if (checkpointer_stopping_) return;
+            if (checkpointer_stopping_) {
+                checkpoint_done_.notify_all();
+                return;
+            }
+            // Cleared now, not after the pass: a commit or a waiting writer during the pass
+            // asks for the next one. Every commit counted so far is in the snapshot the pass copies.
+            checkpoint_wanted_ = false;
+            through = wal_commits_;
         }
+        bool complete = false;
         try {
+            std::lock_guard pass{pass_mutex_};
             if (!connection)
                 connection = std::make_unique<sqlite::Connection>(path_.string(), sqlite::Connection::Mode::read_write);
             // PASSIVE: copies what it can without waiting for the writer or readers; the WAL
-            // restarts from the top once a checkpoint has caught up.
+            // restarts from the top when the next write transaction begins after a pass that
+            // copied everything (restart_wal_if_long).
+            // Its row: busy, the WAL's frames, the frames copied (so far, by any pass).
             sqlite::Statement statement{connection->handle(), "PRAGMA wal_checkpoint(PASSIVE)"};
             sqlite::StatementUse use{statement};
-            use.step();
+            complete = use.step() && use.int64(0) == 0 && use.int64(1) == use.int64(2);
         } catch (const std::exception&) {
             connection.reset();  // retried at the next wake-up; the WAL only grows meanwhile
         }
-        std::lock_guard lock{checkpoint_mutex_};
-        checkpoint_wanted_ = false;
+        {
+            std::lock_guard lock{checkpoint_mutex_};
+            if (complete) checkpointed_through_ = std::max(checkpointed_through_, through);
+        }
+        checkpoint_done_.notify_all();
     }
 }
 
 void SqliteStore::checkpoint() {
     // Its own connection, so the writer thread is never interrupted: TRUNCATE waits (busy
     // timeout) for the writer's current batch and for readers, then resets the WAL.
+    // After the checkpointer's pass, if one runs: SQLite refuses a second checkpoint at once.
+    std::lock_guard pass{pass_mutex_};
     sqlite::Connection connection{path_.string(), sqlite::Connection::Mode::read_write};
     sqlite::Statement statement{connection.handle(), "PRAGMA wal_checkpoint(TRUNCATE)"};
     sqlite::StatementUse result{statement};
@@ -392,6 +445,7 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
     const auto started = std::chrono::steady_clock::now();
     // Units run without savepoints first. The rare unit that fails after writing makes the
     // whole batch run again, each unit in its own savepoint (store.hpp: work may run twice).
+    if (!temporary_) restart_wal_if_long();
     for (bool guarded = false;; guarded = true) {
         errors.clear();
         bool replay = false;

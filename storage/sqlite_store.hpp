@@ -35,6 +35,11 @@ struct SqliteOptions {
     bool durable = true;
     int max_batch = 1024;  // units per group commit
     int readers = 4;       // read connections opened up front; more are opened on demand
+    // The WAL length (pages) at which a writer that never pauses waits, before its next batch,
+    // for a checkpoint of everything, so the WAL starts again from its top (restart_wal_if_long).
+    // Each wait costs the copy of the last commit (~150 ms for an import commit of 48K tickets),
+    // so it comes seldom: 128 MiB.
+    int wal_restart_pages = 32768;
 };
 
 class SqliteStore final : public Store {
@@ -148,6 +153,19 @@ private:
     bool checkpoint_wanted_ = false;     // guarded by checkpoint_mutex_
     bool checkpointer_stopping_ = false;  // guarded by checkpoint_mutex_
     std::thread checkpointer_;
+    // The WAL restarts from its top (SQLite reuses the file) only when a write transaction
+    // begins with every frame already copied into the database file. A writer that never
+    // pauses never sees that, so the WAL would grow without end (1 GiB over a 1M-ticket
+    // import), each new frame a newly allocated, zeroed block. Once the WAL is long, the
+    // writer waits, before its next batch, for a checkpoint pass to cover its last commit
+    // (restart_wal_if_long), so the WAL restarts and its file is written over in place.
+    void restart_wal_if_long();
+    std::condition_variable checkpoint_done_;
+    std::uint64_t wal_commits_ = 0;           // guarded by checkpoint_mutex_: main's commits, as the WAL hook saw them
+    std::uint64_t checkpointed_through_ = 0;  // guarded by checkpoint_mutex_: a pass copied every frame of these
+    std::atomic<int> wal_pages_{0};           // main's WAL frames after the last commit
+    int wal_restart_at_;                      // writer thread only: the WAL length that makes it wait
+    std::mutex pass_mutex_;                   // held through a checkpoint pass; checkpoint() takes it too
 
     CommitObserver commit_observer_;  // writer thread only (set by a unit of work)
 
