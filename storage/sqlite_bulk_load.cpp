@@ -132,25 +132,47 @@ std::string multi_row_insert(std::string_view head, int columns, std::size_t row
     return sql;
 }
 
+// How insert_all treats a row that clashes with a stored one (a key taken, a NOT NULL broken).
+enum class OnClash {
+    fail,  // the unit fails: it runs again (store.hpp) with an importer that asks the store
+    skip,  // the row is left out; insert_all returns how many were
+};
+
 // Writes `rows` kRowsPerInsert to a statement (the rest one by one), `bind(use, index, row)`
-// binding one row's `columns` values from `index` on; `tail` ends each statement (ON
-// CONFLICT ...). The statements are prepared once and kept by the connection.
+// binding one row's `columns` values from `index` on. `head` is "INTO table (columns)"; the
+// statements are INSERT OR IGNORE, prepared once and kept by the connection. OR IGNORE, not a
+// plain INSERT or an upsert: a statement that may abort half-way makes SQLite copy every page it
+// touches into a statement journal first, and the identities' unique index takes its keys at
+// random places, so a 64-row INSERT touched ~64 leaves and copied them all (a quarter of that
+// table's insert time). A clash is found by counting instead: OnClash::fail throws when a
+// statement changed fewer rows than it carried. Returns the rows skipped.
 template <class Row, class Bind>
-void insert_all(Connection& c, std::string_view head, int columns, const std::vector<Row>& rows, Bind&& bind,
-                std::string_view tail = {}) {
-    const std::string many = multi_row_insert(head, columns, kRowsPerInsert) + std::string(tail);
-    const std::string one = multi_row_insert(head, columns, 1) + std::string(tail);
+std::size_t insert_all(Connection& c, std::string_view head, int columns, const std::vector<Row>& rows, Bind&& bind,
+                       OnClash on_clash = OnClash::fail) {
+    const std::string verb = "INSERT OR IGNORE ";
+    const std::string many = multi_row_insert(verb + std::string(head), columns, kRowsPerInsert);
+    const std::string one = multi_row_insert(verb + std::string(head), columns, 1);
+    const auto before = c.total_changes();
     std::size_t i = 0;
+    auto ran = [&](std::size_t carried, std::int64_t changes_before) {
+        if (on_clash == OnClash::fail && c.total_changes() - changes_before != static_cast<std::int64_t>(carried))
+            throw std::runtime_error{"bulk import: a row clashed with one stored meanwhile (" + std::string(head) + ")"};
+    };
     for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
         auto use = c.query(many);
         for (std::size_t r = 0; r < kRowsPerInsert; ++r) bind(use, static_cast<int>(r) * columns + 1, rows[i + r]);
+        const auto changes_before = c.total_changes();
         use.run();
+        ran(kRowsPerInsert, changes_before);
     }
     for (; i < rows.size(); ++i) {
         auto use = c.query(one);
         bind(use, 1, rows[i]);
+        const auto changes_before = c.total_changes();
         use.run();
+        ran(1, changes_before);
     }
+    return rows.size() - static_cast<std::size_t>(c.total_changes() - before);
 }
 
 // Foreign-key checks off for one unit's import rows, on again at the end of the scope. The
@@ -232,7 +254,7 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     // leaves the checks on, so SQLite refuses the unit as before.
     std::optional<ForeignKeysOff> unchecked;
     if (references_exist(c, rows)) unchecked.emplace(c);
-    insert_all(c, "INSERT INTO customers (id, name, organisation, tier, preferred_language, created_at)", 6,
+    insert_all(c, "INTO customers (id, name, organisation, tier, preferred_language, created_at)", 6,
                rows.customers, [](StatementUse& use, int i, const NewCustomer& n) {
                    const Customer& r = n.draft->customer;
                    use.bind(i, n.id).bind(i + 1, r.name).bind(i + 2, r.organisation).bind(i + 3, r.tier);
@@ -241,27 +263,25 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     auto bind_identity = [](StatementUse& use, int i, const std::pair<CustomerId, const Identity*>& r) {
         use.bind(i, to_string(r.second->kind)).bind(i + 1, r.second->value).bind(i + 2, r.first);
     };
-    // A new customer's identities: plain INSERT, as insert_customer. The importer found them
-    // free; when another writer took one meanwhile, the clash fails the unit, which then runs
-    // again (store.hpp) with an importer that asks the store.
+    // A new customer's identities: each must be new, as insert_customer's. The importer found
+    // them free; when another writer took one meanwhile, the clash fails the unit, which then
+    // runs again (store.hpp) with an importer that asks the store.
     std::vector<std::pair<CustomerId, const Identity*>> identities;
     for (const NewCustomer& customer : rows.customers)
         for (const Identity& identity : customer.draft->identities) identities.emplace_back(customer.id, &identity);
-    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity);
+    insert_all(c, "INTO identities (kind, value, customer_id)", 3, identities, bind_identity);
     // Identities joining a known customer: a no-op when present, as add_identity.
     identities.clear();
     for (const auto& [customer, identity] : rows.identities) identities.emplace_back(customer, &identity);
-    const auto changes_before = c.total_changes();
-    insert_all(c, "INSERT INTO identities (kind, value, customer_id)", 3, identities, bind_identity,
-               " ON CONFLICT (kind, value) DO NOTHING");
-    const auto taken = identities.size() - static_cast<std::size_t>(c.total_changes() - changes_before);
+    const auto taken =
+        insert_all(c, "INTO identities (kind, value, customer_id)", 3, identities, bind_identity, OnClash::skip);
     // Encoded lists live until their statement has run: bound text is not copied.
     std::vector<std::string> tags;
     tags.reserve(rows.tickets.size());
     for (const ImportDraft* d : rows.tickets) tags.push_back(encode_strings(d->ticket.tags));
     std::size_t tag = 0;
     insert_all(c,
-               "INSERT INTO tickets (id, subject, status, priority, queue, category, tags, language, channel,"
+               "INTO tickets (id, subject, status, priority, queue, category, tags, language, channel,"
                " requester_id, assignee_id, tier, follow_up_of, reopen_count, created_at, updated_at,"
                " first_response_at, solved_at, closed_at)",
                19, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
@@ -279,7 +299,7 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     for (const ImportDraft* d : rows.tickets) attachments.push_back(encode_attachments(d->message.attachments));
     std::size_t attachment = 0;
     insert_all(c,
-               "INSERT INTO messages (id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
+               "INTO messages (id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
                " attachments, external_id, raw_sha256, created_at)",
                13, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
                    const Message& m = d->message;
@@ -296,12 +316,12 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     changes.reserve(events.size());
     for (const TicketEvent* e : events) changes.push_back(encode_changes(e->changes));
     std::size_t change = 0;
-    insert_all(c, "INSERT INTO events (id, ticket_id, at, actor, type, changes, detail)", 7, events,
+    insert_all(c, "INTO events (id, ticket_id, at, actor, type, changes, detail)", 7, events,
                [&](StatementUse& use, int i, const TicketEvent* e) {
                    use.bind(i, e->id).bind(i + 1, e->ticket_id).bind(i + 2, ms(e->at)).bind(i + 3, e->actor);
                    use.bind(i + 4, e->type).bind(i + 5, changes[change++]).bind(i + 6, e->detail);
                });
-    insert_all(c, "INSERT INTO ticket_imports (external_id, ticket_id, replies)", 3, rows.tickets,
+    insert_all(c, "INTO ticket_imports (external_id, ticket_id, replies)", 3, rows.tickets,
                [](StatementUse& use, int i, const ImportDraft* d) {
                    use.bind(i, d->external_id).bind(i + 1, d->ticket.id).bind(i + 2, d->replies);
                });
