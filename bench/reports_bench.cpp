@@ -113,19 +113,16 @@ int main(int argc, char** argv) {
         std::ifstream in(history);
         t0 = BenchClock::now();
         const double cpu0 = process_cpu_ms();
-        double checkpoint_ms = 0;  // wall time the import spent in checkpoints (the writer waits meanwhile)
-        int checkpoints = 0;
-        auto checkpoint = [&] {
-            const auto c0 = BenchClock::now();
-            try {
-                store->checkpoint();
-            } catch (const std::exception&) {
-            }
-            checkpoint_ms += ms_since(c0);
-            ++checkpoints;
-        };
-        auto summary = import_jsonl(*store, in, kImportBatch, {}, checkpoint, 16, kBulkImportFrom, expected_lines(history));  // as `triage import-tickets`
-        checkpoint();
+        auto summary = import_jsonl(*store, in, kImportBatch, {}, {}, 16, kBulkImportFrom, expected_lines(history));  // as `triage import-tickets`
+        // As the CLI: the WAL folded into the database and emptied at the end (the store keeps
+        // it short meanwhile).
+        const auto c0 = BenchClock::now();
+        try {
+            store->checkpoint();
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "reports_bench: final checkpoint: {}\n", e.what());
+        }
+        const double checkpoint_ms = ms_since(c0);
         const double ms = ms_since(t0);
         const auto by_thread = thread_cpu_by_name();  // before stop(): the store's threads still live
         const auto stop0 = BenchClock::now();
@@ -143,9 +140,9 @@ int main(int argc, char** argv) {
             threads += fmt::format("{}{} {:.1f}", threads.empty() ? "" : ", ", name,
                                    cpu_ms * 1000.0 / static_cast<double>(summary.imported));
         fmt::print("import: CPU us a ticket by thread: {} (the writer is the critical path: 50000/s needs < 20)\n", threads);
-        fmt::print("import: {} checkpoints took {:.0f} ms of the {:.0f} ms; the full-text index caught up {:.0f} ms after the"
-                   " last commit (as `triage import-tickets` reports it: {:.0f} tickets/s)\n",
-                   checkpoints, checkpoint_ms, ms, stop_ms,
+        fmt::print("import: the final checkpoint took {:.0f} ms of the {:.0f} ms; the full-text index caught up {:.0f} ms after"
+                   " the last commit (as `triage import-tickets` reports it: {:.0f} tickets/s)\n",
+                   checkpoint_ms, ms, stop_ms,
                    static_cast<double>(summary.imported) / ((ms + stop_ms) / 1000.0));
         if (summary.imported != static_cast<std::size_t>(count)) {
             fmt::print(stderr, "reports_bench: imported {} of {}\n", summary.imported, count);
