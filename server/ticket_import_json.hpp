@@ -45,7 +45,7 @@ void import_tickets(StoreTx& tx, const std::vector<NumberedTicket>& tickets, Imp
 // the writer. Blocks until everything is durably committed. Calls `on_problem` for each bad
 // line as soon as it is known (parse problems at once, engine problems after their unit).
 // `on_idle`, when given, runs every `idle_every` units with nothing queued for the writer
-// (the CLI checkpoints the WAL there, which a long stream of commits would let grow).
+// (tests look at the database mid-import there; the store keeps the WAL short by itself).
 // `bulk_from` > 0: once that many tickets are read (or `expected`, a hint of how many lines the
 // input holds, says so from the start), and the database held at most four times as many
 // before, the import becomes a bulk load (storage/sqlite_bulk_load.hpp): the list indexes are
