@@ -8,6 +8,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
+#include <iterator>
+#include <limits>
+#include <utility>
 #include <tuple>
 #include <fmt/format.h>
 #include <unordered_map>
@@ -174,74 +178,119 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
     }
 }
 
-CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std::string& raw_sha256) {
-    CdrBatch out;
-    std::unordered_map<std::string, std::size_t> by_id;  // unique id -> index in out.calls
-    std::vector<std::string> fields;
-    std::vector<bool> answered_by_person;
-    const std::string source = options.format == CdrFormat::asterisk ? "cdr:asterisk" : "cdr:freeswitch";
-    auto is_support_line = [&](const std::string& dst) {
-        return options.support_lines.empty() ||
-               std::find(options.support_lines.begin(), options.support_lines.end(), dst) != options.support_lines.end();
+struct CdrReader::Impl {
+    // Per unique id: the last line that names it (first pass) and its call, once made.
+    struct Id {
+        std::size_t last_line = 0;
+        std::size_t call = std::string::npos;  // absolute index into the calls made so far
     };
-    const PbxTimeReader times(options.time_zone);
+
+    Impl(std::string_view b, const CdrOptions& o)
+        : bytes(b), options(o), times(options.time_zone),
+          source(options.format == CdrFormat::asterisk ? "cdr:asterisk" : "cdr:freeswitch") {
+        note_last_lines();
+    }
+
+    std::string_view bytes;
+    CdrOptions options;
+    PbxTimeReader times;
+    std::string source;
+    std::unordered_map<std::string, Id> ids;
     // A PBX log names the same callers again and again: each distinct number is parsed by
     // libphonenumber once per file.
     std::unordered_map<std::string, std::string> e164;
-    auto number_of = [&](const std::string& raw) -> const std::string& {
-        auto [it, fresh] = e164.try_emplace(raw);
-        if (fresh) it->second = to_e164(raw, options.region).value_or("");
-        return it->second;
-    };
+    std::vector<std::string> fields;
     std::size_t line_no = 0, pos = 0;
-    while (pos < bytes.size()) {
+    // Calls made and not yet handed out: calls[k] is call number base + k.
+    std::deque<PhoneCall> calls;
+    std::deque<std::size_t> first_line;
+    std::deque<char> answered_by_person;
+    std::size_t base = 0;
+    std::size_t complete = 0;  // of `calls`, the leading ones no later row can change
+    CdrBatch found;            // errors, rows and skipped rows not yet taken
+
+    bool next_line(std::string_view& line) {
+        if (pos >= bytes.size()) return false;
         auto nl = bytes.find('\n', pos);
-        std::string_view line = bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        line = bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         pos = nl == std::string_view::npos ? bytes.size() : nl + 1;
         ++line_no;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (is_blank(line)) continue;
-        auto bad = [&](std::string message) { out.errors.push_back({line_no, std::move(message)}); };
+        return true;
+    }
+
+    // The unique id column of a row of the format's shape, as the row readers take it.
+    const std::string* unique_id_field() const {
+        if (options.format == CdrFormat::asterisk) return fields.size() >= 17 && fields.size() <= 21 ? &fields[16] : nullptr;
+        return fields.size() == 15 ? &fields[10] : nullptr;
+    }
+
+    // First pass: where each unique id is last named. A row that turns out bad later only
+    // makes its call wait longer.
+    void note_last_lines() {
+        std::string_view line;
+        while (next_line(line)) {
+            if (is_blank(line) || !split_csv_line(line, fields)) continue;
+            if (const std::string* id = unique_id_field(); id && !id->empty()) ids[*id].last_line = line_no;
+        }
+        pos = 0;
+        line_no = 0;
+    }
+
+    bool is_support_line(const std::string& dst) const {
+        return options.support_lines.empty() ||
+               std::find(options.support_lines.begin(), options.support_lines.end(), dst) != options.support_lines.end();
+    }
+
+    const std::string& number_of(const std::string& raw) {
+        auto [it, fresh] = e164.try_emplace(raw);
+        if (fresh) it->second = to_e164(raw, options.region).value_or("");
+        return it->second;
+    }
+
+    void read_row(std::string_view line) {
+        auto bad = [&](std::string message) { found.errors.push_back({line_no, std::move(message)}); };
         if (!is_valid_utf8(line)) {
             bad("the row is not valid UTF-8");
-            continue;
+            return;
         }
         if (!split_csv_line(line, fields)) {
             bad("a quoted field is not closed or has text after its closing quote (the row may be cut off)");
-            continue;
+            return;
         }
         auto row = options.format == CdrFormat::asterisk ? asterisk_row(fields, times) : freeswitch_row(fields, times);
         if (!row) {
             bad(row.error().message);
-            continue;
+            return;
         }
-        ++out.rows;
+        ++found.rows;
         Row& r = *row;
         // A fax line's call is only the transport: the fax itself arrives by email.
         if (r.app == "ReceiveFAX" || r.app == "SendFAX") {
-            ++out.skipped_rows;
-            continue;
+            ++found.skipped_rows;
+            return;
         }
         // Voicemail and an IVR the caller hung up in: the PBX answered, nobody spoke.
         const bool machine = r.app == "VoiceMail" || r.app == "BackGround";
         const bool answered = r.disposition == CallDisposition::answered && !machine;
 
-        if (auto it = by_id.find(r.unique_id); it != by_id.end()) {  // another attempt of the same call
-            PhoneCall& call = out.calls[it->second];
+        Id& id = ids[r.unique_id];  // the first pass saw it
+        if (id.call != std::string::npos) {  // another attempt of the same call
+            const std::size_t k = id.call - base;
+            PhoneCall& call = calls[k];
             auto end = std::max(call.started_at + std::chrono::seconds(call.duration_s), r.end);
             call.started_at = std::min(call.started_at, r.start);
             call.duration_s = std::chrono::duration_cast<std::chrono::seconds>(end - call.started_at).count();
-            if (answered && !answered_by_person[it->second]) {
-                answered_by_person[it->second] = true;
+            if (answered && !answered_by_person[k]) {
+                answered_by_person[k] = true;
                 call.disposition = CallDisposition::answered;
             }
-            continue;
+            return;
         }
 
         PhoneCall call;
         call.external_id = r.unique_id;
         call.source = source;
-        call.raw_sha256 = raw_sha256;
         call.started_at = r.start;
         call.utc_offset = utc_offset_at(options.time_zone, r.start);
         call.duration_s = std::chrono::duration_cast<std::chrono::seconds>(r.end - r.start).count();
@@ -264,17 +313,56 @@ CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std:
             if (!withheld_name(r.name) && !call.number.empty()) call.caller_name = r.name;
         }
         if (call.direction == CallDirection::internal) {
-            ++out.skipped_rows;
-            continue;
+            ++found.skipped_rows;
+            return;
         }
         if (r.app == "VoiceMail") call.notes = "The caller left a voicemail.";
         else if (r.app == "BackGround") call.notes = "The caller hung up in the IVR menu.";
         if (!r.userfield.empty()) call.notes += (call.notes.empty() ? "" : "\n") + ("PBX userfield: " + r.userfield);
-        by_id.emplace(r.unique_id, out.calls.size());
+        id.call = base + calls.size();
         answered_by_person.push_back(answered);
-        out.first_line.push_back(line_no);
-        out.calls.push_back(std::move(call));
+        first_line.push_back(line_no);
+        calls.push_back(std::move(call));
     }
+
+    bool read(std::size_t lines) {
+        std::string_view line;
+        for (std::size_t n = 0; n < lines && next_line(line); ++n)
+            if (!is_blank(line)) read_row(line);
+        const bool more = pos < bytes.size();
+        while (complete < calls.size() && (!more || ids[calls[complete].external_id].last_line <= line_no)) ++complete;
+        return more;
+    }
+
+    void take(CdrBatch& into) {
+        for (std::size_t k = 0; k < complete; ++k) {
+            into.calls.push_back(std::move(calls.front()));
+            into.first_line.push_back(first_line.front());
+            calls.pop_front();
+            first_line.pop_front();
+            answered_by_person.pop_front();
+        }
+        base += complete;
+        complete = 0;
+        std::move(found.errors.begin(), found.errors.end(), std::back_inserter(into.errors));
+        found.errors.clear();
+        into.rows += std::exchange(found.rows, 0);
+        into.skipped_rows += std::exchange(found.skipped_rows, 0);
+    }
+};
+
+CdrReader::CdrReader(std::string_view bytes, const CdrOptions& options) : impl_(std::make_unique<Impl>(bytes, options)) {}
+CdrReader::~CdrReader() = default;
+bool CdrReader::read(std::size_t lines) { return impl_->read(lines); }
+void CdrReader::take(CdrBatch& into) { impl_->take(into); }
+
+CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std::string& raw_sha256) {
+    CdrBatch out;
+    CdrReader reader(bytes, options);
+    while (reader.read(std::numeric_limits<std::size_t>::max())) {
+    }
+    reader.take(out);
+    for (auto& call : out.calls) call.raw_sha256 = raw_sha256;
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "channels/pbx_time.hpp"
 #include "engine/phone_call.hpp"
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,5 +45,28 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& fields);
 
 // Reads a whole file's bytes. `raw_sha256` (the kept file) is set on every call.
 CdrBatch parse_cdr(std::string_view bytes, const CdrOptions& options, const std::string& raw_sha256 = {});
+
+// parse_cdr in steps, so a file's first calls can be filed while the rest is still read. A
+// first pass over the file notes the last row of each unique id; a call is handed out once
+// the reader has passed that row, so no later row can change it. The calls come out in the
+// order parse_cdr gives them, each exactly as parse_cdr makes it (raw_sha256 left empty).
+// `bytes` must outlive the reader.
+class CdrReader {
+public:
+    CdrReader(std::string_view bytes, const CdrOptions& options);
+    ~CdrReader();
+    CdrReader(const CdrReader&) = delete;
+    CdrReader& operator=(const CdrReader&) = delete;
+
+    // Reads up to `lines` more lines; false once the whole file is read.
+    bool read(std::size_t lines);
+    // Moves the calls complete so far (and their first lines) to the end of `into`; errors,
+    // rows and skipped_rows accumulate in `into` as the reader finds them.
+    void take(CdrBatch& into);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace triage::channels

@@ -3,6 +3,9 @@
 #include "engine/lifecycle.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
 #include <fmt/format.h>
 #include <string_view>
 #include <unordered_map>
@@ -13,6 +16,7 @@ namespace {
 // accept_call looks at the caller's newest tickets only, as one page of `tickets` gives them.
 constexpr int kRecentTickets = 50;
 constexpr std::string_view kCallBackTag = "call-back";
+constexpr char kOpened = 3;  // CallImportCache::State::dirty: opened by this chunk, not yet written
 
 bool is_open(TicketStatus s) {
     return s == TicketStatus::new_ || s == TicketStatus::open || s == TicketStatus::pending ||
@@ -23,14 +27,16 @@ bool missed(CallDisposition d) { return d != CallDisposition::answered; }
 
 bool has_tag(const Ticket& t, std::string_view tag) { return std::find(t.tags.begin(), t.tags.end(), tag) != t.tags.end(); }
 
-// What the chunk knows, kept current as it files: every ticket it read or opened, each
-// caller's tickets newest first, and the customer of each phone identity.
-struct ChunkState {
+}  // namespace
+
+// What the chunks know, kept current as they file: every ticket read or opened, each
+// caller's tickets newest first (an entry for each requester whose tickets are loaded), and
+// each phone identity looked up (nullopt: no customer has it).
+struct CallImportCache::State {
     std::vector<Ticket> tickets;
-    std::vector<char> dirty;  // per ticket: 1 updated_at only, 2 other fields too
+    std::vector<char> dirty;  // per ticket, this chunk: 1 updated_at only, 2 other fields too, kOpened
     std::unordered_map<CustomerId, std::vector<std::size_t>> by_requester;  // newest first
-    std::unordered_map<std::string, CustomerId> customer_of;  // phone identity value -> customer (absent: none)
-    std::unordered_map<std::string_view, TicketId> filed_ids;  // unique ids filed by this chunk
+    std::unordered_map<std::string, std::optional<CustomerId>> customer_of;  // phone identity value -> customer
 
     std::optional<CustomerId> customer(const std::string& number) const {
         auto it = customer_of.find(number);
@@ -39,29 +45,48 @@ struct ChunkState {
     }
 };
 
-}  // namespace
+CallImportCache::CallImportCache(std::size_t max_tickets) : max_tickets_(max_tickets) {}
+CallImportCache::~CallImportCache() = default;
 
-std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls, const CallImportSettings& settings) {
+std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls, const CallImportSettings& settings,
+                                  CallImportCache* cache, std::span<const Enquiry> enquiries) {
+    if (!enquiries.empty() && enquiries.size() != calls.size())
+        throw std::invalid_argument{"file_calls: one enquiry for each call, or none"};
     const Timestamp now = settings.now;
     std::vector<FiledCall> out(calls.size());
-    ChunkState state;
+    CallImportCache own;
+    CallImportCache& kept = cache ? *cache : own;
+    const std::uint64_t serial = tx.unit_serial();
+    if (!kept.state_ || !kept.serial_ || *kept.serial_ + 1 != serial) kept.state_ = std::make_unique<CallImportCache::State>();
+    kept.serial_.reset();  // until this chunk has filed everything
+    CallImportCache::State& state = *kept.state_;
+    std::unordered_map<std::string_view, TicketId> filed_ids;  // unique ids filed by this chunk
+    std::vector<Message> messages;          // the chunk's, written at its end
+    std::vector<TicketEvent> chunk_events;  // likewise
+    TicketId next_ticket = tx.next_ticket_id();
+    filed_ids.reserve(calls.size());
+    messages.reserve(calls.size());
+    chunk_events.reserve(calls.size() + calls.size() / 2);
 
-    // One query each: the unique ids already taken in, the callers' customers, their tickets.
+    // One query each: the unique ids already taken in, the new callers' customers, their tickets.
     std::vector<std::string> ids;
     ids.reserve(calls.size());
     for (const auto& c : calls) ids.push_back(c.external_id);
     const auto known = tx.messages_by_external_ids(Channel::phone, ids);
 
-    std::vector<Identity> numbers;
     {
+        std::vector<Identity> numbers;
         std::unordered_map<std::string_view, bool> seen;
         auto want = [&](const std::string& value) {
-            if (!value.empty() && seen.emplace(value, true).second) numbers.push_back({IdentityKind::phone, value});
+            if (!value.empty() && !state.customer_of.contains(value) && seen.emplace(value, true).second)
+                numbers.push_back({IdentityKind::phone, value});
         };
         std::vector<std::string> normalised;
+        std::vector<std::string> chunk_numbers;  // every number of the chunk, as given and normalised
         for (const auto& c : calls) {
             if (c.number.empty()) continue;
             want(c.number);  // accept_call threads by the number as given
+            chunk_numbers.push_back(c.number);
         }
         for (const auto& c : calls) {
             if (c.number.empty()) continue;
@@ -69,23 +94,28 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             if (id.value != c.number) normalised.push_back(std::move(id.value));
         }
         for (const auto& v : normalised) want(v);
-        auto customers = tx.customers_by_identities(numbers);
+        const auto customers = tx.customers_by_identities(numbers);
+        for (std::size_t i = 0; i < numbers.size(); ++i) state.customer_of.emplace(numbers[i].value, customers[i]);
         std::vector<CustomerId> requesters;
-        for (std::size_t i = 0; i < numbers.size(); ++i) {
-            if (!customers[i]) continue;
-            state.customer_of.emplace(numbers[i].value, *customers[i]);
-            requesters.push_back(*customers[i]);
-        }
+        for (const auto* list : {&chunk_numbers, &normalised})
+            for (const auto& number : *list)
+                if (auto customer = state.customer(number); customer && !state.by_requester.contains(*customer))
+                    requesters.push_back(*customer);
         std::sort(requesters.begin(), requesters.end());
         requesters.erase(std::unique(requesters.begin(), requesters.end()), requesters.end());
-        state.tickets = tx.recent_tickets_of(requesters, kRecentTickets);
-        std::sort(state.tickets.begin(), state.tickets.end(), [](const Ticket& a, const Ticket& b) {
+        auto loaded = tx.recent_tickets_of(requesters, kRecentTickets);
+        std::sort(loaded.begin(), loaded.end(), [](const Ticket& a, const Ticket& b) {
             return a.requester_id != b.requester_id ? a.requester_id < b.requester_id : a.id > b.id;
         });
+        for (CustomerId r : requesters) state.by_requester.try_emplace(r);
+        state.tickets.reserve(state.tickets.size() + loaded.size());
+        for (auto& t : loaded) {
+            state.by_requester[t.requester_id].push_back(state.tickets.size());
+            state.tickets.push_back(std::move(t));
+        }
         state.dirty.assign(state.tickets.size(), 0);
-        for (std::size_t i = 0; i < state.tickets.size(); ++i)
-            state.by_requester[state.tickets[i].requester_id].push_back(i);
     }
+    const std::size_t first_opened = state.tickets.size();  // the tickets this chunk opens come after
 
     for (std::size_t i = 0; i < calls.size(); ++i) {
         const PhoneCall& call = calls[i];
@@ -99,7 +129,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
         if (!call.external_id.empty()) {
             std::optional<TicketId> seen;
             if (known[i]) seen = known[i]->ticket_id;
-            else if (auto it = state.filed_ids.find(call.external_id); it != state.filed_ids.end()) seen = it->second;
+            else if (auto it = filed_ids.find(call.external_id); it != filed_ids.end()) seen = it->second;
             if (seen) {
                 filed.result = FiledCall::Result::duplicate;
                 filed.ticket_id = *seen;
@@ -134,7 +164,8 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
         }
 
         // Intake's work for the phone enquiry: the customer, the message, the ticket change.
-        const Enquiry e = enquiry_of(call);
+        std::optional<Enquiry> made;
+        const Enquiry& e = enquiries.empty() ? made.emplace(enquiry_of(call)) : enquiries[i];
         const Timestamp received = e.received_at == Timestamp{} ? now : e.received_at;
         CustomerId customer_id = 0;
         {
@@ -151,7 +182,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
                 c.preferred_language = e.language == "und" ? "" : e.language;
                 c.created_at = now;
                 customer_id = tx.insert_customer(c);
-                for (const auto& id : identities) state.customer_of.emplace(id.value, customer_id);
+                for (const auto& id : identities) state.customer_of.insert_or_assign(id.value, customer_id);
             }
         }
         const std::string actor = call.created_by.empty() ? fmt::format("customer:{}", customer_id) : call.created_by;
@@ -171,8 +202,10 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             }
             t.updated_at = now;
             message.ticket_id = t.id;
-            tx.insert_message(message);
-            if (before != t.status) state.dirty[*onto] = 2;
+            messages.push_back(std::move(message));
+            if (state.dirty[*onto] == kOpened) {
+                // written at the end, as the chunk leaves it
+            } else if (before != t.status) state.dirty[*onto] = 2;
             else if (moved) state.dirty[*onto] = std::max<char>(state.dirty[*onto], 1);
             filed.note = fmt::format("ticket key {}", ticket_key(t.id));
             events.push_back(ticket_event(t, now, actor, "message_added", {}, filed.note));
@@ -184,9 +217,9 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
         } else {
             Ticket t;
             open_ticket(t, e, customer_id, settings.default_queue, received, now);
-            tx.insert_ticket(t);
+            t.id = next_ticket++;
             message.ticket_id = t.id;
-            tx.insert_message(message);
+            messages.push_back(std::move(message));
             filed.note = "new";
             filed.created = true;
             filed.ticket_id = t.id;
@@ -194,20 +227,28 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             auto& list = state.by_requester[customer_id];
             list.insert(list.begin(), state.tickets.size());
             state.tickets.push_back(std::move(t));
-            state.dirty.push_back(0);  // inserted as it is
+            state.dirty.push_back(kOpened);
         }
-        for (auto& ev : events) tx.append_event(ev);
+        std::move(events.begin(), events.end(), std::back_inserter(chunk_events));
         filed.result = FiledCall::Result::filed;
-        if (!call.external_id.empty()) state.filed_ids.emplace(call.external_id, filed.ticket_id);
+        if (!call.external_id.empty()) filed_ids.emplace(call.external_id, filed.ticket_id);
     }
 
-    // Each ticket that took calls is written once, as the last of them left it.
+    // The chunk's rows, many to a statement: the tickets it opened as its last call left
+    // them, then the messages and events; each ticket that took calls is written once.
+    // The chunk's tickets were pushed after every ticket it read: they are the last ones.
+    tx.insert_tickets(std::span<const Ticket>(state.tickets).subspan(first_opened));
+    tx.insert_messages(messages);
+    tx.append_events(chunk_events);
     std::vector<Ticket> touched;
     for (std::size_t k = 0; k < state.tickets.size(); ++k) {
         if (state.dirty[k] == 2) tx.update_ticket(state.tickets[k]);
         else if (state.dirty[k] == 1) touched.push_back(state.tickets[k]);
     }
     if (!touched.empty()) tx.touch_tickets(touched);
+    std::fill(state.dirty.begin(), state.dirty.end(), 0);
+    if (state.tickets.size() <= kept.max_tickets_) kept.serial_ = serial;
+    else kept.state_.reset();
     return out;
 }
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -160,6 +161,19 @@ public:
     virtual std::vector<Ticket> recent_tickets_of(const std::vector<CustomerId>& requesters, int per_requester) = 0;
     // Writes each ticket's updated_at; every other field must be as stored (else update_ticket).
     virtual void touch_tickets(const std::vector<Ticket>& tickets) = 0;
+    // Many rows to a statement, each written as insert_ticket / insert_message / append_event
+    // writes it, in order. Tickets carry ids counted up from next_ticket_id (no other ticket
+    // may be inserted in the unit meanwhile); messages and events are given theirs.
+    virtual TicketId next_ticket_id() = 0;
+    virtual void insert_tickets(std::span<const Ticket> tickets) = 0;
+    virtual void insert_messages(std::span<Message> messages) = 0;
+    virtual void append_events(std::span<TicketEvent> events) = 0;
+
+    // The database state this run of a unit starts from, as a number: exactly one more than
+    // the previous run's when that run's writes still stand and nothing else has written
+    // since (no other unit, no undone unit or batch, no other process). A job of many units
+    // may keep what it read across them while the numbers follow on (engine/call_import.hpp).
+    virtual std::uint64_t unit_serial() const noexcept = 0;
 };
 
 class Store {

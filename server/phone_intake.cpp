@@ -7,6 +7,7 @@
 #include <exception>
 #include <fmt/format.h>
 #include <future>
+#include <iterator>
 #include <memory>
 
 namespace triage::server {
@@ -17,6 +18,8 @@ namespace {
 constexpr std::size_t kCallsPerUnit = 4096;
 // Units queued to the writer ahead of the one being settled: it group-commits what is queued.
 constexpr std::size_t kUnitsInFlight = 4;
+// Lines read between looks at what can be posted.
+constexpr std::size_t kLinesPerRead = 1024;
 
 }  // namespace
 
@@ -26,47 +29,79 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
     options.time_zone = zone;
     options.region = app.config().phone.default_region;
     options.support_lines = app.config().phone.support_lines;
-    const std::string sha = app.blobs().put(bytes);  // raw bytes kept before anything is filed
-    auto batch = channels::parse_cdr(bytes, options, sha);
+    // The raw bytes are kept before anything is filed: on a thread of its own (hashing and
+    // writing the file) while the reader's first pass runs.
+    auto kept = std::async(std::launch::async, [&app, &bytes] { return app.blobs().put(bytes); });
+    channels::CdrReader reader(bytes, options);
+    const std::string sha = kept.get();
 
-    CdrImportReport report;
-    report.rows = batch.rows;
-    report.calls = batch.calls.size();
-    report.skipped = batch.skipped_rows;
-    report.errors = std::move(batch.errors);
-
-    std::vector<FiledCall> filed(batch.calls.size());
+    // The calls are read in steps and filed as they are complete, kUnitsInFlight units ahead
+    // of the one being settled, so the writer files one unit while the next is read.
+    channels::CdrBatch batch;
+    std::vector<FiledCall> filed;
     const std::string default_queue = app.config().default_queue;
     const Clock& clock = app.clock();
-    // Posts calls [first, last) as one unit; the future is ready once it is durable.
-    auto post_unit = [&](std::size_t first, std::size_t last) {
+    CallImportCache cache;  // used by the writer thread only, one unit after another
+    struct Unit {
+        std::size_t first = 0;
+        std::shared_ptr<std::vector<FiledCall>> filed;
+        std::future<void> committed;
+    };
+    std::deque<Unit> pending;
+    auto settle_front = [&] {
+        Unit& u = pending.front();
+        u.committed.get();  // rethrows a failed commit
+        std::move(u.filed->begin(), u.filed->end(), filed.begin() + static_cast<std::ptrdiff_t>(u.first));
+        pending.pop_front();
+    };
+    std::size_t posted = 0;  // calls of `batch` posted so far
+    // Posts calls [posted, last) as one unit; its future is ready once it is durable.
+    auto post_unit = [&](std::size_t last) {
+        auto calls = std::make_shared<std::vector<PhoneCall>>(std::make_move_iterator(batch.calls.begin() + static_cast<std::ptrdiff_t>(posted)),
+                                                              std::make_move_iterator(batch.calls.begin() + static_cast<std::ptrdiff_t>(last)));
+        for (auto& call : *calls) call.raw_sha256 = sha;
+        auto enquiries = std::make_shared<std::vector<Enquiry>>();  // made here, off the writer
+        enquiries->reserve(calls->size());
+        for (const auto& call : *calls) enquiries->push_back(enquiry_of(call));
+        // What the report needs of a call once it is filed: its unique id.
+        for (std::size_t i = posted; i < last; ++i) batch.calls[i].external_id = (*calls)[i - posted].external_id;
+        if (pending.size() >= kUnitsInFlight) settle_front();
+        auto out = std::make_shared<std::vector<FiledCall>>();
         auto committed = std::make_shared<std::promise<void>>();
-        auto future = committed->get_future();
+        Unit u{posted, out, committed->get_future()};
         app.store().post_write(
-            [&, first, last](StoreTx& tx) {
+            [&, calls, enquiries, out](StoreTx& tx) {
                 CallImportSettings settings{default_queue, clock.system_now()};
-                auto out = file_calls(tx, std::span(batch.calls).subspan(first, last - first), settings);
-                std::move(out.begin(), out.end(), filed.begin() + static_cast<std::ptrdiff_t>(first));
+                *out = file_calls(tx, *calls, settings, &cache, *enquiries);
                 return true;
             },
             [committed](std::exception_ptr e) {
                 if (e) committed->set_exception(e);
                 else committed->set_value();
             });
-        return future;
+        filed.resize(last);
+        posted = last;
+        pending.push_back(std::move(u));
     };
-    std::deque<std::future<void>> pending;
-    for (std::size_t first = 0; first < batch.calls.size(); first += kCallsPerUnit) {
-        if (pending.size() >= kUnitsInFlight) {
-            pending.front().get();  // rethrows a failed commit
-            pending.pop_front();
+    try {
+        for (bool more = true; more;) {
+            more = reader.read(kLinesPerRead);
+            reader.take(batch);
+            while (batch.calls.size() - posted >= kCallsPerUnit) post_unit(posted + kCallsPerUnit);
         }
-        pending.push_back(post_unit(first, std::min(first + kCallsPerUnit, batch.calls.size())));
+        if (batch.calls.size() > posted) post_unit(batch.calls.size());
+        while (!pending.empty()) settle_front();
+    } catch (...) {
+        // The units still queued use this frame (the cache, the settings): they end first.
+        for (auto& u : pending) u.committed.wait();
+        throw;
     }
-    while (!pending.empty()) {
-        pending.front().get();
-        pending.pop_front();
-    }
+
+    CdrImportReport report;
+    report.rows = batch.rows;
+    report.calls = batch.calls.size();
+    report.skipped = batch.skipped_rows;
+    report.errors = std::move(batch.errors);
 
     report.notes.reserve(filed.size());
     for (std::size_t i = 0; i < filed.size(); ++i) {

@@ -1,9 +1,11 @@
 // PhoneIntake: CDR files from the PBX to tickets. The file's bytes are kept first (one blob
-// per file; each call names it), its rows parsed by channels/cdr_csv, and the calls filed by
-// the bulk call policy (engine/call_import.hpp: lookups once per chunk) in units of thousands
-// of calls, a few queued at a time so the writer group-commits them (a whole file in a few
-// durable transactions; a second import files nothing: idempotent by unique id). Blocks the
-// calling thread (CLI, spool watcher thread, bench), never an I/O thread. Thread-safe.
+// per file; each call names it), its rows read in steps by channels/cdr_csv's CdrReader,
+// and each call, once complete, filed by the bulk call policy (engine/call_import.hpp:
+// lookups once per chunk, a cache of the callers across chunks, rows many to a statement)
+// in units of thousands of calls, a few queued at a time so the writer group-commits them
+// while the next are read (a whole file in a few durable transactions; a second import
+// files nothing: idempotent by unique id). Blocks the calling thread (CLI, spool watcher
+// thread, bench), never an I/O thread. Thread-safe.
 #pragma once
 
 #include "channels/cdr_csv.hpp"

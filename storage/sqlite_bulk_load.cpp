@@ -2,6 +2,7 @@
 
 #include "storage/json_columns.hpp"
 #include "storage/sqlite_connection.hpp"
+#include "storage/sqlite_multi_insert.hpp"
 #include "storage/sqlite_tx.hpp"
 
 #include <sqlite3.h>
@@ -112,67 +113,6 @@ std::int64_t ms(Timestamp t) { return t.time_since_epoch().count(); }
 std::optional<std::int64_t> ms(const std::optional<Timestamp>& t) {
     if (t) return ms(*t);
     return std::nullopt;
-}
-
-// Rows a multi-row INSERT carries: fewer statements (each opens its cursors, checks its
-// foreign keys' tables and, for tickets, reads and writes sqlite_sequence once).
-constexpr std::size_t kRowsPerInsert = 64;
-
-// "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)" for `rows` rows of `columns` values.
-std::string multi_row_insert(std::string_view head, int columns, std::size_t rows) {
-    std::string group = "(";
-    for (int i = 0; i < columns; ++i) group += i ? ", ?" : "?";
-    group += ")";
-    std::string sql{head};
-    sql += " VALUES ";
-    for (std::size_t r = 0; r < rows; ++r) {
-        if (r) sql += ", ";
-        sql += group;
-    }
-    return sql;
-}
-
-// How insert_all treats a row that clashes with a stored one (a key taken, a NOT NULL broken).
-enum class OnClash {
-    fail,  // the unit fails: it runs again (store.hpp) with an importer that asks the store
-    skip,  // the row is left out; insert_all returns how many were
-};
-
-// Writes `rows` kRowsPerInsert to a statement (the rest one by one), `bind(use, index, row)`
-// binding one row's `columns` values from `index` on. `head` is "INTO table (columns)"; the
-// statements are INSERT OR IGNORE, prepared once and kept by the connection. OR IGNORE, not a
-// plain INSERT or an upsert: a statement that may abort half-way makes SQLite copy every page it
-// touches into a statement journal first, and the identities' unique index takes its keys at
-// random places, so a 64-row INSERT touched ~64 leaves and copied them all (a quarter of that
-// table's insert time). A clash is found by counting instead: OnClash::fail throws when a
-// statement changed fewer rows than it carried. Returns the rows skipped.
-template <class Row, class Bind>
-std::size_t insert_all(Connection& c, std::string_view head, int columns, const std::vector<Row>& rows, Bind&& bind,
-                       OnClash on_clash = OnClash::fail) {
-    const std::string verb = "INSERT OR IGNORE ";
-    const std::string many = multi_row_insert(verb + std::string(head), columns, kRowsPerInsert);
-    const std::string one = multi_row_insert(verb + std::string(head), columns, 1);
-    const auto before = c.total_changes();
-    std::size_t i = 0;
-    auto ran = [&](std::size_t carried, std::int64_t changes_before) {
-        if (on_clash == OnClash::fail && c.total_changes() - changes_before != static_cast<std::int64_t>(carried))
-            throw std::runtime_error{"bulk import: a row clashed with one stored meanwhile (" + std::string(head) + ")"};
-    };
-    for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
-        auto use = c.query(many);
-        for (std::size_t r = 0; r < kRowsPerInsert; ++r) bind(use, static_cast<int>(r) * columns + 1, rows[i + r]);
-        const auto changes_before = c.total_changes();
-        use.run();
-        ran(kRowsPerInsert, changes_before);
-    }
-    for (; i < rows.size(); ++i) {
-        auto use = c.query(one);
-        bind(use, 1, rows[i]);
-        const auto changes_before = c.total_changes();
-        use.run();
-        ran(1, changes_before);
-    }
-    return rows.size() - static_cast<std::size_t>(c.total_changes() - before);
 }
 
 // Foreign-key checks off for one unit's import rows, on again at the end of the scope. The

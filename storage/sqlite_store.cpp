@@ -453,6 +453,7 @@ void SqliteStore::run_batch(std::vector<Unit>& batch) {
             // main only: BEGIN IMMEDIATE would also write-lock the attached search database
             // for the whole batch, and the search indexer, which writes it, would wait.
             sqlite::Transaction transaction{tx_->connection(), sqlite::Transaction::Lock::main_only};
+            tx_->begin_batch();
             if (external_commit_ && !guarded) check_external_commits();  // under the write lock: exact
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 errors.push_back(guarded ? run_unit(batch[i]) : run_unit_unguarded(batch[i], replay));

@@ -179,6 +179,7 @@ void Tx::queue_index_change(std::int64_t rowid, std::string_view text, bool remo
 }
 
 void Tx::rollback_unit() noexcept {
+    ++serial_;
     changes_.truncate(changes_mark_);
     after_commit_.resize(after_commit_mark_);
     index_changes_.erase(index_changes_.begin() + static_cast<std::ptrdiff_t>(unit_start_), index_changes_.end());
@@ -198,7 +199,18 @@ std::vector<std::function<void()>> Tx::take_after_commit() noexcept {
     return out;
 }
 
+void Tx::begin_batch() {
+    std::int64_t version = 0;
+    {
+        auto row = connection().query("PRAGMA main.data_version");
+        if (row.step()) version = row.int64(0);
+    }
+    if (version != data_version_) ++serial_;
+    data_version_ = version;
+}
+
 void Tx::discard_index_changes() noexcept {
+    ++serial_;  // the batch was undone
     after_commit_.clear();
     after_commit_mark_ = 0;
     changes_ = {};

@@ -39,6 +39,14 @@ public:
     std::vector<std::optional<CustomerId>> customers_by_identities(const std::vector<Identity>& identities) override;
     std::vector<Ticket> recent_tickets_of(const std::vector<CustomerId>& requesters, int per_requester) override;
     void touch_tickets(const std::vector<Ticket>& tickets) override;
+    TicketId next_ticket_id() override;
+    void insert_tickets(std::span<const Ticket> tickets) override;
+    void insert_messages(std::span<Message> messages) override;
+    void append_events(std::span<TicketEvent> events) override;
+    std::uint64_t unit_serial() const noexcept override { return serial_; }
+    // At the start of each batch transaction: another process's commit since the last batch
+    // breaks the run of unit serials.
+    void begin_batch();
 
     // Escalation writes (storage/sqlite_escalation.cpp).
     void upsert_ticket_sla(const TicketSlaRecord& sla) override;
@@ -53,6 +61,7 @@ public:
     // (forgotten when the unit rolls back) and handed to the SearchIndexer after COMMIT, so
     // the full-text index is written on its own thread, off the commit path.
     void begin_unit() noexcept {
+        ++serial_;
         unit_start_ = index_changes_.size();
         changes_mark_ = changes_.mark();
         after_commit_mark_ = after_commit_.size();
@@ -79,6 +88,8 @@ private:
     CommittedChanges::Mark changes_mark_;
     std::vector<std::function<void()>> after_commit_;  // the current batch's
     std::size_t after_commit_mark_ = 0;
+    std::uint64_t serial_ = 0;        // unit_serial: +1 per unit run, +1 more per undo or outside write
+    std::int64_t data_version_ = -1;  // PRAGMA main.data_version at the last batch
 };
 
 }  // namespace triage::sqlite

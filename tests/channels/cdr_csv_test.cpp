@@ -3,6 +3,7 @@
 #include "engine/time_format.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
 
@@ -69,6 +70,46 @@ TEST_CASE("queue attempts of one Asterisk call with one unique id merge into one
     CHECK(call.to_support_line);
     CHECK(format_rfc3339(call.started_at) == "2024-03-11T10:00:00Z");
     CHECK(batch.first_line[1] == 2);
+}
+
+TEST_CASE("read in steps, a CDR file hands out each call only after its last row, in parse_cdr's order") {
+    auto row = [](const char* id, const char* start, const char* disposition, const char* answer = "") {
+        return fmt::format(R"("","+358401234567","600","ext-queues","x","c","","Queue","q","{}",{},"{}",20,0,"{}","OMIT","{}","")",
+                           start, answer, "2024-03-11 10:30:00", disposition, id) + "\n";
+    };
+    // Call A's second attempt comes four lines after its first; B and C lie in between, and
+    // a bad row and a blank line too.
+    const std::string csv = row("A", "2024-03-11 10:00:00", "NO ANSWER") + row("B", "2024-03-11 10:01:00", "BUSY") +
+                            "not,a,row\n" + "\n" + row("C", "2024-03-11 10:02:00", "BUSY") +
+                            row("A", "2024-03-11 10:00:20", "ANSWERED", "\"2024-03-11 10:00:25\"") +
+                            row("D", "2024-03-11 10:03:00", "BUSY");
+    const auto whole = parse_cdr(csv, {}, "sha");
+    REQUIRE(whole.calls.size() == 4);
+    CHECK(whole.calls[0].disposition == CallDisposition::answered);  // A, merged
+
+    CdrReader reader(csv, {});
+    CdrBatch stepped;
+    std::vector<std::size_t> handed_after;  // calls handed out after each line
+    while (reader.read(1)) {
+        reader.take(stepped);
+        handed_after.push_back(stepped.calls.size());
+    }
+    reader.take(stepped);
+    handed_after.push_back(stepped.calls.size());
+    // Nothing until A's last row (line 6) is read; then A, B, C; D once the file ends.
+    CHECK(handed_after == std::vector<std::size_t>{0, 0, 0, 0, 0, 3, 4});
+    REQUIRE(stepped.calls.size() == whole.calls.size());
+    for (std::size_t i = 0; i < whole.calls.size(); ++i) {
+        CAPTURE(i);
+        CHECK(stepped.calls[i].external_id == whole.calls[i].external_id);
+        CHECK(stepped.calls[i].disposition == whole.calls[i].disposition);
+        CHECK(stepped.calls[i].started_at == whole.calls[i].started_at);
+        CHECK(stepped.calls[i].duration_s == whole.calls[i].duration_s);
+        CHECK(stepped.first_line[i] == whole.first_line[i]);
+    }
+    CHECK(stepped.rows == whole.rows);
+    REQUIRE(stepped.errors.size() == 1);
+    CHECK(stepped.errors[0].line == 3);
 }
 
 TEST_CASE("bad CDR rows are reported with their line numbers and the good rows still parse") {

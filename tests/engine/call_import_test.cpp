@@ -140,12 +140,18 @@ std::vector<std::string> file_one_by_one(Desk& d, const std::vector<PhoneCall>& 
     return out;
 }
 
-std::vector<std::string> file_in_chunks(Desk& d, const std::vector<PhoneCall>& calls, std::size_t chunk) {
+// With a cache, kept across the chunks as import_cdr keeps it, and the enquiries made
+// beforehand as import_cdr makes them.
+std::vector<std::string> file_in_chunks(Desk& d, const std::vector<PhoneCall>& calls, std::size_t chunk,
+                                        CallImportCache* cache = nullptr) {
     std::vector<std::string> out;
     for (std::size_t first = 0; first < calls.size(); first += chunk) {
         auto part = std::span(calls).subspan(first, std::min(chunk, calls.size() - first));
+        std::vector<Enquiry> enquiries;
+        if (cache)
+            for (const auto& c : part) enquiries.push_back(enquiry_of(c));
         auto filed = write_sync(*d.store, [&](StoreTx& tx) {
-            return file_calls(tx, part, CallImportSettings{"support", d.clock.system_now()});
+            return file_calls(tx, part, CallImportSettings{"support", d.clock.system_now()}, cache, enquiries);
         });
         for (const auto& f : filed) out.push_back(outcome_text(f));
     }
@@ -177,6 +183,70 @@ TEST_CASE("filing calls in chunks leaves the same tickets, messages and events a
                 CHECK(again[i].starts_with("duplicate"));
         CHECK(dump(*bulk.store) == dump(*one.store));
     }
+}
+
+TEST_CASE("chunks that keep what they read in a cache file the same as one by one") {
+    const auto calls = mixed_calls(600);
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{100}}) {
+        CAPTURE(chunk);
+        Desk one, bulk;
+        seed(one);
+        seed(bulk);
+        auto expected = file_one_by_one(one, calls);
+        CallImportCache cache;
+        auto got = file_in_chunks(bulk, calls, chunk, &cache);
+        REQUIRE(got.size() == expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CAPTURE(i);
+            CHECK(got[i] == expected[i]);
+        }
+        CHECK(dump(*bulk.store) == dump(*one.store));
+        CallImportCache again_cache;
+        auto again = file_in_chunks(bulk, calls, chunk, &again_cache);
+        for (std::size_t i = 0; i < again.size(); ++i)
+            if (got[i].starts_with("filed") || got[i].starts_with("duplicate"))
+                CHECK(again[i].starts_with("duplicate"));
+        CHECK(dump(*bulk.store) == dump(*one.store));
+    }
+}
+
+TEST_CASE("a cache of callers' tickets is read afresh once anything else has written") {
+    Desk d;
+    CallImportCache cache;
+    const auto number = std::string("+358401111111");
+    auto file = [&](const PhoneCall& c) {
+        return write_sync(*d.store, [&](StoreTx& tx) {
+            return file_calls(tx, std::span(&c, 1), CallImportSettings{"support", d.clock.system_now()}, &cache);
+        }).at(0);
+    };
+    const auto first = file(call("1", number, CallDisposition::answered, kDay + hours(9)));
+    REQUIRE(first.created);
+    // Straight after: the cached ticket is still open, so the next call goes onto it.
+    CHECK(file(call("2", number, CallDisposition::answered, kDay + hours(10))).ticket_id == first.ticket_id);
+
+    // Another unit closes the ticket: the cache must not file the next call onto it.
+    write_sync(*d.store, [&](StoreTx& tx) {
+        auto t = tx.ticket(first.ticket_id);
+        REQUIRE(t);
+        t->status = TicketStatus::closed;
+        tx.update_ticket(*t);
+    });
+    const auto third = file(call("3", number, CallDisposition::answered, kDay + hours(11)));
+    CHECK(third.created);
+    CHECK(third.ticket_id != first.ticket_id);
+
+    // A chunk that fails leaves nothing behind in the cache: its ticket was never written.
+    CHECK_THROWS(write_sync(*d.store, [&](StoreTx& tx) {
+        auto out = file_calls(tx, std::vector{call("4", "+358402222222", CallDisposition::answered, kDay + hours(12))},
+                              CallImportSettings{"support", d.clock.system_now()}, &cache);
+        REQUIRE(out.at(0).created);
+        throw std::runtime_error("the unit fails after filing");
+        return out;
+    }));
+    const auto fifth = file(call("5", "+358402222222", CallDisposition::answered, kDay + hours(13)));
+    CHECK(fifth.created);
+    CHECK(d.store->reader()->ticket(fifth.ticket_id));
+    CHECK(d.store->reader()->messages(fifth.ticket_id).size() == 1);
 }
 
 TEST_CASE("the chunk policy: one call-back ticket per caller per day, answered calls on the open ticket") {

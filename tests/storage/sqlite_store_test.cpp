@@ -911,6 +911,32 @@ TEST_CASE("a write posted after stop fails without running") {
     store->stop();  // idempotent
 }
 
+TEST_CASE("unit serials follow on from unit to unit and break at an undone unit or another process's commit") {
+    TempDir dir;
+    const auto path = dir.path / "triage.db";
+    auto store = SqliteStore::open(path, {.durable = false, .max_batch = 16, .readers = 1});
+    auto serial = [&] { return write_sync(*store, [](StoreTx& tx) { return tx.unit_serial(); }); };
+    const auto first = serial();
+    CHECK(serial() == first + 1);
+    CHECK(serial() == first + 2);
+    // A unit that throws is undone: the next one does not follow on.
+    CHECK_THROWS(write_sync(*store, [](StoreTx& tx) {
+        Customer c = make_customer("gone", "gone@example.fi");
+        tx.insert_customer(c);
+        throw std::runtime_error("undone");
+    }));
+    const auto after_undo = serial();
+    CHECK(after_undo > first + 4);
+    CHECK(serial() == after_undo + 1);
+    // Another connection commits: the next unit's serial jumps.
+    {
+        sqlite::Connection other{path.string(), sqlite::Connection::Mode::read_write};
+        other.exec("INSERT INTO customers (name, organisation, tier, preferred_language, created_at)"
+                   " VALUES ('other', '', 'standard', '', 0)");
+    }
+    CHECK(serial() > after_undo + 2);
+}
+
 TEST_CASE("committed data survives closing and re-opening a file database") {
     TempDir dir;
     const auto path = dir.path / "triage.db";
