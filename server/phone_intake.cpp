@@ -42,9 +42,13 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
     const std::string default_queue = app.config().default_queue;
     const Clock& clock = app.clock();
     CallImportCache cache;  // used by the writer thread only, one unit after another
+    // A unit's calls, enquiries and results belong to this thread, which also frees them once
+    // the unit is settled: the writer thread only files them.
     struct Unit {
         std::size_t first = 0;
-        std::shared_ptr<std::vector<FiledCall>> filed;
+        std::unique_ptr<std::vector<PhoneCall>> calls;
+        std::unique_ptr<std::vector<Enquiry>> enquiries;
+        std::unique_ptr<std::vector<FiledCall>> filed;
         std::future<void> committed;
     };
     std::deque<Unit> pending;
@@ -57,20 +61,25 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
     std::size_t posted = 0;  // calls of `batch` posted so far
     // Posts calls [posted, last) as one unit; its future is ready once it is durable.
     auto post_unit = [&](std::size_t last) {
-        auto calls = std::make_shared<std::vector<PhoneCall>>(std::make_move_iterator(batch.calls.begin() + static_cast<std::ptrdiff_t>(posted)),
-                                                              std::make_move_iterator(batch.calls.begin() + static_cast<std::ptrdiff_t>(last)));
-        for (auto& call : *calls) call.raw_sha256 = sha;
-        auto enquiries = std::make_shared<std::vector<Enquiry>>();  // made here, off the writer
-        enquiries->reserve(calls->size());
-        for (const auto& call : *calls) enquiries->push_back(enquiry_of(call));
-        // What the report needs of a call once it is filed: its unique id.
-        for (std::size_t i = posted; i < last; ++i) batch.calls[i].external_id = (*calls)[i - posted].external_id;
         if (pending.size() >= kUnitsInFlight) settle_front();
-        auto out = std::make_shared<std::vector<FiledCall>>();
+        Unit u;
+        u.first = posted;
+        u.calls = std::make_unique<std::vector<PhoneCall>>(
+            std::make_move_iterator(batch.calls.begin() + static_cast<std::ptrdiff_t>(posted)),
+            std::make_move_iterator(batch.calls.begin() + static_cast<std::ptrdiff_t>(last)));
+        u.enquiries = std::make_unique<std::vector<Enquiry>>();  // made here, off the writer
+        u.enquiries->reserve(u.calls->size());
+        for (auto& call : *u.calls) {
+            call.raw_sha256 = sha;
+            u.enquiries->push_back(enquiry_of(call));
+        }
+        // What the report needs of a call once it is filed: its unique id.
+        for (std::size_t i = posted; i < last; ++i) batch.calls[i].external_id = (*u.calls)[i - posted].external_id;
+        u.filed = std::make_unique<std::vector<FiledCall>>();
         auto committed = std::make_shared<std::promise<void>>();
-        Unit u{posted, out, committed->get_future()};
+        u.committed = committed->get_future();
         app.store().post_write(
-            [&, calls, enquiries, out](StoreTx& tx) {
+            [&, calls = u.calls.get(), enquiries = u.enquiries.get(), out = u.filed.get()](StoreTx& tx) {
                 CallImportSettings settings{default_queue, clock.system_now()};
                 *out = file_calls(tx, *calls, settings, &cache, *enquiries);
                 return true;

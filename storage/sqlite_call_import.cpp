@@ -89,19 +89,14 @@ std::vector<Ticket> Tx::recent_tickets_of(const std::vector<CustomerId>& request
 
 void Tx::touch_tickets(const std::vector<Ticket>& tickets) {
     if (tickets.empty()) return;
-    std::string keys = "[";
-    for (const auto& t : tickets) {
-        if (keys.size() > 1) keys += ',';
-        keys += '[' + std::to_string(t.id) + ',' + std::to_string(to_ms(t.updated_at)) + ']';
+    // updated_at is in no index: only the rows' pages change. One prepared statement stepped
+    // per ticket costs less than binding them all as JSON and reading it back.
+    for (const Ticket& t : tickets) {
+        auto row = connection().query("UPDATE tickets SET updated_at = ?2 WHERE id = ?1");
+        row.bind_all(t.id, to_ms(t.updated_at));
+        row.run();
+        if (connection().changes() != 1) throw std::runtime_error{"touch_tickets: no ticket " + ticket_key(t.id)};
     }
-    keys += ']';
-    // updated_at is in no index: only the rows' pages change.
-    auto row = connection().query(
-        "UPDATE tickets SET updated_at = j.value ->> 1 FROM json_each(?1) AS j WHERE tickets.id = j.value ->> 0");
-    row.bind_all(keys);
-    row.run();
-    if (connection().changes() != static_cast<std::int64_t>(tickets.size()))
-        throw std::runtime_error{"touch_tickets: a ticket is missing"};
     if (record_changes_) changes_.tickets.insert(changes_.tickets.end(), tickets.begin(), tickets.end());
 }
 
