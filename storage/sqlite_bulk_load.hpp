@@ -1,5 +1,5 @@
 // Bulk load: a large history import writes a million rows; keeping the tickets' list indexes
-// (by status, queue, channel, assignee, requester) current row by row costs as much as
+// (by status, by requester, open by assignee) current row by row costs as much as
 // building them once, sorted, at the end, and keeps their pages in the cache meanwhile. A bulk
 // load drops them (remembering their SQL in the database, in the same transaction) and
 // creates them again when it ends; a store opened after a crash mid-load

@@ -316,6 +316,18 @@ CREATE TABLE blobs (
     bytes  BLOB NOT NULL
 ) STRICT;
 )sql",
+    // One narrow index in id order serves the list filters on queue, channel and assignee
+    // (storage/sqlite_reader.cpp scans it newest first, reading only matching rows), instead
+    // of an index per filter: a new ticket appends to it, where it took a place in each of
+    // three indexes, and a bulk load keeps it up to date instead of building three again.
+    // Status keeps its own index (its small sets, new and open, are the agents' queues), and
+    // so do requester (threading) and open-by-assignee (routing).
+    R"sql(
+DROP INDEX IF EXISTS tickets_by_queue;
+DROP INDEX IF EXISTS tickets_by_channel;
+DROP INDEX IF EXISTS tickets_by_assignee;
+CREATE INDEX tickets_list ON tickets(id, status, channel, queue, assignee_id);
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

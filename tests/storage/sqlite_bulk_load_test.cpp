@@ -70,7 +70,7 @@ TEST_CASE("a large import drops the list indexes and builds them again as the sc
         during = std::max(during, before.size() - indexes(db).size());
     }, 1, 200);
     CHECK(summary.imported == 300);
-    CHECK(during == 6);  // the tickets' six list indexes were gone meanwhile
+    CHECK(during == 3);  // the tickets' three list indexes were gone meanwhile (tickets_list stays)
     CHECK(indexes(db) == before);
     // Idempotent on re-import, and the lists work on the rebuilt indexes.
     std::istringstream again(history(300));
@@ -89,13 +89,22 @@ TEST_CASE("a store opened after a bulk load stopped half-way has its list indexe
     {
         auto store = SqliteStore::open(db, SqliteOptions{.durable = false});
         before = indexes(db);
-        CHECK(write_sync(*store, [](StoreTx& tx) { return sqlite::drop_bulk_load_indexes(tx); }) == 6);
+        CHECK(write_sync(*store, [](StoreTx& tx) { return sqlite::drop_bulk_load_indexes(tx); }) == 3);
         const auto during = indexes(db);
-        CHECK(during.size() == before.size() - 6);
+        CHECK(during.size() == before.size() - 3);
         CHECK(!during.contains("tickets_by_requester"));
+        CHECK(during.contains("tickets_list"));  // an import appends to it too
         CHECK(during.contains("messages_by_ticket"));  // an import appends to it: kept up row by row
         CHECK(during.contains("identities_by_customer"));
     }  // as if the import died here
+    {
+        // A load cut off under an older schema may remember an index a migration has since
+        // replaced (tickets_by_queue became part of tickets_list): it does not come back.
+        sqlite::Connection c{db.string(), sqlite::Connection::Mode::read_write};
+        c.exec("INSERT INTO bulk_load_indexes (name, sql) VALUES"
+               " ('tickets_by_queue', 'CREATE INDEX tickets_by_queue ON tickets(queue, id DESC)')");
+    }
     auto store = SqliteStore::open(db, SqliteOptions{.durable = false});
     CHECK(indexes(db) == before);
+    CHECK(!indexes(db).contains("tickets_by_queue"));
 }

@@ -518,6 +518,22 @@ TEST_CASE("cursor pagination visits every matching ticket once, newest first, fo
     }
     {
         TicketQuery q;
+        q.status = TicketStatus::open;
+        q.queue = "tech";
+        q.assignee = agents[1];
+        cases.push_back({"status, queue and assignee", q, [&](const Ticket& t) {
+                             return t.status == TicketStatus::open && t.queue == "tech" && t.assignee_id == agents[1];
+                         }});
+    }
+    {
+        TicketQuery q;
+        q.queues = {"tech", "nowhere"};
+        q.channel = Channel::email;
+        cases.push_back({"an agent's queues and a channel", q,
+                         [](const Ticket& t) { return t.queue == "tech" && t.channel == Channel::email; }});
+    }
+    {
+        TicketQuery q;
         q.text = "alpha";
         cases.push_back({"subject text", q, [](const Ticket& t) { return t.subject == "Alpha ticket"; }});
     }
