@@ -246,7 +246,6 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
         else if (state.dirty[k] == 1) touched.push_back(state.tickets[k]);
     }
     if (!touched.empty()) tx.touch_tickets(touched);
-    std::fill(state.dirty.begin(), state.dirty.end(), 0);
     if (state.tickets.size() <= kept.max_tickets_) kept.serial_ = serial;
     else kept.state_.reset();
     return out;

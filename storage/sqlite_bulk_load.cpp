@@ -111,10 +111,6 @@ namespace triage::sqlite {
 namespace {
 
 std::int64_t ms(Timestamp t) { return t.time_since_epoch().count(); }
-std::optional<std::int64_t> ms(const std::optional<Timestamp>& t) {
-    if (t) return ms(*t);
-    return std::nullopt;
-}
 
 // Foreign-key checks off for one unit's import rows, on again at the end of the scope. The
 // importer's rows refer only to rows of the same unit (messages, events and ticket_imports to
@@ -221,35 +217,16 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     tags.reserve(rows.tickets.size());
     for (const ImportDraft* d : rows.tickets) tags.push_back(encode_strings(d->ticket.tags));
     std::size_t tag = 0;
-    insert_all(c,
-               "INTO tickets (id, subject, status, priority, queue, category, tags, language, channel,"
-               " requester_id, assignee_id, tier, follow_up_of, reopen_count, created_at, updated_at,"
-               " first_response_at, solved_at, closed_at)",
-               19, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
-                   const Ticket& t = d->ticket;
-                   use.bind(i, t.id).bind(i + 1, t.subject).bind(i + 2, to_string(t.status));
-                   use.bind(i + 3, to_string(t.priority)).bind(i + 4, t.queue).bind(i + 5, t.category);
-                   use.bind(i + 6, tags[tag++]).bind(i + 7, t.language).bind(i + 8, to_string(t.channel));
-                   use.bind(i + 9, t.requester_id).bind(i + 10, t.assignee_id).bind(i + 11, to_string(t.tier));
-                   use.bind(i + 12, t.follow_up_of).bind(i + 13, t.reopen_count).bind(i + 14, ms(t.created_at));
-                   use.bind(i + 15, ms(t.updated_at)).bind(i + 16, ms(t.first_response_at));
-                   use.bind(i + 17, ms(t.solved_at)).bind(i + 18, ms(t.closed_at));
-               });
+    insert_all(c, kTicketRowHead, kTicketRowColumns, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
+        bind_ticket_row(use, i, d->ticket, tags[tag++]);
+    });
     std::vector<std::string> attachments;
     attachments.reserve(rows.tickets.size());
     for (const ImportDraft* d : rows.tickets) attachments.push_back(encode_attachments(d->message.attachments));
     std::size_t attachment = 0;
-    insert_all(c,
-               "INTO messages (id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
-               " attachments, external_id, raw_sha256, created_at)",
-               13, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
-                   const Message& m = d->message;
-                   use.bind(i, m.id).bind(i + 1, m.ticket_id).bind(i + 2, to_string(m.kind));
-                   use.bind(i + 3, to_string(m.author_kind)).bind(i + 4, m.author_id).bind(i + 5, m.author_name);
-                   use.bind(i + 6, to_string(m.channel)).bind(i + 7, m.body).bind(i + 8, m.html);
-                   use.bind(i + 9, attachments[attachment++]).bind(i + 10, m.external_id).bind(i + 11, m.raw_sha256);
-                   use.bind(i + 12, ms(m.created_at));
-               });
+    insert_all(c, kMessageRowHead, kMessageRowColumns, rows.tickets, [&](StatementUse& use, int i, const ImportDraft* d) {
+        bind_message_row(use, i, d->message, attachments[attachment++]);
+    });
     std::vector<const TicketEvent*> events;
     for (const ImportDraft* d : rows.tickets)
         for (const TicketEvent& e : d->events) events.push_back(&e);
@@ -257,11 +234,9 @@ std::size_t Tx::insert_import_rows(ImportRows& rows) {
     changes.reserve(events.size());
     for (const TicketEvent* e : events) changes.push_back(encode_changes(e->changes));
     std::size_t change = 0;
-    insert_all(c, "INTO events (id, ticket_id, at, actor, type, changes, detail)", 7, events,
-               [&](StatementUse& use, int i, const TicketEvent* e) {
-                   use.bind(i, e->id).bind(i + 1, e->ticket_id).bind(i + 2, ms(e->at)).bind(i + 3, e->actor);
-                   use.bind(i + 4, e->type).bind(i + 5, changes[change++]).bind(i + 6, e->detail);
-               });
+    insert_all(c, kEventRowHead, kEventRowColumns, events, [&](StatementUse& use, int i, const TicketEvent* e) {
+        bind_event_row(use, i, *e, changes[change++]);
+    });
     insert_all(c, "INTO ticket_imports (external_id, ticket_id, replies)", 3, rows.tickets,
                [](StatementUse& use, int i, const ImportDraft* d) {
                    use.bind(i, d->external_id).bind(i + 1, d->ticket.id).bind(i + 2, d->replies);

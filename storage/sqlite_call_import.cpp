@@ -24,6 +24,13 @@ std::optional<std::int64_t> to_ms(const std::optional<Timestamp>& t) {
     "t.assignee_id, t.tier, t.follow_up_of, t.reopen_count, t.created_at, t.updated_at, t.first_response_at, "       \
     "t.solved_at, t.closed_at"
 
+// The first column of the one row `sql` gives: the next free id of a table.
+std::int64_t next_id(Connection& c, const char* sql) {
+    auto row = c.query(sql);
+    if (!row.step()) throw std::runtime_error{std::string("no row from ") + sql};
+    return row.int64(0);
+}
+
 template <class Ints>
 std::string int_array(const Ints& values) {
     std::string out = "[";
@@ -102,11 +109,32 @@ void Tx::touch_tickets(const std::vector<Ticket>& tickets) {
 
 TicketId Tx::next_ticket_id() {
     // AUTOINCREMENT: past every id ever used, as SQLite would number the next insert.
-    auto row = connection().query(
-        "SELECT max((SELECT coalesce(max(id), 0) FROM tickets),"
-        " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0)) + 1");
-    if (!row.step()) throw std::runtime_error{"next_ticket_id: no row"};
-    return row.int64(0);
+    return next_id(connection(),
+                   "SELECT max((SELECT coalesce(max(id), 0) FROM tickets),"
+                   " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0)) + 1");
+}
+
+void bind_ticket_row(StatementUse& use, int i, const Ticket& t, const std::string& tags) {
+    use.bind(i, t.id).bind(i + 1, t.subject).bind(i + 2, to_string(t.status));
+    use.bind(i + 3, to_string(t.priority)).bind(i + 4, t.queue).bind(i + 5, t.category);
+    use.bind(i + 6, tags).bind(i + 7, t.language).bind(i + 8, to_string(t.channel));
+    use.bind(i + 9, t.requester_id).bind(i + 10, t.assignee_id).bind(i + 11, to_string(t.tier));
+    use.bind(i + 12, t.follow_up_of).bind(i + 13, t.reopen_count).bind(i + 14, to_ms(t.created_at));
+    use.bind(i + 15, to_ms(t.updated_at)).bind(i + 16, to_ms(t.first_response_at));
+    use.bind(i + 17, to_ms(t.solved_at)).bind(i + 18, to_ms(t.closed_at));
+}
+
+void bind_message_row(StatementUse& use, int i, const Message& m, const std::string& attachments) {
+    use.bind(i, m.id).bind(i + 1, m.ticket_id).bind(i + 2, to_string(m.kind));
+    use.bind(i + 3, to_string(m.author_kind)).bind(i + 4, m.author_id).bind(i + 5, m.author_name);
+    use.bind(i + 6, to_string(m.channel)).bind(i + 7, m.body).bind(i + 8, m.html);
+    use.bind(i + 9, attachments).bind(i + 10, m.external_id).bind(i + 11, m.raw_sha256);
+    use.bind(i + 12, to_ms(m.created_at));
+}
+
+void bind_event_row(StatementUse& use, int i, const TicketEvent& e, const std::string& changes) {
+    use.bind(i, e.id).bind(i + 1, e.ticket_id).bind(i + 2, to_ms(e.at)).bind(i + 3, e.actor);
+    use.bind(i + 4, e.type).bind(i + 5, changes).bind(i + 6, e.detail);
 }
 
 void Tx::insert_tickets(std::span<const Ticket> tickets) {
@@ -114,19 +142,8 @@ void Tx::insert_tickets(std::span<const Ticket> tickets) {
     tags.reserve(tickets.size());
     for (const Ticket& t : tickets) tags.push_back(encode_strings(t.tags));
     std::size_t tag = 0;
-    insert_all(connection(),
-               "INTO tickets (id, subject, status, priority, queue, category, tags, language, channel,"
-               " requester_id, assignee_id, tier, follow_up_of, reopen_count, created_at, updated_at,"
-               " first_response_at, solved_at, closed_at)",
-               19, tickets, [&](StatementUse& use, int i, const Ticket& t) {
-                   use.bind(i, t.id).bind(i + 1, t.subject).bind(i + 2, to_string(t.status));
-                   use.bind(i + 3, to_string(t.priority)).bind(i + 4, t.queue).bind(i + 5, t.category);
-                   use.bind(i + 6, tags[tag++]).bind(i + 7, t.language).bind(i + 8, to_string(t.channel));
-                   use.bind(i + 9, t.requester_id).bind(i + 10, t.assignee_id).bind(i + 11, to_string(t.tier));
-                   use.bind(i + 12, t.follow_up_of).bind(i + 13, t.reopen_count).bind(i + 14, to_ms(t.created_at));
-                   use.bind(i + 15, to_ms(t.updated_at)).bind(i + 16, to_ms(t.first_response_at));
-                   use.bind(i + 17, to_ms(t.solved_at)).bind(i + 18, to_ms(t.closed_at));
-               });
+    insert_all(connection(), kTicketRowHead, kTicketRowColumns, tickets,
+               [&](StatementUse& use, int i, const Ticket& t) { bind_ticket_row(use, i, t, tags[tag++]); });
     for (const Ticket& t : tickets) {
         queue_index_change(-t.id, t.subject, false);
         if (record_changes_) changes_.tickets.push_back(t);
@@ -135,12 +152,7 @@ void Tx::insert_tickets(std::span<const Ticket> tickets) {
 
 void Tx::insert_messages(std::span<Message> messages) {
     if (messages.empty()) return;
-    MessageId next = 0;
-    {
-        auto row = connection().query("SELECT coalesce(max(id), 0) + 1 FROM messages");
-        if (!row.step()) throw std::runtime_error{"insert_messages: no row"};
-        next = row.int64(0);
-    }
+    MessageId next = next_id(connection(), "SELECT coalesce(max(id), 0) + 1 FROM messages");
     std::vector<std::string> attachments;
     attachments.reserve(messages.size());
     for (Message& m : messages) {
@@ -148,16 +160,9 @@ void Tx::insert_messages(std::span<Message> messages) {
         attachments.push_back(encode_attachments(m.attachments));
     }
     std::size_t attachment = 0;
-    insert_all(connection(),
-               "INTO messages (id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
-               " attachments, external_id, raw_sha256, created_at)",
-               13, messages, [&](StatementUse& use, int i, const Message& m) {
-                   use.bind(i, m.id).bind(i + 1, m.ticket_id).bind(i + 2, to_string(m.kind));
-                   use.bind(i + 3, to_string(m.author_kind)).bind(i + 4, m.author_id).bind(i + 5, m.author_name);
-                   use.bind(i + 6, to_string(m.channel)).bind(i + 7, m.body).bind(i + 8, m.html);
-                   use.bind(i + 9, attachments[attachment++]).bind(i + 10, m.external_id).bind(i + 11, m.raw_sha256);
-                   use.bind(i + 12, to_ms(m.created_at));
-               });
+    insert_all(connection(), kMessageRowHead, kMessageRowColumns, messages, [&](StatementUse& use, int i, const Message& m) {
+        bind_message_row(use, i, m, attachments[attachment++]);
+    });
     for (const Message& m : messages) {
         queue_index_change(m.id, m.body, false);
         if (record_changes_) changes_.messages.push_back({m.ticket_id, m.kind, m.author_kind, m.author_id, m.created_at, m.id});
@@ -166,12 +171,7 @@ void Tx::insert_messages(std::span<Message> messages) {
 
 void Tx::append_events(std::span<TicketEvent> events) {
     if (events.empty()) return;
-    std::int64_t next = 0;
-    {
-        auto row = connection().query("SELECT coalesce(max(id), 0) + 1 FROM events");
-        if (!row.step()) throw std::runtime_error{"append_events: no row"};
-        next = row.int64(0);
-    }
+    std::int64_t next = next_id(connection(), "SELECT coalesce(max(id), 0) + 1 FROM events");
     std::vector<std::string> changes;
     changes.reserve(events.size());
     for (TicketEvent& e : events) {
@@ -179,11 +179,9 @@ void Tx::append_events(std::span<TicketEvent> events) {
         changes.push_back(encode_changes(e.changes));
     }
     std::size_t change = 0;
-    insert_all(connection(), "INTO events (id, ticket_id, at, actor, type, changes, detail)", 7, events,
-               [&](StatementUse& use, int i, const TicketEvent& e) {
-                   use.bind(i, e.id).bind(i + 1, e.ticket_id).bind(i + 2, to_ms(e.at)).bind(i + 3, e.actor);
-                   use.bind(i + 4, e.type).bind(i + 5, changes[change++]).bind(i + 6, e.detail);
-               });
+    insert_all(connection(), kEventRowHead, kEventRowColumns, events, [&](StatementUse& use, int i, const TicketEvent& e) {
+        bind_event_row(use, i, e, changes[change++]);
+    });
     if (record_changes_) changes_.events.insert(changes_.events.end(), events.begin(), events.end());
 }
 

@@ -2,6 +2,9 @@
 // rows to a statement, a clash found by counting the rows each statement changed.
 #pragma once
 
+#include "engine/message.hpp"
+#include "engine/ticket.hpp"
+#include "engine/ticket_event.hpp"
 #include "storage/sqlite_connection.hpp"
 
 #include <cstddef>
@@ -72,5 +75,25 @@ std::size_t insert_all(Connection& c, std::string_view head, int columns, const 
     }
     return rows.size() - static_cast<std::size_t>(c.total_changes() - before);
 }
+
+// The rows of the bulk writes, ids included (storage/sqlite_call_import.cpp): the insert_all
+// head, its column count, and a binder for one row from `index` on. The JSON columns come
+// encoded by the caller (tags, attachments, changes), so bound text outlives the step.
+inline constexpr std::string_view kTicketRowHead =
+    "INTO tickets (id, subject, status, priority, queue, category, tags, language, channel,"
+    " requester_id, assignee_id, tier, follow_up_of, reopen_count, created_at, updated_at,"
+    " first_response_at, solved_at, closed_at)";
+inline constexpr int kTicketRowColumns = 19;
+void bind_ticket_row(StatementUse& use, int index, const Ticket& t, const std::string& tags);
+
+inline constexpr std::string_view kMessageRowHead =
+    "INTO messages (id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
+    " attachments, external_id, raw_sha256, created_at)";
+inline constexpr int kMessageRowColumns = 13;
+void bind_message_row(StatementUse& use, int index, const Message& m, const std::string& attachments);
+
+inline constexpr std::string_view kEventRowHead = "INTO events (id, ticket_id, at, actor, type, changes, detail)";
+inline constexpr int kEventRowColumns = 7;
+void bind_event_row(StatementUse& use, int index, const TicketEvent& e, const std::string& changes);
 
 }  // namespace triage::sqlite
