@@ -74,6 +74,7 @@ Result<FormSubmission> parse_json_form(std::string_view body, const FormLimits& 
             return malformed(fmt::format("the form has more than {} fields", limits.max_fields));
         std::string text;
         if (kv.value().is_string()) text = kv.value().get_string();
+        else if (kv.value().is_double()) text = fmt::format("{}", kv.value().get_double());  // 1.5, not 1.5E0
         else if (kv.value().is_number() || kv.value().is_bool()) text = json::serialize(kv.value());
         else if (kv.value().is_null()) text = "";
         else return malformed(fmt::format("the field {} must be a string", std::string_view(kv.key())));

@@ -1,5 +1,6 @@
 #include "server/api_reports.hpp"
 
+#include "server/api_response.hpp"
 #include "server/json_codec.hpp"
 #include "server/reports.hpp"
 #include "server/store_async.hpp"
@@ -16,28 +17,6 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 namespace asio = boost::asio;
 namespace {
-
-Response json_answer(unsigned version, http::status status, const json::value& body) {
-    Response res{status, version};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = json::serialize(body);
-    res.body() += '\n';
-    res.prepare_payload();
-    return res;
-}
-
-http::status status_for(errc code) {
-    switch (code) {
-        case errc::malformed: return http::status::bad_request;
-        case errc::invalid_field: return http::status::unprocessable_entity;
-        case errc::not_found: return http::status::not_found;
-        case errc::too_large: return http::status::payload_too_large;
-        case errc::unavailable: return http::status::service_unavailable;
-        case errc::conflict: return http::status::conflict;
-        default: return http::status::internal_server_error;
-    }
-}
 
 // Report scans take tens of milliseconds on a million tickets: they run here, off the I/O threads.
 asio::thread_pool& report_pool() {
@@ -92,15 +71,15 @@ Result<RenderedReport> render_report(App& app, std::string_view name,
     auto agents = agent_labels(app);
     auto table = app.reports().with_facts([&](const Facts& facts) { return run_report(facts, *request, agents); });
     if (request->format == "csv") return RenderedReport{to_csv(table), "text/csv; charset=utf-8; header=present"};
-    return RenderedReport{json::serialize(to_json(table, *request)) + "\n", "application/json; charset=utf-8"};
+    return RenderedReport{json_text(to_json(table, *request)) + "\n", "application/json; charset=utf-8"};
 }
 
 asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boost::urls::url_view url,
                                                const std::vector<std::string>& seg, std::string& pattern) {
     const unsigned v = req.version();
-    auto fail = [&](const Problem& p) { return json_answer(v, status_for(p.code), error_json(p)); };
+    auto fail = [&](const Problem& p) { return json_response(v, status_of(p.code), error_json(p)); };
     auto not_allowed = [&](std::string_view allow) {
-        auto res = json_answer(v, http::status::method_not_allowed,
+        auto res = json_response(v, http::status::method_not_allowed,
                                error_json("method_not_allowed", fmt::format("{} is not allowed here; use {}",
                                                                             std::string(req.method_string()), allow)));
         res.set(http::field::allow, allow);
@@ -117,7 +96,7 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
             return send_weekly_report(app, *mailer, app.clock().system_now());
         };
         auto where = *co_await run_on_report_pool<std::string>(std::move(work));
-        co_return json_answer(v, http::status::accepted, {{"queued", where}});
+        co_return json_response(v, http::status::accepted, {{"queued", where}});
     }
     if (seg.size() == 4 && seg[2] == "reports") {
         pattern = "/api/v1/reports/{name}";
@@ -184,7 +163,7 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
             problems.push_back({{"line", p.line}, {"code", errc_name(p.problem.code)}, {"message", p.problem.message},
                                 {"field", p.problem.field}});
         const bool any_bad = !summary->problems.empty();
-        co_return json_answer(v, any_bad && summary->imported + summary->duplicates == 0 ? http::status::unprocessable_entity
+        co_return json_response(v, any_bad && summary->imported + summary->duplicates == 0 ? http::status::unprocessable_entity
                                                                                           : http::status::ok,
                               {{"imported", summary->imported},
                                {"duplicates", summary->duplicates},

@@ -3,7 +3,6 @@
 #include "channels/mime_charset.hpp"
 #include "server/json_codec.hpp"
 
-#include <boost/json/serializer.hpp>
 
 namespace triage::server {
 namespace http = boost::beast::http;
@@ -14,12 +13,9 @@ Response json_response(unsigned version, Status status, const json::value& body)
     Response res{status, version};
     res.set(http::field::content_type, "application/json; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
-    json::serializer serializer;  // straight into the body: no intermediate string
-    serializer.reset(&body);
     std::string& out = res.body();
-    char chunk[4096];
-    while (!serializer.done()) out.append(serializer.read(chunk));
-    // Boost.JSON copies string bytes as they are; an error message may quote what a client
+    append_json(out, body);
+    // The writer copies string bytes as they are; an error message may quote what a client
     // sent (a %FF in a path). Bytes outside ASCII occur only inside strings, so replacing
     // invalid ones with U+FFFD keeps the document valid JSON and valid UTF-8.
     if (!channels::is_valid_utf8(out)) out = channels::repair_utf8(out);

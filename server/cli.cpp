@@ -170,7 +170,7 @@ int ticket_show(const Args& a, std::ostream& out, std::ostream& err) {
         for (const auto& e : events) es.push_back(to_json(e));
         v.as_object()["messages"] = std::move(ms);
         v.as_object()["events"] = std::move(es);
-        out << boost::json::serialize(v) << "\n";
+        out << json_text(v) << "\n";
         return 0;
     }
     auto customer = reader->customer(t->requester_id);
@@ -211,7 +211,7 @@ int ticket_list(const Args& a, std::ostream& out) {
     if (a.json) {
         boost::json::array ts;
         for (const auto& t : page.tickets) ts.push_back(to_json(t));
-        out << boost::json::serialize(ts) << "\n";
+        out << json_text(ts) << "\n";
         return 0;
     }
     out << fmt::format("{:<8} {:<8} {:<7} {:<12} {:<20} {}\n", "KEY", "STATUS", "PRIO", "QUEUE", "CREATED", "SUBJECT");

@@ -1,10 +1,12 @@
 #include "server/cli_reports.hpp"
+
 #include "server/cli.hpp"
 
 #include "escalation/escalation_config.hpp"
 
 #include "server/app.hpp"
 #include "server/config.hpp"
+#include "server/json_codec.hpp"
 #include "server/weekly_report.hpp"
 #include "server/report_config.hpp"
 #include "server/report_facts.hpp"
@@ -148,7 +150,7 @@ int report_command(const Options& o, std::ostream& out, std::ostream& err) {
     facts.load(db);
     auto table = facts.with_facts([&](const Facts& f) { return run_report(f, *request, agents); });
     if (request->format == "csv") out << to_csv(table);
-    else out << boost::json::serialize(to_json(table, *request)) << "\n";
+    else out << json_text(to_json(table, *request)) << "\n";
     return 0;
 }
 

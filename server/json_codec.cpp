@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
+#include <iterator>
 #include <cstdint>
 #include <optional>
 
@@ -22,6 +24,51 @@ json::array strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
+void append_json(std::string& out, const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::null: out += "null"; return;
+        case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+        case json::kind::int64: fmt::format_to(std::back_inserter(out), "{}", v.get_int64()); return;
+        case json::kind::uint64: fmt::format_to(std::back_inserter(out), "{}", v.get_uint64()); return;
+        case json::kind::double_: {
+            const double d = v.get_double();
+            if (!std::isfinite(d)) out += "null";
+            else fmt::format_to(std::back_inserter(out), "{}", d);
+            return;
+        }
+        case json::kind::string: append_json_string(out, v.get_string()); return;
+        case json::kind::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& e : v.get_array()) {
+                if (!first) out += ',';
+                first = false;
+                append_json(out, e);
+            }
+            out += ']';
+            return;
+        }
+        case json::kind::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& kv : v.get_object()) {
+                if (!first) out += ',';
+                first = false;
+                append_json_string(out, kv.key());
+                out += ':';
+                append_json(out, kv.value());
+            }
+            out += '}';
+            return;
+        }
+    }
+}
+
+std::string json_text(const json::value& v) {
+    std::string out;
+    append_json(out, v);
+    return out;
+}
 
 namespace {
 

@@ -29,6 +29,14 @@ boost::json::value to_json(const TicketEvent& e);
 boost::json::value to_json(const Customer& c);
 boost::json::value to_json(const Agent& a);
 
+// `v` as JSON text, as json::serialize writes it except for numbers with a fraction:
+// Boost.JSON 1.81 writes 71.09 as 7.109E1, which is valid JSON but not what a manager's
+// script or a person reading a report expects; these are written in their shortest
+// round-trip form, plain decimal wherever that is not absurdly long (71.09, 0.5, 1e+21).
+// Not-finite doubles (never produced on purpose) become null.
+void append_json(std::string& out, const boost::json::value& v);
+std::string json_text(const boost::json::value& v);
+
 // {"error": {"code": "...", "message": "...", "field": "..."}}
 boost::json::value error_json(std::string_view code, std::string_view message, std::string_view field = {});
 boost::json::value error_json(const Problem& p);

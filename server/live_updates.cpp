@@ -73,7 +73,7 @@ void LiveUpdates::publish(const std::vector<TicketEvent>& events) {
         auto ticket = reader->ticket(id);
         if (!ticket) continue;
         auto message = std::make_shared<std::string>(
-            boost::json::serialize(boost::json::object{{"type", "ticket"}, {"ticket", to_json(*ticket)}}));
+            json_text(boost::json::object{{"type", "ticket"}, {"ticket", to_json(*ticket)}}));
         for (const auto& sub : subs) {
             if (!may_see(sub->who, *ticket)) continue;
             asio::post(sub->ws.get_executor(), [sub, message] {

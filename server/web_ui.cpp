@@ -28,7 +28,7 @@ WebResponse json_answer(unsigned version, Status status, const json::value& body
     WebResponse res{status, version};
     res.set(http::field::content_type, "application/json; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
-    res.body() = json::serialize(body) + "\n";
+    res.body() = json_text(body) + "\n";
     res.prepare_payload();
     return res;
 }

@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
+
 using namespace triage;
 using namespace triage::server;
 namespace json = boost::json;
@@ -77,4 +80,26 @@ TEST_CASE("JSON string escapes control characters, quotes and backslashes and ke
     append_json_string(out, std::string_view("a\"b\\c\x1f\x7f õ", 10));
     CHECK(out == "\"a\\\"b\\\\c\\u001f\x7f õ\"");
     CHECK(json::parse(out).as_string() == std::string_view("a\"b\\c\x1f\x7f õ", 10));
+}
+
+TEST_CASE("JSON text writes fractions in plain decimal, not Boost's 7.109E1, and parses back to the same value") {
+    CHECK(json_text(json::value(71.09)) == "71.09");
+    CHECK(json_text(json::value(45.0)) == "45");
+    CHECK(json_text(json::value(0.5)) == "0.5");
+    CHECK(json_text(json::value(-2269.71)) == "-2269.71");
+    CHECK(json_text(json::value(1e21)) == "1e+21");
+    CHECK(json_text(json::value(std::numeric_limits<double>::infinity())) == "null");
+    CHECK(json_text(json::value(std::nan(""))) == "null");
+    CHECK(json_text(json::value(std::int64_t{-9007199254740993})) == "-9007199254740993");
+    CHECK(json_text(json::value(std::uint64_t{18446744073709551615u})) == "18446744073709551615");
+
+    const json::value v = json::parse(
+        R"({"report":"resolution","rows":[{"queue":"laskutus \"ä\"\n","pct":71.09,"n":3,"ok":true,"x":null}],)"
+        R"("empty":{},"none":[],"tiny":1.25e-7,"big":123456789.125})");
+    const std::string text = json_text(v);
+    CHECK(json::parse(text) == v);
+    CHECK(text.find('E') == std::string::npos);
+    CHECK(text.find(R"("pct":71.09)") != std::string::npos);
+    CHECK(text.find(R"("big":123456789.125)") != std::string::npos);
+    CHECK(text.find(R"("queue":"laskutus \"ä\"\n")") != std::string::npos);
 }
