@@ -6,6 +6,11 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <iconv.h>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
 
 namespace triage::channels {
 namespace {
@@ -200,6 +205,7 @@ std::optional<std::string> convert_to_utf8(std::string_view bytes, std::string_v
     }
     iconv_t cd = g_mime_iconv_open("UTF-8", name.c_str());
     if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+    keep_charset_module_loaded(name);
     struct Close {
         iconv_t cd;
         ~Close() { g_mime_iconv_close(cd); }
@@ -305,6 +311,29 @@ Utf8Text decode_text(std::string_view bytes, std::string_view declared_charset) 
     auto guess = guess_charset(bytes);
     auto text = convert_to_utf8(bytes, guess).value_or(repair_utf8(bytes));
     return finish(std::move(text), std::move(guess));
+}
+
+void keep_charset_module_loaded(std::string_view charset) {
+    thread_local std::set<std::string, std::less<>> kept_here;  // no lock for the common case
+    if (kept_here.contains(charset)) return;
+    static std::mutex mutex;
+    static std::map<std::string, iconv_t, std::less<>> kept;  // never closed: the point is that they stay open
+    std::lock_guard lock(mutex);
+    if (!kept.contains(charset)) {
+        if (kept.size() >= 64) return;  // a bound against mail declaring a new charset each time
+        iconv_t cd = g_mime_iconv_open("UTF-8", std::string(charset).c_str());
+        if (cd == reinterpret_cast<iconv_t>(-1)) return;
+        kept.emplace(std::string(charset), cd);
+    }
+    kept_here.emplace(charset);
+}
+
+void keep_charset_modules_loaded() {
+    // Western, Nordic, Baltic, central European and Cyrillic mail; each is one glibc module
+    // (about 32 KB). Others are kept once convert_to_utf8 meets them.
+    for (const char* charset : {"iso-8859-1", "iso-8859-2", "iso-8859-4", "iso-8859-13", "iso-8859-15", "windows-1250",
+                                "windows-1251", "windows-1252", "windows-1257", "koi8-r"})
+        keep_charset_module_loaded(charset);
 }
 
 }  // namespace triage::channels

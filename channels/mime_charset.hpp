@@ -39,6 +39,15 @@ std::string guess_charset(std::string_view bytes);
 std::optional<std::string> convert_to_utf8(std::string_view bytes, std::string_view charset,
                                            std::size_t* invalid = nullptr);
 
+// Keeps glibc's iconv module for `charset` loaded for good, by opening one converter that is
+// never closed. GMime 3 opens and closes an iconv descriptor for every encoded word and body
+// it converts; when the last descriptor using a module closes, glibc unloads it, and the next
+// conversion dlopen()s it again: that was 14% of parsing the email corpus. convert_to_utf8
+// keeps each charset it converts from (up to 64); keep_charset_modules_loaded(), called by
+// ensure_gmime(), keeps the common European ones (about 32 KB of mapped module each).
+void keep_charset_module_loaded(std::string_view charset);
+void keep_charset_modules_loaded();
+
 // Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
 bool is_valid_utf8(std::string_view bytes) noexcept;
 

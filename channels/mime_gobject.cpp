@@ -1,5 +1,7 @@
 #include "channels/mime_gobject.hpp"
 
+#include "channels/mime_charset.hpp"
+
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -97,6 +99,7 @@ void ensure_gmime() {
             g_mime_object_register_type("message", subtype, GMIME_TYPE_PART);
         register_lean_types();
         TRIAGE_LSAN_ENABLE();
+        keep_charset_modules_loaded();
     });
 }
 

@@ -1,8 +1,13 @@
 #include "channels/mime_charset.hpp"
 #include "channels/mime_header_decoder.hpp"
 
-#include <doctest/doctest.h>
+#include "channels/mime_gobject.hpp"
 
+#include <doctest/doctest.h>
+#include <gmime/gmime.h>
+#include <link.h>
+
+#include <cstring>
 #include <string>
 
 using namespace triage::channels;
@@ -112,4 +117,39 @@ TEST_CASE("address lists decode names GMime's parser would miss") {
     CHECK(list[2].name == "Jaakko Hyvätti");
     CHECK(format_address_list(list) ==
           "Erik Bågfors <zindar@gmail.com>, Tõnu Õun <tonu@naidis.ee>, Jaakko Hyvätti <jaakko@hyvatti.iki.fi>");
+}
+
+namespace {
+
+// Whether a shared object whose path ends in `suffix` (e.g. "/gconv/ISO-2022-JP.so") is loaded.
+bool loaded(const char* suffix) {
+    struct Search {
+        const char* suffix;
+        bool found = false;
+    } search{suffix};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+            auto* s = static_cast<Search*>(data);
+            const std::size_t n = std::strlen(info->dlpi_name), m = std::strlen(s->suffix);
+            if (n >= m && std::strcmp(info->dlpi_name + n - m, s->suffix) == 0) s->found = true;
+            return 0;
+        },
+        &search);
+    return search.found;
+}
+
+}  // namespace
+
+TEST_CASE("a charset once converted keeps its iconv module loaded, so GMime's next conversion does not dlopen it") {
+    ensure_gmime();
+    CHECK(convert_to_utf8("\x1b$BF|K\\\x1b(B", "iso-2022-jp") == "\xE6\x97\xA5\xE6\x9C\xAC");  // 日本
+    // glibc unloads an unused module after a couple of other modules' descriptors close: open
+    // and close converters the way GMime does for each encoded word.
+    for (const char* other : {"iso-8859-7", "cp1257", "iso-8859-7", "koi8-u", "iso-8859-7", "cp1257"}) {
+        iconv_t cd = g_mime_iconv_open("UTF-8", other);
+        REQUIRE(cd != reinterpret_cast<iconv_t>(-1));
+        g_mime_iconv_close(cd);
+    }
+    CHECK(loaded("/gconv/ISO-2022-JP.so"));
+    CHECK(loaded("/gconv/CP1257.so"));  // kept from the start: one of the common European charsets
 }
