@@ -1588,14 +1588,18 @@ int run(const Options& options) {
     const auto rss_idle = proc_status_mb(server.pid(), "VmRSS");
     const auto rss_peak = proc_status_mb(server.pid(), "VmHWM");
     const auto threads = proc_threads(server.pid());
+    const auto rss_anon = proc_status_mb(server.pid(), "RssAnon");
+    const auto rss_file = proc_status_mb(server.pid(), "RssFile");
     const bool rss_start_pass = rss_start && *rss_start < kTargetIdleRssMb;
     const bool rss_idle_pass = rss_idle && *rss_idle < kTargetIdleRssMb;
     std::cout << "3. Memory: VmRSS of triaged\n";
     std::cout << fmt::format("   idle after start-up   {:>9}   target < {:g} MB  {}\n", mb(rss_start), kTargetIdleRssMb,
                              verdict(rss_start_pass));
-    std::cout << fmt::format("   idle after the load   {:>9}   target < {:g} MB  {}   (peak VmHWM {}, {} threads)\n\n",
+    std::cout << fmt::format("   idle after the load   {:>9}   target < {:g} MB  {}   (peak VmHWM {}, {} threads)\n",
                              mb(rss_idle), kTargetIdleRssMb, verdict(rss_idle_pass), mb(rss_peak),
                              threads ? std::to_string(*threads) : "?");
+    std::cout << fmt::format("   of which              anonymous {}, file-backed {} (shared libraries, mapped database pages)\n\n",
+                             mb(rss_anon), mb(rss_file));
 
     // ---- 4. baseline
     const std::uint64_t baseline_tickets = std::max<std::uint64_t>(create.result.ok, options.sqlite_min);

@@ -45,7 +45,21 @@ struct CallImportCache::State {
     }
 };
 
-CallImportCache::CallImportCache(std::size_t max_tickets) : max_tickets_(max_tickets) {}
+struct CallImportCache::Scratch {
+    std::vector<Message> messages;
+    std::vector<TicketEvent> events;
+    std::vector<std::string> ids;
+    std::vector<Ticket> touched;
+    void clear() {
+        messages.clear();
+        events.clear();
+        ids.clear();
+        touched.clear();
+    }
+};
+
+CallImportCache::CallImportCache(std::size_t max_tickets)
+    : scratch_(std::make_unique<Scratch>()), max_tickets_(max_tickets) {}
 CallImportCache::~CallImportCache() = default;
 
 std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls, const CallImportSettings& settings,
@@ -61,15 +75,17 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
     kept.serial_.reset();  // until this chunk has filed everything
     CallImportCache::State& state = *kept.state_;
     std::unordered_map<std::string_view, TicketId> filed_ids;  // unique ids filed by this chunk
-    std::vector<Message> messages;          // the chunk's, written at its end
-    std::vector<TicketEvent> chunk_events;  // likewise
+    CallImportCache::Scratch& scratch = *kept.scratch_;
+    scratch.clear();  // an earlier chunk that threw may have left some
+    std::vector<Message>& messages = scratch.messages;          // the chunk's, written at its end
+    std::vector<TicketEvent>& chunk_events = scratch.events;  // likewise
     TicketId next_ticket = tx.next_ticket_id();
     filed_ids.reserve(calls.size());
     messages.reserve(calls.size());
     chunk_events.reserve(calls.size() + calls.size() / 2);
 
     // One query each: the unique ids already taken in, the new callers' customers, their tickets.
-    std::vector<std::string> ids;
+    std::vector<std::string>& ids = scratch.ids;
     ids.reserve(calls.size());
     for (const auto& c : calls) ids.push_back(c.external_id);
     const auto known = tx.messages_by_external_ids(Channel::phone, ids);
@@ -240,7 +256,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
     tx.insert_tickets(std::span<const Ticket>(state.tickets).subspan(first_opened));
     tx.insert_messages(messages);
     tx.append_events(chunk_events);
-    std::vector<Ticket> touched;
+    std::vector<Ticket>& touched = scratch.touched;
     for (std::size_t k = 0; k < state.tickets.size(); ++k) {
         if (state.dirty[k] == 2) tx.update_ticket(state.tickets[k]);
         else if (state.dirty[k] == 1) touched.push_back(state.tickets[k]);
@@ -248,6 +264,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
     if (!touched.empty()) tx.touch_tickets(touched);
     if (state.tickets.size() <= kept.max_tickets_) kept.serial_ = serial;
     else kept.state_.reset();
+    scratch.clear();
     return out;
 }
 
