@@ -24,7 +24,7 @@ namespace {
 // id (messages and events by ticket, identities by customer, tickets_list by ticket id) stay:
 // an import appends to their end, which costs little, while building them again means
 // reading every row again (for messages, every body: ~1.9 s a million).
-constexpr const char* kListIndexes = "'tickets_by_status', 'tickets_by_requester', 'tickets_open_by_assignee'";
+constexpr const char* kListIndexes = "'tickets_by_status', 'tickets_by_requester'";
 
 Connection& writer_connection(StoreTx& tx) {
     auto* writer = dynamic_cast<Tx*>(&tx);

@@ -172,9 +172,9 @@ std::int64_t Connection::query_int64(const char* sql) {
 
 std::int64_t Connection::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 
-std::int64_t Connection::changes() const noexcept { return sqlite3_changes64(db_); }
-
 std::int64_t Connection::total_changes() const noexcept { return sqlite3_total_changes64(db_); }
+
+std::int64_t Connection::changes() const noexcept { return sqlite3_changes64(db_); }
 
 bool Connection::autocommit() const noexcept { return sqlite3_get_autocommit(db_) != 0; }
 

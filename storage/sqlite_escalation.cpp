@@ -106,9 +106,8 @@ std::vector<TicketSlaRecord> ReadOps<Base>::escalated_slas(int limit) {
 
 template <class Base>
 std::vector<std::pair<AgentId, int>> ReadOps<Base>::open_tickets_by_assignee() {
-    auto row = connection().query(
-        "SELECT assignee_id, count(*) FROM tickets WHERE assignee_id IS NOT NULL AND status NOT IN ('solved', 'closed')"
-        " GROUP BY assignee_id");
+    // Kept by triggers on tickets (schema migration 10), so this reads one row per agent.
+    auto row = connection().query("SELECT agent_id, open FROM agent_open_tickets WHERE open > 0 ORDER BY agent_id");
     std::vector<std::pair<AgentId, int>> out;
     while (row.step()) out.emplace_back(row.int64(0), static_cast<int>(row.int64(1)));
     return out;

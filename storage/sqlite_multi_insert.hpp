@@ -53,27 +53,29 @@ std::size_t insert_all(Connection& c, std::string_view head, int columns, const 
     const std::string verb = "INSERT OR IGNORE ";
     const std::string many = multi_row_insert(verb + std::string(head), columns, kRowsPerInsert);
     const std::string one = multi_row_insert(verb + std::string(head), columns, 1);
-    const auto before = c.total_changes();
+    std::size_t inserted = 0;
     std::size_t i = 0;
-    auto ran = [&](std::size_t carried, std::int64_t changes_before) {
-        if (on_clash == OnClash::fail && c.total_changes() - changes_before != static_cast<std::int64_t>(carried))
+    // changes(): the rows the statement itself wrote, not those its triggers wrote
+    // (agent_open_tickets counts).
+    auto ran = [&](std::size_t carried) {
+        const auto changed = static_cast<std::size_t>(c.changes());
+        if (on_clash == OnClash::fail && changed != carried)
             throw std::runtime_error{"bulk import: a row clashed with one stored meanwhile (" + std::string(head) + ")"};
+        inserted += changed;
     };
     for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
         auto use = c.query(many);
         for (std::size_t r = 0; r < kRowsPerInsert; ++r) bind(use, static_cast<int>(r) * columns + 1, rows[i + r]);
-        const auto changes_before = c.total_changes();
         use.run();
-        ran(kRowsPerInsert, changes_before);
+        ran(kRowsPerInsert);
     }
     for (; i < rows.size(); ++i) {
         auto use = c.query(one);
         bind(use, 1, rows[i]);
-        const auto changes_before = c.total_changes();
         use.run();
-        ran(1, changes_before);
+        ran(1);
     }
-    return rows.size() - static_cast<std::size_t>(c.total_changes() - before);
+    return rows.size() - inserted;
 }
 
 // The rows of the bulk writes, ids included (storage/sqlite_call_import.cpp): the insert_all

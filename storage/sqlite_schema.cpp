@@ -328,6 +328,42 @@ DROP INDEX IF EXISTS tickets_by_channel;
 DROP INDEX IF EXISTS tickets_by_assignee;
 CREATE INDEX tickets_list ON tickets(id, status, channel, queue, assignee_id);
 )sql",
+    // Routing weighs each agent's open tickets at every new ticket. Counting them (a GROUP BY
+    // over tickets_open_by_assignee) cost time in proportion to the desk's open, assigned
+    // tickets: half a millisecond of the writer's time per new ticket with 5,000 of them. A
+    // count per agent, kept by triggers on every write of a ticket's assignee or status,
+    // replaces the index, which nothing else read.
+    R"sql(
+DROP INDEX IF EXISTS tickets_open_by_assignee;
+CREATE TABLE agent_open_tickets (
+    agent_id INTEGER PRIMARY KEY,  -- an agent's id; no foreign key: a count, kept by the triggers
+    open     INTEGER NOT NULL      -- tickets assigned to them and neither solved nor closed
+) STRICT;
+INSERT INTO agent_open_tickets (agent_id, open)
+    SELECT assignee_id, count(*) FROM tickets
+    WHERE assignee_id IS NOT NULL AND status NOT IN ('solved', 'closed') GROUP BY assignee_id;
+CREATE TRIGGER agent_open_tickets_insert AFTER INSERT ON tickets
+    WHEN NEW.assignee_id IS NOT NULL AND NEW.status NOT IN ('solved', 'closed')
+BEGIN
+    INSERT INTO agent_open_tickets (agent_id, open) VALUES (NEW.assignee_id, 1)
+        ON CONFLICT (agent_id) DO UPDATE SET open = open + 1;
+END;
+CREATE TRIGGER agent_open_tickets_delete AFTER DELETE ON tickets
+    WHEN OLD.assignee_id IS NOT NULL AND OLD.status NOT IN ('solved', 'closed')
+BEGIN
+    UPDATE agent_open_tickets SET open = open - 1 WHERE agent_id = OLD.assignee_id;
+END;
+CREATE TRIGGER agent_open_tickets_update AFTER UPDATE OF assignee_id, status ON tickets
+    WHEN OLD.assignee_id IS NOT NEW.assignee_id
+      OR (OLD.status IN ('solved', 'closed')) <> (NEW.status IN ('solved', 'closed'))
+BEGIN
+    UPDATE agent_open_tickets SET open = open - 1
+        WHERE agent_id = OLD.assignee_id AND OLD.status NOT IN ('solved', 'closed');
+    INSERT INTO agent_open_tickets (agent_id, open)
+        SELECT NEW.assignee_id, 1 WHERE NEW.assignee_id IS NOT NULL AND NEW.status NOT IN ('solved', 'closed')
+        ON CONFLICT (agent_id) DO UPDATE SET open = open + 1;
+END;
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread

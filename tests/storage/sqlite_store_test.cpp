@@ -1034,3 +1034,64 @@ TEST_CASE("an in-memory store leaves no files behind") {
     CHECK_FALSE(fs::exists(path.string() + "-wal"));
     CHECK_FALSE(fs::exists(path.string() + "-shm"));
 }
+
+TEST_CASE("each agent's open-ticket count follows every insert, bulk insert, reassignment, solve and reopen") {
+    auto store = SqliteStore::open_in_memory();
+    std::vector<AgentId> agents;
+    CustomerId requester = 0;
+    write_sync(*store, [&](StoreTx& tx) {
+        auto c = make_customer("Liis Rebane", "liis@example.ee");
+        requester = tx.insert_customer(c);
+        for (const char* email : {"a@triage.test", "b@triage.test", "c@triage.test"}) {
+            Agent a{0, email, email, AgentRole::agent, {"support"}, {}, {"et"}};
+            agents.push_back(tx.upsert_agent(a));
+        }
+    });
+    std::vector<Ticket> tickets;
+    std::uint32_t seed = 12345;
+    auto next = [&](std::uint32_t n) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 16) % n;
+    };
+    auto random_assignee = [&]() -> std::optional<AgentId> {
+        const auto k = next(4);
+        return k == 3 ? std::nullopt : std::optional<AgentId>{agents[k]};
+    };
+    constexpr std::array kStatuses{TicketStatus::new_, TicketStatus::open, TicketStatus::pending,
+                                   TicketStatus::on_hold, TicketStatus::solved, TicketStatus::closed};
+    for (int round = 0; round < 40; ++round) {
+        write_sync(*store, [&](StoreTx& tx) {
+            for (int i = 0; i < 5; ++i) {  // one at a time
+                Ticket t = make_ticket(requester, "Arve " + std::to_string(round));
+                t.assignee_id = random_assignee();
+                t.status = kStatuses[next(6)];
+                tx.insert_ticket(t);
+                tickets.push_back(t);
+            }
+            std::vector<Ticket> bulk;  // many to a statement, as the imports write them
+            TicketId id = tx.next_ticket_id();
+            for (int i = 0; i < 4; ++i) {
+                Ticket t = make_ticket(requester, "Import " + std::to_string(round));
+                t.id = id++;
+                t.assignee_id = random_assignee();
+                t.status = kStatuses[next(6)];
+                bulk.push_back(t);
+            }
+            tx.insert_tickets(bulk);
+            tickets.insert(tickets.end(), bulk.begin(), bulk.end());
+            for (int i = 0; i < 6; ++i) {  // reassign, solve, reopen, close, leave as is
+                Ticket& t = tickets[next(static_cast<std::uint32_t>(tickets.size()))];
+                if (next(2)) t.assignee_id = random_assignee();
+                if (next(2)) t.status = kStatuses[next(6)];
+                tx.update_ticket(t);
+            }
+        });
+        std::map<AgentId, int> expected;
+        for (const auto& t : tickets)
+            if (t.assignee_id && t.status != TicketStatus::solved && t.status != TicketStatus::closed)
+                ++expected[*t.assignee_id];
+        auto counted = write_sync(*store, [](StoreTx& tx) { return tx.open_tickets_by_assignee(); });
+        std::map<AgentId, int> actual(counted.begin(), counted.end());
+        REQUIRE(actual == expected);
+    }
+}
