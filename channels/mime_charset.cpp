@@ -317,13 +317,15 @@ void keep_charset_module_loaded(std::string_view charset) {
     thread_local std::set<std::string, std::less<>> kept_here;  // no lock for the common case
     if (kept_here.contains(charset)) return;
     static std::mutex mutex;
-    static std::map<std::string, iconv_t, std::less<>> kept;  // never closed: the point is that they stay open
+    // Never closed, the point being that they stay open; never destroyed either, so the
+    // descriptors stay reachable (not leaks) when static objects are destroyed at exit.
+    static auto* kept = new std::map<std::string, iconv_t, std::less<>>;
     std::lock_guard lock(mutex);
-    if (!kept.contains(charset)) {
-        if (kept.size() >= 64) return;  // a bound against mail declaring a new charset each time
+    if (!kept->contains(charset)) {
+        if (kept->size() >= 64) return;  // a bound against mail declaring a new charset each time
         iconv_t cd = g_mime_iconv_open("UTF-8", std::string(charset).c_str());
         if (cd == reinterpret_cast<iconv_t>(-1)) return;
-        kept.emplace(std::string(charset), cd);
+        kept->emplace(std::string(charset), cd);
     }
     kept_here.emplace(charset);
 }
