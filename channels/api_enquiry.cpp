@@ -1,5 +1,7 @@
 #include "channels/api_enquiry.hpp"
 
+#include "channels/phone_number.hpp"
+
 #include "engine/text.hpp"
 
 #include <boost/json.hpp>
@@ -39,7 +41,7 @@ Result<void> only_known(const json::object& o, std::initializer_list<std::string
 
 }  // namespace
 
-Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp received_at) {
+Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp received_at, std::string_view phone_region) {
     if (!value.is_object()) return problem(errc::invalid_field, "the request body must be a JSON object");
     const auto& o = value.get_object();
     if (auto r = only_known(o, {"subject", "body", "requester", "queue", "priority", "category", "tags", "language",
@@ -94,10 +96,13 @@ Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp receiv
         e.sender.push_back(std::move(id));
     }
     if (!phone.empty()) {
-        auto id = normalise_identity(IdentityKind::phone, phone);
+        // National numbers ("040 123 4567") are read in the site's region, as the web form does.
+        auto e164 = phone_region.empty() ? std::nullopt : to_e164(phone, phone_region);
+        auto id = normalise_identity(IdentityKind::phone, e164 ? *e164 : phone);
         if (id.value.empty() || id.value[0] != '+')
             return problem(errc::invalid_field,
-                           fmt::format("requester.phone '{}' must be an international number such as +358401234567",
+                           fmt::format("requester.phone '{}' is not a phone number: give it with its country code,"
+                                       " such as +358401234567",
                                        phone),
                            "requester.phone");
         e.sender.push_back(std::move(id));

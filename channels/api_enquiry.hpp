@@ -12,6 +12,9 @@ namespace triage::channels {
 // `{subject, body, requester: {name?, email?, phone?}, queue?, priority?, category?,
 //   tags?, language?, external_id?}`. Requires a non-empty body and a requester with an
 // email or a phone; unknown fields are refused so a typo is not silently dropped.
-Result<Enquiry> enquiry_from_api_json(const boost::json::value& body, Timestamp received_at);
+// A requester phone without a country code is read in `phone_region` (ISO 3166, e.g. "FI");
+// with no region it must be international.
+Result<Enquiry> enquiry_from_api_json(const boost::json::value& body, Timestamp received_at,
+                                      std::string_view phone_region = {});
 
 }  // namespace triage::channels

@@ -21,10 +21,14 @@ namespace {
 
 // An extension or a dialplan name ("2001", "s", "vmu2001", "helpdesk"), not a phone number.
 bool is_extension(std::string_view s) {
-    if (is_withheld_caller_id(s) || s.front() == '+') return false;  // a caller from outside
-    const bool digits = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) return s.size() <= 5;
-    return true;
+    if (is_withheld_caller_id(s)) return false;  // a caller from outside
+    return !looks_like_phone_number(s);
+}
+
+// Spreadsheet programs and some PBX exports start a CSV file with a UTF-8 byte-order mark.
+std::string_view without_bom(std::string_view bytes) {
+    if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+    return bytes;
 }
 
 Result<std::int64_t> cdr_int(std::string_view s, std::string_view field) {
@@ -186,7 +190,7 @@ struct CdrReader::Impl {
     };
 
     Impl(std::string_view b, const CdrOptions& o)
-        : bytes(b), options(o), times(options.time_zone),
+        : bytes(without_bom(b)), options(o), times(options.time_zone),
           source(options.format == CdrFormat::asterisk ? "cdr:asterisk" : "cdr:freeswitch") {
         note_last_lines();
     }
@@ -250,9 +254,12 @@ struct CdrReader::Impl {
 
     void read_row(std::string_view line) {
         auto bad = [&](std::string message) { found.errors.push_back({line_no, std::move(message)}); };
+        // A PBX writes caller names in whatever its phones sent: a row that is not UTF-8 is
+        // read as the 8-bit charset its letters suggest (windows-1252 or -1257), not lost.
+        std::string converted;
         if (!is_valid_utf8(line)) {
-            bad("the row is not valid UTF-8");
-            return;
+            converted = convert_to_utf8(line, guess_charset(line)).value_or(repair_utf8(line));
+            line = converted;
         }
         if (!split_csv_line(line, fields)) {
             bad("a quoted field is not closed or has text after its closing quote (the row may be cut off)");

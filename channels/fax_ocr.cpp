@@ -108,14 +108,15 @@ std::string run_tesseract(const std::filesystem::path& input, const TempDir& dir
                    : "Tesseract could not read the document";
     std::ifstream in(base.string() + ".txt", std::ios::binary);
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    // Tesseract ends every page with a form feed.
+    // Tesseract ends every page with a form feed; the body separates pages by a blank line
+    // (a form feed would reach agents' screens and JSON as a control character).
     std::size_t start = 0;
     for (;;) {
         const auto ff = text.find('\f', start);
         if (ff == std::string::npos && start >= text.size()) break;
         std::string_view page(text.data() + start, (ff == std::string::npos ? text.size() : ff) - start);
         if (ff == std::string::npos && page.find_first_not_of(" \n\r\t") == std::string_view::npos) break;
-        if (out.pages > 0) out.text += "\n\f\n";
+        if (out.pages > 0 && !out.text.ends_with("\n\n")) out.text += out.text.ends_with('\n') ? "\n" : "\n\n";
         out.text += page;
         ++out.pages;
         if (ff == std::string::npos) break;

@@ -130,7 +130,8 @@ std::vector<FaxProfile> default_fax_profiles() {
     p.push_back({"asterisk", "", R"(^Fax from\s+(\+?[0-9][0-9 ]*))", {"X-Asterisk-CallerID", "X-Fax-CSID"},
                  {"Remote station", "Caller ID", "Remote Station ID"}, {"Pages"}, {"application/pdf", "image/tiff"}});
     p.push_back({"mgetty", "", R"(^incoming FAX from\s+(.+?)\s+with\s+[0-9]+\s+pages?)", {}, {}, {}, {"image/png", "image/tiff", "image/g3fax"}});
-    p.push_back({"efax", "", R"(^(?:New fax from|Fax message from|eFax message from):?\s*(.+)$)", {"X-Fax-CSID", "X-TSI", "X-Fax-Number"},
+    p.push_back({"efax", "", // eFax: 'eFax message from "+442079460958" - 1 page(s), Caller-ID: ...'
+                 R"re(^(?:New fax from|Fax message from|eFax message from):?\s*(.+?)(?:\s+-\s+[0-9]+\s+pages?\b.*)?\s*$)re", {"X-Fax-CSID", "X-TSI", "X-Fax-Number"},
                  {"Caller ID", "From", "Sender", "Fax number"}, {"Pages", "Number of pages"}, {"application/pdf", "image/tiff"}});
     return p;
 }

@@ -387,7 +387,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             json::monotonic_resource scratch;
             auto body = parse_body(req, &scratch);
             if (!body) co_return problem_response(v, body.error());
-            auto enquiry = channels::enquiry_from_api_json(*body, app_.clock().system_now());
+            auto enquiry = channels::enquiry_from_api_json(*body, app_.clock().system_now(), app_.config().phone.default_region);
             if (!enquiry) co_return problem_response(v, enquiry.error());
             if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
             enquiry->metadata["created_by"] = actor.id;

@@ -128,7 +128,7 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
             std::vector<NumberedTicket> tickets;
             std::vector<LineProblem> problems;
         };
-        auto parse = [&body = req.body()] {
+        auto parse = [&body = req.body(), region = app.config().phone.default_region] {
             Parsed out;
             std::string_view rest = body;
             std::size_t line_no = 0;
@@ -139,7 +139,7 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
                 ++line_no;
                 auto first = line.find_first_not_of(" \t\r");
                 if (first == std::string_view::npos || line[first] == '#') continue;
-                auto parsed = parse_historical_ticket(line);
+                auto parsed = parse_historical_ticket(line_no == 1 ? without_bom(line) : line, region);
                 if (!parsed) out.problems.push_back({line_no, parsed.error()});
                 else out.tickets.push_back({line_no, std::move(*parsed)});
             }

@@ -357,6 +357,10 @@ std::ifstream open_input_file(const std::string& file) {
 }
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h")) {
+        out << kUsage;
+        return 0;
+    }
     if (!argv.empty() && argv[0] == "rules") return run_rules_cli(argv, out, err);
     if (!argv.empty() && is_reports_command(argv[0])) return run_reports_cli(argv, out, err);
     try {

@@ -92,7 +92,7 @@ int import_tickets_command(const Options& o, std::ostream& out, std::ostream& er
     auto summary = import_jsonl(*store, in, o.batch, [&](const LineProblem& p) {
         err << fmt::format("triage: {}:{}: {}{}\n", file, p.line, p.problem.message,
                            p.problem.field.empty() ? "" : " (" + p.problem.field + ")");
-    }, {}, 16, kBulkImportFrom, expected_lines(file));
+    }, {}, 16, kBulkImportFrom, expected_lines(file), config.phone.default_region);
     checkpoint();
     store->stop();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -81,6 +81,10 @@ int user_add(const AccountArgs& a, std::istream& in, std::ostream& out) {
 }
 
 int user_list(const AccountArgs& a, std::ostream& out) {
+    // Listing never makes a database: a mistyped --data-dir is an error, not an empty list.
+    if (!std::filesystem::exists(a.data_dir / "triage.db"))
+        throw std::runtime_error(fmt::format("no database in {} (run `triage migrate --data-dir {}` or start triaged)",
+                                             a.data_dir.string(), a.data_dir.string()));
     Databases db(a.data_dir);
     out << fmt::format("{:<20} {:<11} {:<6} {}\n", "NAME", "ROLE", "LOGIN", "QUEUES");
     for (const auto& u : db.accounts.users()) {

@@ -1,5 +1,6 @@
 #include "server/reports.hpp"
 
+#include "engine/ticket.hpp"
 #include "engine/time_format.hpp"
 
 #include <boost/json.hpp>
@@ -811,14 +812,25 @@ Result<Timestamp> parse_bound(std::string_view key, const std::string& v, const 
                    std::string(key));
 }
 
+// "a,b" -> a, b. A value holding a comma is quoted as in CSV: `"Acme, Inc.",Other` ->
+// Acme, Inc. and Other ("" inside quotes is one quote).
 std::vector<std::string> split_list(const std::string& v) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= v.size()) {
-        auto comma = v.find(',', start);
-        if (comma == std::string::npos) comma = v.size();
-        out.push_back(v.substr(start, comma - start));
-        start = comma + 1;
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const char c = v[i];
+        if (quoted) {
+            if (c != '"') out.back() += c;
+            else if (i + 1 < v.size() && v[i + 1] == '"') out.back() += v[++i];
+            else quoted = false;
+        } else if (c == '"' && out.back().find_first_not_of(' ') == std::string::npos) {
+            out.back().clear();
+            quoted = true;
+        } else if (c == ',') {
+            out.emplace_back();
+        } else {
+            out.back() += c;
+        }
     }
     return out;
 }
@@ -962,6 +974,8 @@ Result<ReportRequest> parse_report_request(std::string_view name,
                                    fmt::format("group_by '{}' is not one of channel, queue, category, language, priority, "
                                                "organisation, status, tier, agent, hour, weekday, day, week, month", part),
                                    "group_by");
+                if (std::find(r.group_by.begin(), r.group_by.end(), *d) != r.group_by.end())
+                    return problem(errc::invalid_field, fmt::format("group_by names '{}' twice", part), "group_by");
                 r.group_by.push_back(*d);
             }
             if (r.group_by.size() > 2) return problem(errc::invalid_field, "group_by takes one or two dimensions", "group_by");
@@ -979,12 +993,26 @@ Result<ReportRequest> parse_report_request(std::string_view name,
             if (v.empty() || *end != '\0' || !(r.alpha > 0 && r.alpha < 1))
                 return problem(errc::invalid_field, "alpha must be a number between 0 and 1", "alpha");
         } else if (auto d = parse_dim(k); d && !is_time_dim(*d) && *d != ReportDim::age) {
-            r.filters.emplace_back(*d, split_list(v));
+            auto values = split_list(v);
+            // Fields with a fixed set of values: a misspelt one is an error, not an empty report.
+            for (const auto& value : values) {
+                const char* allowed = nullptr;
+                if (*d == ReportDim::channel && !parse_channel(value)) allowed = "email, fax, web, phone, api";
+                else if (*d == ReportDim::priority && !parse_priority(value)) allowed = "low, normal, high, urgent";
+                else if (*d == ReportDim::status && !parse_status(value))
+                    allowed = "new, open, pending, on_hold, solved, closed";
+                if (allowed)
+                    return problem(errc::invalid_field, fmt::format("{} '{}' is not one of {}", k, value, allowed), k);
+            }
+            r.filters.emplace_back(*d, std::move(values));
         } else {
             return problem(errc::invalid_field, fmt::format("unknown parameter {}", k), k);
         }
     }
     if (r.from && r.to && *r.to <= *r.from) return problem(errc::invalid_field, "to must be after from", "to");
+    if (r.name == "backlog" && r.group_by.size() > 1)
+        return problem(errc::invalid_field, "backlog takes one group_by dimension (its rows are grouped by status and age too)",
+                       "group_by");
     return r;
 }
 

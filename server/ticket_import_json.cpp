@@ -1,5 +1,7 @@
 #include "server/ticket_import_json.hpp"
 
+#include "channels/mime_charset.hpp"
+#include "channels/phone_number.hpp"
 #include "engine/time_format.hpp"
 #include "storage/sqlite_bulk_load.hpp"
 
@@ -71,7 +73,14 @@ bool known_key(std::string_view key) {
 
 }  // namespace
 
-Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
+std::string_view without_bom(std::string_view line) {
+    if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    return line;
+}
+
+Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::string_view phone_region) {
+    if (!channels::is_valid_utf8(line))
+        return problem(errc::malformed, "the line is not valid UTF-8 (JSON Lines must be UTF-8; convert the file first, e.g. with iconv)");
     // One parser per thread, reused, and the value in a stack buffer: a line costs no heap
     // allocation for its JSON (a long line spills into the monotonic resource's heap blocks).
     thread_local json::parser parser = [] {
@@ -108,6 +117,8 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line) {
         TRIAGE_TRY(h.requester_name, q.string("name"));
         TRIAGE_TRY(h.requester_email, q.string("email"));
         TRIAGE_TRY(h.requester_phone, q.string("phone"));
+        if (!h.requester_phone.empty() && !phone_region.empty())
+            if (auto e164 = channels::to_e164(h.requester_phone, phone_region)) h.requester_phone = *e164;
         TRIAGE_TRY(h.organisation, q.string("organisation"));
         TRIAGE_TRY(h.customer_tier, q.string("tier"));
     } else {
@@ -218,7 +229,7 @@ std::size_t expected_lines(const std::filesystem::path& file) {
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
                            const std::function<void(const LineProblem&)>& on_problem,
                            const std::function<void()>& on_idle, std::size_t idle_every, std::size_t bulk_from,
-                           std::size_t expected) {
+                           std::size_t expected, std::string_view phone_region) {
     constexpr std::size_t kInFlight = 3;  // units queued for the writer while the next is parsed
     struct Pending {
         std::shared_ptr<ImportSummary> summary;
@@ -301,7 +312,7 @@ ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch,
             auto first = line.find_first_not_of(" \t\r");
             if (first == std::string::npos || line[first] == '#') continue;
             // Parsed and made into rows here, while the writer writes the units before.
-            auto parsed = parse_historical_ticket(line);
+            auto parsed = parse_historical_ticket(line_no == 1 ? without_bom(line) : line, phone_region);
             if (!parsed) {
                 report({line_no, parsed.error()});
                 continue;

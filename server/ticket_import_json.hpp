@@ -17,8 +17,14 @@
 
 namespace triage::server {
 
-// One line's JSON object; the problem names the field at fault.
-Result<HistoricalTicket> parse_historical_ticket(std::string_view line);
+// One line's JSON object; the problem names the field at fault. A requester phone written
+// nationally ("040 555 6666") becomes E.164 in `phone_region` (ISO 3166, e.g. "FI"), as the
+// channels do, so a later call from +358405556666 finds the same customer.
+Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::string_view phone_region = {});
+
+// A line without a UTF-8 byte-order mark, which editors and spreadsheet exports put before
+// the first line of a file.
+std::string_view without_bom(std::string_view line);
 
 struct LineProblem {
     std::size_t line = 0;  // 1-based
@@ -59,7 +65,8 @@ inline constexpr std::size_t kImportBatch = 16384;
 ImportSummary import_jsonl(Store& store, std::istream& in, std::size_t batch = kImportBatch,
                            const std::function<void(const LineProblem&)>& on_problem = {},
                            const std::function<void()>& on_idle = {}, std::size_t idle_every = 16,
-                           std::size_t bulk_from = 0, std::size_t expected = 0);
+                           std::size_t bulk_from = 0, std::size_t expected = 0,
+                           std::string_view phone_region = {});
 
 // A guess at the lines of a JSON Lines file from its size (a loadgen ticket is ~600 bytes).
 std::size_t expected_lines(const std::filesystem::path& file);

@@ -96,6 +96,23 @@ TEST_CASE("the shipped fax profiles recognise every corpus fax mail with the cal
     CHECK(seen == 6);
 }
 
+TEST_CASE("an eFax subject gives the caller's number and the page count") {
+    const std::string raw =
+        "From: eFax <message@inbound.efax.com>\r\nTo: fax@example.com\r\n"
+        "Subject: eFax message from \"+442079460958\" - 3 page(s), Caller-ID: +442079460958\r\n"
+        "Message-ID: <efax-1@efax.com>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        "You have received a 3 page fax.\r\n--b\r\nContent-Type: application/pdf; name=fax.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+    auto mail = parse_email(raw);
+    auto fax = recognise_fax(raw, mail, default_fax_profiles(), "FI");
+    REQUIRE(fax);
+    CHECK(fax->profile == "efax");
+    CHECK(fax->number == "+442079460958");
+    CHECK(fax->pages == 3);
+    REQUIRE(fax->documents.size() == 1);
+}
+
 TEST_CASE("an ordinary email is no fax") {
     std::string raw = "From: Matti <matti@example.fi>\r\nTo: support@triage.example\r\nSubject: Fax from the office?\r\n\r\nHei\r\n";
     auto mail = parse_email(raw);

@@ -398,6 +398,39 @@ TEST_CASE("report requests refuse unknown parameters, zones and dimensions") {
     CHECK(parse_report_request("frequency", {{"size", "3"}}, "UTC", kNow).error().field == "size");
     CHECK(parse_report_request("nonsense", {}, "UTC", kNow).error().code == errc::not_found);
     CHECK(parse_report_request("frequency", {{"from", "2026-11-02"}, {"to", "2026-11-01"}}, "UTC", kNow).error().field == "to");
+    // Misspelt values of fixed fields, a dimension named twice, two dimensions for backlog.
+    CHECK(parse_report_request("frequency", {{"priority", "critical"}}, "UTC", kNow).error().field == "priority");
+    CHECK(parse_report_request("frequency", {{"channel", "email,pigeon"}}, "UTC", kNow).error().field == "channel");
+    CHECK(parse_report_request("frequency", {{"status", "nosuch"}}, "UTC", kNow).error().field == "status");
+    CHECK(parse_report_request("frequency", {{"group_by", "day,day"}}, "UTC", kNow).error().field == "group_by");
+    CHECK(parse_report_request("backlog", {{"group_by", "channel,queue"}}, "UTC", kNow).error().field == "group_by");
+    CHECK(parse_report_request("backlog", {{"group_by", "channel"}}, "UTC", kNow).has_value());
+}
+
+TEST_CASE("a filter value holding a comma is given quoted, as in CSV") {
+    auto r = parse_report_request("frequency", {{"organisation", R"("Acme, Inc.",Other,"Say ""hi""")"}}, "UTC", kNow);
+    REQUIRE(r.has_value());
+    REQUIRE(r->filters.size() == 1);
+    CHECK(r->filters[0].second == std::vector<std::string>{"Acme, Inc.", "Other", "Say \"hi\""});
+    auto plain = parse_report_request("frequency", {{"queue", "support,billing"}}, "UTC", kNow);
+    CHECK(plain->filters[0].second == std::vector<std::string>{"support", "billing"});
+}
+
+TEST_CASE("the history import reads a leading byte-order mark, refuses non-UTF-8 lines by name and makes phones E.164") {
+    auto store = SqliteStore::open_in_memory();
+    std::istringstream in(
+        "\xEF\xBB\xBF"
+        R"({"external_id":"p-1","channel":"email","subject":"S","body":"b","requester":{"name":"Pia","phone":"040 555 6666"},"queue":"support","created_at":"2026-11-02T06:00:00Z","status":"open"})"
+        "\n"
+        "{\"external_id\":\"p-2\",\"channel\":\"email\",\"subject\":\"Caf\xe9\",\"requester\":{\"name\":\"A\"},\"queue\":\"support\",\"created_at\":\"2026-11-02T06:00:00Z\",\"status\":\"open\"}\n");
+    auto summary = import_jsonl(*store, in, 16, {}, {}, 16, 0, 0, "FI");
+    CHECK(summary.imported == 1);
+    REQUIRE(summary.problems.size() == 1);
+    CHECK(summary.problems[0].line == 2);
+    CHECK(summary.problems[0].problem.message.find("UTF-8") != std::string::npos);
+    auto id = store->reader()->customer_by_identity({IdentityKind::phone, "+358405556666"});
+    REQUIRE(id.has_value());
+    CHECK(store->reader()->customer(*id)->name == "Pia");
 }
 
 TEST_CASE("exact percentiles by radix selection agree with a full sort") {
