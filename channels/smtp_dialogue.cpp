@@ -259,6 +259,7 @@ std::string SmtpDialogue::consume_data() {
             reset_transaction();
             return reply(552, fmt::format("5.3.4 Message exceeds the limit of {} bytes", limits_.max_message_bytes));
         }
+        pending_recipients_ = recipients_.size();  // the listener moves the envelope out to deliver it
         pending_ = SmtpEnvelope{helo_, mail_from_, recipients_, std::move(data_), remote_};
         reset_transaction();
         return {};
@@ -267,12 +268,13 @@ std::string SmtpDialogue::consume_data() {
 
 std::string SmtpDialogue::delivered(const std::vector<SmtpReply>& replies) {
     std::string out;
-    const std::size_t count = protocol_ == SmtpProtocol::lmtp && pending_ ? pending_->recipients.size() : 1;
+    const std::size_t count = protocol_ == SmtpProtocol::lmtp ? std::max<std::size_t>(pending_recipients_, 1) : 1;
     for (std::size_t i = 0; i < count; ++i) {
         const SmtpReply r = replies.empty() ? SmtpReply{451, "4.3.0 Delivery failed"} : replies[std::min(i, replies.size() - 1)];
         out += reply(r.code, r.text);
     }
     pending_.reset();
+    pending_recipients_ = 0;
     return out;
 }
 

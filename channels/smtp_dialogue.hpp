@@ -86,6 +86,7 @@ private:
     bool data_too_large_ = false;
     std::size_t data_scan_ = 0;  // where to resume looking for the end-of-data marker
     std::optional<SmtpEnvelope> pending_;
+    std::size_t pending_recipients_ = 0;  // of pending_, kept when it is moved out
     int errors_ = 0;
     bool closed_ = false;
 };

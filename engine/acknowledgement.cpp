@@ -47,6 +47,8 @@ const Template& template_for(std::string_view language) {
     return kTemplates.front();
 }
 
+}  // namespace
+
 bool is_no_reply_address(std::string_view address) {
     auto at = address.find('@');
     auto local = ascii_lower(address.substr(0, at));
@@ -55,7 +57,16 @@ bool is_no_reply_address(std::string_view address) {
     return false;
 }
 
-}  // namespace
+std::optional<std::string> automatic_reply_refusal(const Ticket& ticket, std::string_view to_address,
+                                                   std::int64_t sent_in_window, int limit_per_window) {
+    for (std::string_view tag : {"auto_reply", "bounce", "bulk"})
+        if (std::find(ticket.tags.begin(), ticket.tags.end(), tag) != ticket.tags.end())
+            return fmt::format("the ticket came from machine-sent or bulk mail ({}): no automatic reply (RFC 3834)", tag);
+    if (is_no_reply_address(to_address)) return "a no-reply or mailer-daemon address gets no automatic reply";
+    if (sent_in_window >= limit_per_window)
+        return fmt::format("rate limit: {} automatic mails to this address in the last hour", sent_in_window);
+    return std::nullopt;
+}
 
 AckDecision decide_acknowledgement(const Enquiry& e, bool created, const AckContext& context) {
     auto no = [](std::string why) { return AckDecision{false, std::move(why)}; };

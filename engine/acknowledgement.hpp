@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,16 @@ struct AckContext {
 // `enquiry` as intake took it; `created` whether it opened a new ticket. Email and web-form
 // tickets are acknowledged (to the sender's address); other channels are not.
 AckDecision decide_acknowledgement(const Enquiry& enquiry, bool created, const AckContext& context);
+
+// True for mailer-daemon, postmaster and no-reply style local parts.
+bool is_no_reply_address(std::string_view address);
+
+// Why a rule's automatic reply on `ticket` must not be mailed to `to_address`, or nullopt:
+// the loop protection of acknowledgements (RFC 3834) for every automatic mail. A ticket that
+// machine-sent, bounced or bulk mail opened (its tags say so), a no-reply address, or
+// `sent_in_window` automatic mails to it in the last hour reaching `limit_per_window`.
+std::optional<std::string> automatic_reply_refusal(const Ticket& ticket, std::string_view to_address,
+                                                   std::int64_t sent_in_window, int limit_per_window);
 
 struct MailText {
     std::string subject;

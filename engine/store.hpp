@@ -101,7 +101,8 @@ public:
     virtual std::vector<OutboundMail> outbound_unsent(int limit) = 0;
     virtual std::vector<OutboundMail> outbound_for_ticket(TicketId ticket) = 0;
     virtual std::optional<OutboundMail> outbound(std::int64_t id) = 0;
-    // Acknowledgements queued to `address` (lower case) at or after `since`: the rate limit.
+    // Automatic mails (acknowledgements and rules' automatic replies) queued to `address`
+    // (lower case) at or after `since`: the rate limit.
     virtual std::int64_t acknowledgements_since(std::string_view address, Timestamp since) = 0;
     virtual std::vector<IdentityFlag> identity_flags(const Identity& identity) = 0;
     // A blob kept in the database (StoreTx::put_blob); nullopt when it is not there (it may be

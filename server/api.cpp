@@ -310,7 +310,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (auto t = app_.store().reader()->ticket(*id); t && !may_see(who, *t))
                 co_return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id))));
 
-    if (auto res = co_await channels_->route_authenticated(req, seg, actor.id, routed.pattern)) co_return std::move(*res);
+    if (auto res = co_await channels_->route_authenticated(req, seg, who, actor.id, routed.pattern)) co_return std::move(*res);
 
     // /api/v1/users: the logins (admins only, by the gate above); never their secrets.
     if (seg.size() == 3 && seg[2] == "users") {

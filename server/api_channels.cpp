@@ -76,16 +76,21 @@ ChannelRoutes::~ChannelRoutes() { blocking_.join(); }
 
 asio::awaitable<std::optional<Response>> ChannelRoutes::route_authenticated(const Request& req,
                                                                            const std::vector<std::string>& seg,
+                                                                           const Principal& who,
                                                                            const std::string& actor,
                                                                            std::string& pattern) {
     if (seg.size() == 3 && seg[2] == "calls") {
         pattern = "/api/v1/calls";
         if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
-        co_return co_await post_call(req, actor);
+        co_return co_await post_call(req, who, actor);
     }
     if (seg.size() == 5 && seg[2] == "customers" && seg[4] == "merge") {
         pattern = "/api/v1/customers/{id}/merge";
         if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
+        // A merge moves every ticket of both customers, in any queue: not for an agent, who
+        // sees only their queues' tickets.
+        if (who.role == Role::agent)
+            co_return problem_response(req.version(), problem(errc::forbidden, "merging customers needs a supervisor or an admin"));
         co_return co_await merge_customers(req, seg[3], actor);
     }
     co_return std::nullopt;
@@ -381,12 +386,22 @@ bool ChannelRoutes::spent_earlier(const FormTokens::Check& token, const std::str
     return true;
 }
 
-asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const std::string& actor) {
+asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Principal& who, const std::string& actor) {
     const unsigned v = req.version();
     auto body = parse_json_body(req);
     if (!body) co_return problem_response(v, body.error());
     auto call = channels::call_from_api_json(*body, app_.config().phone.default_region);
     if (!call) co_return problem_response(v, call.error());
+    if (who.role == Role::agent) {
+        if (call->ticket_id) {
+            auto t = app_.store().reader()->ticket(*call->ticket_id);
+            if (t && !may_see(who, *t))
+                co_return problem_response(
+                    v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*call->ticket_id)), "ticket_id"));
+        } else if (!may_see_queue(who, app_.config().default_queue)) {
+            co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));
+        }
+    }
     if (call->external_id.empty()) call->external_id = std::string(req["Idempotency-Key"]);
     call->created_by = actor;
 

@@ -7,6 +7,8 @@
 // One instance per Api; thread-safe.
 #pragma once
 
+#include "server/access.hpp"
+
 #include "channels/web_form.hpp"
 #include "server/api.hpp"
 #include "server/form_token.hpp"
@@ -41,12 +43,15 @@ public:
                                                                  std::string& pattern);
 
     // Routes that need a token (after authentication); nullopt when the path is not ours.
+    // `who` is checked as the ticket routes check it: an agent files calls only on tickets of
+    // their queues (others are not found) and opens them only in their queues.
     boost::asio::awaitable<std::optional<Response>> route_authenticated(const Request& req,
                                                                         const std::vector<std::string>& seg,
-                                                                        const std::string& actor, std::string& pattern);
+                                                                        const Principal& who, const std::string& actor,
+                                                                        std::string& pattern);
 
 private:
-    boost::asio::awaitable<Response> post_call(const Request& req, const std::string& actor);
+    boost::asio::awaitable<Response> post_call(const Request& req, const Principal& who, const std::string& actor);
     boost::asio::awaitable<Response> merge_customers(const Request& req, const std::string& id, const std::string& actor);
 
     // `lang`: the page's language; `asked`: the one the client asked for ("" = none).

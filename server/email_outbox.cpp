@@ -149,6 +149,14 @@ void EmailOutbox::acknowledge(StoreTx& tx, const Enquiry& enquiry, IntakeOutcome
     outcome.events.push_back(std::move(e));
 }
 
+std::optional<std::string> EmailOutbox::automatic_reply_refused(StoreTx& tx, TicketId ticket_id,
+                                                              const std::string& to_address) const {
+    auto ticket = tx.ticket(ticket_id);
+    if (!ticket) return "no such ticket";
+    const auto sent = tx.acknowledgements_since(to_address, clock_.system_now() - kAckWindow);
+    return automatic_reply_refusal(*ticket, to_address, sent, config_.ack_limit_per_hour);
+}
+
 std::optional<OutboundMail> EmailOutbox::plan_reply(StoreTx& tx, TicketId ticket_id, std::string_view body,
                                                     std::string& why_not) const {
     auto ticket = tx.ticket(ticket_id);
@@ -259,6 +267,12 @@ Result<DeskOutcome> add_message_and_mail(const TicketDesk& desk, const EmailOutb
     std::string why_not;
     const bool mailing = message.kind == MessageKind::reply && outbox.enabled();
     if (mailing) mail = outbox.plan_reply(tx, id, message.body, why_not);
+    if (mail && message.automatic) {  // a rule's reply: loop protection as for acknowledgements
+        if (auto why = outbox.automatic_reply_refused(tx, id, mail->to_address)) {
+            mail.reset();
+            why_not = std::move(*why);
+        }
+    }
     auto outcome = desk.add_message(tx, id, message, actor);
     if (!outcome || !mailing) return outcome;
     if (mail) {

@@ -41,6 +41,9 @@ public:
     // In the unit that posts an agent reply, before the reply is stored: the mail that will
     // carry it (its Message-ID becomes the message's external_id), or nullopt with `why_not`
     // when the requester has no address we may write to.
+    // Why a rule's automatic reply on the ticket must not be mailed to `to_address`
+    // (automatic_reply_refusal), or nullopt.
+    std::optional<std::string> automatic_reply_refused(StoreTx& tx, TicketId ticket, const std::string& to_address) const;
     std::optional<OutboundMail> plan_reply(StoreTx& tx, TicketId ticket, std::string_view body,
                                            std::string& why_not) const;
     // After the reply `message` is stored: the outbox row and its audit event.

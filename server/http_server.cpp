@@ -1,5 +1,7 @@
 #include "server/http_server.hpp"
 
+#include "engine/text.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -165,6 +167,22 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
             co_await http::async_write(stream, res, token);
             break;
         }
+        // A request body is framed by Content-Length or by chunked alone (RFC 9112 6.1, 6.3): a
+        // Transfer-Encoding whose last coding is not chunked ("gzip", "identity") cannot be framed,
+        // and read as bodiless, its body would run as a next request on this connection
+        // (request smuggling). Refused, and the connection closed.
+        if (auto te = parser.get().find(http::field::transfer_encoding); te != parser.get().end()) {
+            const bool chunked_only = beast::iequals(trim_space(std::string_view(te->value().data(), te->value().size())),
+                                                     "chunked");
+            if (!chunked_only || parser.get().count(http::field::transfer_encoding) > 1 ||
+                parser.get().find(http::field::content_length) != parser.get().end()) {
+                auto res = Api::error_response(11, http::status::bad_request, "malformed",
+                                               "Transfer-Encoding must be chunked alone, without Content-Length");
+                res.keep_alive(false);
+                co_await http::async_write(stream, res, token);
+                break;
+            }
+        }
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
             http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
             co_await http::async_write(stream, cont, token);
@@ -180,7 +198,16 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
             co_await linger(stream);
             break;
         }
-        if (ec) break;
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::partial_message)
+            break;
+        if (ec) {  // a malformed body (bad chunk framing): say so before closing
+            auto res = Api::error_response(11, http::status::bad_request, "malformed",
+                                           fmt::format("malformed HTTP request body: {}", ec.message()));
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, token);
+            break;
+        }
 
         auto request = parser.release();
         // Who is asking, for per-client limits (set, so a client cannot supply its own).

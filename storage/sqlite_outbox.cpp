@@ -86,7 +86,8 @@ std::optional<OutboundMail> ReadOps<Base>::outbound(std::int64_t id) {
 template <class Base>
 std::int64_t ReadOps<Base>::acknowledgements_since(std::string_view address, Timestamp since) {
     auto row = connection().query(
-        "SELECT count(*) FROM outbox WHERE kind = 'acknowledgement' AND to_address = ?1 AND created_at >= ?2");
+        "SELECT count(*) FROM outbox WHERE kind IN ('acknowledgement', 'auto_reply') AND to_address = ?1"
+        " AND created_at >= ?2");
     row.bind_all(address, to_ms(since));
     row.step();
     return row.int64(0);

@@ -84,8 +84,11 @@ TEST_CASE("LMTP answers once per recipient after DATA") {
     d.feed("LHLO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nRCPT TO:<billing@triage.test>\r\nDATA\r\n");
     d.feed("x\r\n.\r\n");
     REQUIRE(d.pending_message());
-    auto out = d.delivered({{250, "2.0.0 T-1"}, {250, "2.0.0 T-1"}});
-    CHECK(out == "250 2.0.0 T-1\r\n250 2.0.0 T-1\r\n");
+    // As the listener does: the envelope is moved out to be delivered, then delivered() answers.
+    SmtpEnvelope taken = std::move(*d.pending_message());
+    CHECK(taken.recipients.size() == 2);
+    auto out = d.delivered({{250, "2.0.0 T-1"}, {250, "2.0.0 T-2"}});
+    CHECK(out == "250 2.0.0 T-1\r\n250 2.0.0 T-2\r\n");
 }
 
 TEST_CASE("a client that keeps sending junk is disconnected") {

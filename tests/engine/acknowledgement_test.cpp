@@ -121,3 +121,21 @@ TEST_CASE("the language of a customer's text is guessed among the desk's languag
     CHECK(guess_language("Hello, I have not received the invoice. Can you please send it again? Thanks") == "en");
     CHECK(guess_language("12345 !!!") == "und");
 }
+
+TEST_CASE("a rule's automatic reply is refused for machine-made tickets, no-reply addresses and past the rate limit") {
+    Ticket t;
+    t.id = 7;
+    CHECK_FALSE(automatic_reply_refusal(t, "matti@example.fi", 0, 3));
+    for (const char* tag : {"auto_reply", "bounce", "bulk"}) {
+        CAPTURE(tag);
+        Ticket machine = t;
+        machine.tags = {"billing", tag};
+        auto why = automatic_reply_refusal(machine, "matti@example.fi", 0, 3);
+        REQUIRE(why);
+        CHECK(why->find("RFC 3834") != std::string::npos);
+    }
+    CHECK(automatic_reply_refusal(t, "no-reply@shop.example", 0, 3));
+    CHECK(automatic_reply_refusal(t, "MAILER-DAEMON@mx.example", 0, 3));
+    CHECK(automatic_reply_refusal(t, "matti@example.fi", 3, 3)->find("rate limit") != std::string::npos);
+    CHECK_FALSE(automatic_reply_refusal(t, "matti@example.fi", 2, 3));
+}

@@ -3,7 +3,14 @@
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <fstream>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 using namespace triage::test;
 namespace json = boost::json;
@@ -23,6 +30,32 @@ void check_error(const HttpResult& r, int status, std::string_view code) {
     REQUIRE(body.contains("error"));
     CHECK(body.at("error").at("code").as_string() == code);
     CHECK_FALSE(body.at("error").at("message").as_string().empty());
+}
+
+// Sends `bytes` on one new connection and returns all the server wrote until it closed
+// (or 5 s passed).
+std::string raw_exchange(int port, const std::string& bytes) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+std::size_t count_of(const std::string& text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
 }
 
 }  // namespace
@@ -362,4 +395,36 @@ TEST_CASE("curl gets well-formed answers: keep-alive, HEAD without a body, HTTP/
     REQUIRE(old_rc == 0);
     CHECK(old.starts_with("HTTP/1.0 200 OK\r\n"));
     CHECK(old.find("\"status\"") != std::string::npos);
+}
+
+TEST_CASE("a body framed by a Transfer-Encoding other than chunked is refused, not run as a second request") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);
+    const std::string hidden = std::string("GET /api/v1/tickets/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
+                               TriagedProcess::kToken + "\r\n\r\n";
+    for (const char* te : {"gzip", "identity", "chunked, gzip", "xchunked"}) {
+        CAPTURE(te);
+        const std::string smuggle = fmt::format(
+            "POST /api/v1/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {}\r\nContent-Type: text/plain\r\n\r\n{}", te,
+            hidden);
+        auto out = raw_exchange(server.port(), smuggle);
+        CAPTURE(out);
+        CHECK(out.starts_with("HTTP/1.1 400"));
+        CHECK(out.find("\"malformed\"") != std::string::npos);
+        CHECK(count_of(out, "HTTP/1.1 ") == 1);  // the hidden GET never ran
+        CHECK(out.find("T-1") == std::string::npos);
+    }
+    // Bad chunk framing gets a JSON 400 too, not a silent close.
+    auto bad = raw_exchange(server.port(), "POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           "zz\r\nhello\r\n0\r\n\r\n");
+    CAPTURE(bad);
+    CHECK(bad.starts_with("HTTP/1.1 400"));
+    // Plain chunked still works.
+    auto ok = raw_exchange(server.port(), std::string("POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                      "Authorization: Bearer ") + TriagedProcess::kToken +
+                                              "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                              fmt::format("{:x}\r\n{}\r\n0\r\n\r\n", kTicket.size(), kTicket));
+    CAPTURE(ok);
+    CHECK(ok.starts_with("HTTP/1.1 201"));
 }

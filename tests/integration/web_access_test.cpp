@@ -99,6 +99,11 @@ struct Desk {
 
 }  // namespace
 
+std::string call_on(const std::string& key) {
+    return R"({"number":"+358401234567","direction":"inbound","started_at":"2026-11-02T08:00:00Z","duration_s":60,)"
+           R"("disposition":"answered","notes":"n","ticket_id":")" + key + "\"}";
+}
+
 TEST_CASE("each role gets 403 outside its rights on the API, with tokens from triage token create") {
     Desk desk;
     const std::string reassign = R"({"assignee":null})";
@@ -128,6 +133,10 @@ TEST_CASE("each role gets 403 outside its rights on the API, with tokens from tr
         {"admin", "PATCH", "/api/v1/tickets/" + desk.billing_key, reassign, 200},
         {"admin", "GET", "/api/v1/users", "", 200},
         {"agent", "GET", "/api/v1/users", "", 403},
+        // Calls follow the ticket routes' queue checks; merging customers is not for agents.
+        {"agent", "POST", "/api/v1/calls", call_on(desk.billing_key), 404},
+        {"agent", "POST", "/api/v1/calls", call_on(desk.support_key), 201},
+        {"agent", "POST", "/api/v1/customers/1/merge", R"({"customer_id":2})", 403},
     };
     for (const auto& r : rows) {
         CAPTURE(r.role);
