@@ -108,8 +108,17 @@ std::string mime_type(GMimeObject* object) {
     if (!type) return "text/plain";
     const char* media = g_mime_content_type_get_media_type(type);
     const char* sub = g_mime_content_type_get_media_subtype(type);
-    if (!media || !*media) return "text/plain";
-    return lower(media) + "/" + lower(sub && *sub ? sub : "octet-stream");
+    // RFC 2045 5.2: a missing or invalid Content-Type ("text", "", ";;;") means text/plain.
+    if (!media || !*media || !sub || !*sub) return "text/plain";
+    std::string out = lower(media) + "/" + lower(sub);
+    if (out == "application/octet-stream") {  // GMime's reading of a header it could not parse
+        const char* raw = g_mime_object_get_header(object, "Content-Type");
+        std::string_view declared = raw ? trim_space(raw) : std::string_view{};
+        declared = trim_space(declared.substr(0, declared.find(';')));
+        const auto slash = declared.find('/');
+        if (raw && (slash == std::string_view::npos || slash == 0 || slash + 1 == declared.size())) return "text/plain";
+    }
+    return out;
 }
 
 std::string content_type_parameter(GMimeObject* object, const char* name) {

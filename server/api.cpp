@@ -2,6 +2,7 @@
 #include "server/api_response.hpp"
 
 #include "channels/api_enquiry.hpp"
+#include "channels/phone_number.hpp"
 #include "server/api_channels.hpp"
 #include "engine/time_format.hpp"
 #include "server/api_reports.hpp"
@@ -14,6 +15,7 @@
 #include "server/api_escalation.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -535,7 +537,17 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
         if (it == params.end() || (*it).value.empty())
             co_return problem_response(v, problem(errc::invalid_field,
                                                   "give ?identity=email:ADDRESS or ?identity=phone:+NUMBER", "identity"));
-        auto identity = parse_identity((*it).value);
+        std::string asked((*it).value);
+        // A '+' in a query string reads as a space: "phone:+358..." arrives as "phone: 358...".
+        if (asked.starts_with("phone: ") && asked.size() > 7 && std::isdigit(static_cast<unsigned char>(asked[7])))
+            asked[6] = '+';
+        auto identity = parse_identity(asked);
+        if (identity && identity->kind == IdentityKind::phone) {
+            // National forms ("040 765 4322") in the site's region, as the channels store them.
+            std::string_view number = asked;
+            if (number.starts_with("phone:")) number.remove_prefix(6);
+            if (auto e164 = channels::to_e164(number, app_.config().phone.default_region)) identity->value = *e164;
+        }
         if (!identity)
             co_return problem_response(v, problem(errc::invalid_field, "identity is not an email address or a phone number", "identity"));
         auto reader = app_.store().reader();

@@ -1,5 +1,7 @@
 #include "server/email_intake.hpp"
 
+#include <algorithm>
+
 #include "channels/email_parser.hpp"
 #include "server/fax_intake.hpp"
 #include "engine/language_guess.hpp"
@@ -145,6 +147,17 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
     if (enquiry.metadata.contains("message_id_synthesised"))
         enquiry.external_id = "<" + sha256_hex(envelope.data) + "@sha256.invalid>";
     enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
+    // No usable From: header: the envelope sender (MAIL FROM) is who sent it, so the customer
+    // can be found and answered (a null reverse path stays no one: it is a bounce).
+    const bool has_email = std::any_of(enquiry.sender.begin(), enquiry.sender.end(),
+                                       [](const Identity& id) { return id.kind == IdentityKind::email; });
+    if (!has_email && !envelope.mail_from.empty()) {
+        auto from = normalise_identity(IdentityKind::email, envelope.mail_from);
+        if (!from.value.empty()) {
+            enquiry.sender.push_back(std::move(from));
+            enquiry.metadata["sender_from_envelope"] = "true";
+        }
+    }
     crash_point_for_test("smtp_before_commit");
     // The unit is queued from here, the pool: the commit's completion resumes the coroutine on
     // its own executor (`io`) anyway, so hopping back first would only cost a thread wake-up.

@@ -1,5 +1,7 @@
 #include "server/metrics.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace triage::server {
@@ -7,6 +9,10 @@ namespace triage::server {
 void Metrics::observe(std::string_view method, std::string_view route, unsigned status,
                       std::chrono::nanoseconds latency) {
     const double seconds = std::chrono::duration<double>(latency).count();
+    // Series are bounded: any client can send a made-up method ("FOO"), and each would add a
+    // series with a full histogram. Routes are already patterns ("/api/v1/tickets/{id}").
+    static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    if (std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods)) method = "OTHER";
     thread_local std::string key;  // reused: no allocation per request
     key.assign(method).append(" ").append(route);
     std::lock_guard lock(mutex_);

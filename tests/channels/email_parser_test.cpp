@@ -851,3 +851,19 @@ TEST_CASE("separate messages parse on several threads at once with the same resu
     for (std::size_t t = 0; t < got.size(); ++t)
         for (std::size_t k = 0; k < got[t].size(); ++k) CHECK(got[t][k] == expected[(k % messages.size() + t) % messages.size()]);
 }
+
+TEST_CASE("a missing or invalid Content-Type reads as text/plain (RFC 2045 5.2), not as an attachment") {
+    for (const char* type : {"text", "", ";;;=\"\"; charset=", "/plain"}) {
+        CAPTURE(type);
+        const std::string raw = std::string("From: ct@example.fi\r\nTo: support@triage.example\r\nSubject: ct\r\n"
+                                            "MIME-Version: 1.0\r\nContent-Type: ") +
+                                type + "\r\n\r\nT\xC3\xA4m\xC3\xA4 on runkoteksti.\r\n";
+        auto mail = parse_email(raw);
+        CHECK(mail.enquiry.text == "T\xC3\xA4m\xC3\xA4 on runkoteksti.");
+        CHECK(mail.attachments.empty());
+    }
+    const std::string octets = "From: a@example.fi\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; b"
+                               "oundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: applicat"
+                               "ion/octet-stream\r\n\r\nxyz\r\n--b--\r\n";
+    CHECK(parse_email(octets).attachments.size() == 1);  // a real octet-stream stays an attachment
+}

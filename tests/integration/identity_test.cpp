@@ -71,3 +71,24 @@ TEST_CASE("a number seen on the web form and a later call from it land on one cu
     CHECK(server.request("POST", "/api/v1/customers/999/merge", "{\"customer_id\":" + std::to_string(customer) + "}").status == 404);
     CHECK(server.request("POST", "/api/v1/customers/" + std::to_string(customer) + "/merge", "{}").status == 422);
 }
+
+TEST_CASE("a national phone number on the API finds the same customer however it is written") {
+    TempDir dir;
+    TriagedProcess server(dir.path());  // phone.default_region: FI
+    auto created = server.request("POST", "/api/v1/tickets",
+                                  R"({"subject":"Lasku","body":"Hei","requester":{"name":"Pia","phone":"040 765 4322"}})");
+    CAPTURE(created.body);
+    REQUIRE(created.status == 201);
+    const auto customer = parse(created.body).at("requester_id").as_int64();
+    for (const char* q : {"phone:040%20765%204322", "phone:+358407654322", "phone:%2B358407654322", "0407654322"}) {
+        CAPTURE(q);
+        auto r = server.request("GET", std::string("/api/v1/customers?identity=") + q);
+        CAPTURE(r.body);
+        REQUIRE(r.status == 200);
+        auto list = parse(r.body).at("customers").as_array();
+        REQUIRE(list.size() == 1);
+        CHECK(list[0].at("id").as_int64() == customer);
+    }
+    auto bad = server.request("POST", "/api/v1/tickets", R"({"subject":"s","body":"b","requester":{"phone":"12"}})");
+    CHECK(bad.status == 422);
+}
