@@ -3,6 +3,7 @@
 
 #include "channels/api_enquiry.hpp"
 #include "channels/phone_number.hpp"
+#include "engine/text.hpp"
 #include "server/api_channels.hpp"
 #include "engine/time_format.hpp"
 #include "server/api_reports.hpp"
@@ -46,7 +47,10 @@ namespace {
 // allocations instead of one per string); it must outlive the value.
 Result<json::value> parse_body(const Request& req, json::storage_ptr storage = {}) {
     auto type = req[http::field::content_type];
-    if (!type.empty() && type.find("json") == std::string_view::npos)
+    // The media type is case-insensitive (RFC 9110 8.3.1) and may carry parameters; JSON is
+    // application/json or a +json type (application/merge-patch+json).
+    const std::string media = ascii_lower(trim_space(std::string_view(type.data(), type.size()).substr(0, type.find(';'))));
+    if (!type.empty() && media != "application/json" && !(media.find('/') != std::string::npos && media.ends_with("+json")))
         return problem(errc::malformed, fmt::format("Content-Type must be application/json, not {}", std::string(type)));
     boost::system::error_code ec;
     json::parse_options options;

@@ -428,3 +428,17 @@ TEST_CASE("a body framed by a Transfer-Encoding other than chunked is refused, n
     CAPTURE(ok);
     CHECK(ok.starts_with("HTTP/1.1 201"));
 }
+
+TEST_CASE("the JSON media type is read case-insensitively, with parameters, and not by prefix") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    auto post = [&](const std::string& type) {
+        return raw_exchange(server.port(), fmt::format("POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                       "Authorization: Bearer {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{}",
+                                                       TriagedProcess::kToken, type, kTicket.size(), kTicket));
+    };
+    CHECK(post("APPLICATION/JSON; charset=UTF-8").starts_with("HTTP/1.1 201"));
+    CHECK(post("application/merge-patch+json").starts_with("HTTP/1.1 201"));
+    CHECK(post("application/jsonx").starts_with("HTTP/1.1 400"));
+    CHECK(post("text/plain").starts_with("HTTP/1.1 400"));
+}
