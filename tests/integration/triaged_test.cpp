@@ -6,12 +6,6 @@
 #include <fmt/format.h>
 #include <fstream>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 using namespace triage::test;
 namespace json = boost::json;
 
@@ -30,26 +24,6 @@ void check_error(const HttpResult& r, int status, std::string_view code) {
     REQUIRE(body.contains("error"));
     CHECK(body.at("error").at("code").as_string() == code);
     CHECK_FALSE(body.at("error").at("message").as_string().empty());
-}
-
-// Sends `bytes` on one new connection and returns all the server wrote until it closed
-// (or 5 s passed).
-std::string raw_exchange(int port, const std::string& bytes) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return out;
 }
 
 std::size_t count_of(const std::string& text, std::string_view what) {

@@ -3,15 +3,11 @@
 // refused and nothing stored), the rate limit and CORS.
 #include "tests/support/triaged_process.hpp"
 
-#include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <cstdio>
 #include <fstream>
 #include <regex>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 using namespace triage::test;
@@ -43,30 +39,7 @@ std::vector<std::string> config_args(const TempDir& dir, const std::string& yaml
 
 // Sends raw bytes on a new connection and returns the status code of the first answer.
 int send_raw(int port, const std::string& bytes) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    timeval timeout{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    std::size_t sent = 0;
-    while (sent < bytes.size()) {
-        auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;  // the server refused the rest (after answering)
-        sent += static_cast<std::size_t>(n);
-    }
-    ::shutdown(fd, SHUT_WR);
-    std::string answer;
-    char buf[4096];
-    while (answer.find("\r\n") == std::string::npos) {
-        auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        answer.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
+    const auto answer = raw_exchange(port, bytes);
     if (answer.size() < 12 || !answer.starts_with("HTTP/1.1 ")) return 0;
     return std::stoi(answer.substr(9, 3));
 }

@@ -59,4 +59,9 @@ private:
 // Runs a command, returns exit code and captured stdout+stderr.
 std::pair<int, std::string> run_command(const std::vector<std::string>& argv);
 
+// Sends `bytes` as they are on a new connection to 127.0.0.1:`port`, ends the sending side,
+// and returns everything the server wrote until it closed (or `timeout_s` passed). For
+// requests an HTTP client library would not send.
+std::string raw_exchange(int port, const std::string& bytes, int timeout_s = 10);
+
 }  // namespace triage::test
