@@ -25,12 +25,6 @@ bool is_extension(std::string_view s) {
     return !looks_like_phone_number(s);
 }
 
-// Spreadsheet programs and some PBX exports start a CSV file with a UTF-8 byte-order mark.
-std::string_view without_bom(std::string_view bytes) {
-    if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
-    return bytes;
-}
-
 Result<std::int64_t> cdr_int(std::string_view s, std::string_view field) {
     std::int64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

@@ -23,6 +23,13 @@ inline std::string_view trim_space(std::string_view s) noexcept {
     return s;
 }
 
+// Without a leading UTF-8 byte-order mark, which editors, spreadsheet exports and some PBXs
+// put at the start of a text file.
+inline std::string_view without_bom(std::string_view s) noexcept {
+    if (s.starts_with("\xEF\xBB\xBF")) s.remove_prefix(3);
+    return s;
+}
+
 // True when `s` holds nothing but spaces, tabs, CR and LF.
 inline bool is_blank(std::string_view s) noexcept { return trim_space(s).empty(); }
 

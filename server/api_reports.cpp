@@ -1,5 +1,7 @@
 #include "server/api_reports.hpp"
 
+#include "engine/text.hpp"
+
 #include "server/api_response.hpp"
 #include "server/json_codec.hpp"
 #include "server/reports.hpp"

@@ -83,6 +83,12 @@ asio::awaitable<void> HttpServer::accept_loop() {
 
 namespace {
 
+// The client closed, reset or went quiet: nothing to answer.
+bool peer_gone(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+           ec == asio::error::connection_reset || ec == asio::error::eof;
+}
+
 // After refusing a request whose body is still arriving, read and discard the rest for a
 // moment before closing, so the client sees our answer instead of a connection reset.
 asio::awaitable<void> linger(beast::tcp_stream& stream) {
@@ -146,9 +152,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         parser.body_limit(limits_.body_limit);
         stream.expires_after(limits_.idle_timeout);
         co_await http::async_read_header(stream, buffer, parser, token);
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-            ec == asio::error::connection_reset || ec == asio::error::eof)
-            break;
+        if (peer_gone(ec)) break;
         const bool too_large = ec == http::error::body_limit ||
                                (!ec && parser.content_length() && *parser.content_length() > limits_.body_limit);
         if (too_large || ec == http::error::header_limit) {
@@ -198,9 +202,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
             co_await linger(stream);
             break;
         }
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-            ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::partial_message)
-            break;
+        if (peer_gone(ec) || ec == http::error::partial_message) break;
         if (ec) {  // a malformed body (bad chunk framing): say so before closing
             auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                            fmt::format("malformed HTTP request body: {}", ec.message()));

@@ -2,6 +2,7 @@
 
 #include "channels/mime_charset.hpp"
 #include "channels/phone_number.hpp"
+#include "engine/text.hpp"
 #include "engine/time_format.hpp"
 #include "storage/sqlite_bulk_load.hpp"
 
@@ -72,11 +73,6 @@ bool known_key(std::string_view key) {
 }
 
 }  // namespace
-
-std::string_view without_bom(std::string_view line) {
-    if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
-    return line;
-}
 
 Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::string_view phone_region) {
     if (!channels::is_valid_utf8(line))

@@ -22,10 +22,6 @@ namespace triage::server {
 // channels do, so a later call from +358405556666 finds the same customer.
 Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::string_view phone_region = {});
 
-// A line without a UTF-8 byte-order mark, which editors and spreadsheet exports put before
-// the first line of a file.
-std::string_view without_bom(std::string_view line);
-
 struct LineProblem {
     std::size_t line = 0;  // 1-based
     Problem problem;
