@@ -269,6 +269,7 @@ struct CdrReader::Impl {
         // A fax line's call is only the transport: the fax itself arrives by email.
         if (r.app == "ReceiveFAX" || r.app == "SendFAX") {
             ++found.skipped_rows;
+            found.skipped.push_back({line_no, "a fax line's call (" + r.app + "): the fax itself arrives by email"});
             return;
         }
         // Voicemail and an IVR the caller hung up in: the PBX answered, nobody spoke.
@@ -315,6 +316,7 @@ struct CdrReader::Impl {
         }
         if (call.direction == CallDirection::internal) {
             ++found.skipped_rows;
+            found.skipped.push_back({line_no, "an internal call (" + r.src + " to " + (r.dst.empty() ? std::string{"no number"} : r.dst) + ")"});
             return;
         }
         if (r.app == "VoiceMail") call.notes = "The caller left a voicemail.";
@@ -349,6 +351,8 @@ struct CdrReader::Impl {
         found.errors.clear();
         into.rows += std::exchange(found.rows, 0);
         into.skipped_rows += std::exchange(found.skipped_rows, 0);
+        std::move(found.skipped.begin(), found.skipped.end(), std::back_inserter(into.skipped));
+        found.skipped.clear();
     }
 };
 

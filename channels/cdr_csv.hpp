@@ -37,6 +37,7 @@ struct CdrBatch {
     std::vector<CdrRowError> errors;
     std::size_t rows = 0;               // good rows read
     std::size_t skipped_rows = 0;       // good rows that are no call for the desk (fax, internal)
+    std::vector<CdrRowError> skipped;   // those rows: line and why
 };
 
 // Splits one CSV record (RFC 4180 quoting: "" inside quotes is a quote). Returns false on
@@ -61,7 +62,7 @@ public:
     // Reads up to `lines` more lines; false once the whole file is read.
     bool read(std::size_t lines);
     // Moves the calls complete so far (and their first lines) to the end of `into`; errors,
-    // rows and skipped_rows accumulate in `into` as the reader finds them.
+    // rows, skipped_rows and skipped accumulate in `into` as the reader finds them.
     void take(CdrBatch& into);
 
 private:

@@ -9,6 +9,19 @@
 
 namespace triage::server {
 
+namespace {
+
+// `name` in `dir`, or NAME.1.csv, NAME.2.csv, ... when a file of that name is there already:
+// a PBX that rotates its log hands over "Master.csv" every time, and none may be written over.
+std::filesystem::path unused_name(const std::filesystem::path& dir, const std::filesystem::path& name) {
+    auto path = dir / name;
+    for (int n = 1; std::filesystem::exists(path) || std::filesystem::exists(path.string() + ".errors"); ++n)
+        path = dir / fmt::format("{}.{}{}", name.stem().string(), n, name.extension().string());
+    return path;
+}
+
+}  // namespace
+
 CdrSpool::CdrSpool(App& app, std::filesystem::path dir, channels::CdrFormat format, channels::PbxTimeZone zone)
     : app_(app), dir_(std::move(dir)), format_(format), zone_(std::move(zone)) {
     std::filesystem::create_directories(dir_ / "done");
@@ -50,7 +63,7 @@ std::size_t CdrSpool::scan_once() {
         std::ifstream in(file, std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         auto report = import_cdr(app_, std::move(bytes), format_, zone_);  // committed when it returns
-        const auto done = dir_ / "done" / file.filename();
+        const auto done = unused_name(dir_ / "done", file.filename());
         if (!report.errors.empty()) {
             std::ofstream errors(done.string() + ".errors");
             for (const auto& e : report.errors) errors << fmt::format("{}:{}: {}\n", file.filename().string(), e.line, e.message);

@@ -1,6 +1,7 @@
 // CdrSpool: a watched spool directory (phone.cdr_spool.dir) for PBX call logs. Every
 // `*.csv` file that appears is imported like `triage import-cdr` and then moved to `done/`
-// (with `NAME.errors` beside it listing bad rows by line). Its own thread looks every two
+// (with `NAME.errors` beside it listing bad rows by line; a name already in `done/` gets a
+// number: Master.1.csv). Its own thread looks every two
 // seconds; the imports block that thread, never an I/O thread. Owned by main(); start/stop
 // from one thread.
 #pragma once

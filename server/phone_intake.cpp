@@ -112,7 +112,10 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
     report.skipped = batch.skipped_rows;
     report.errors = std::move(batch.errors);
 
-    report.notes.reserve(filed.size());
+    // One note a call and one a skipped row, in file order.
+    std::vector<std::pair<std::size_t, std::string>> notes;
+    notes.reserve(filed.size() + batch.skipped.size());
+    for (const auto& s : batch.skipped) notes.emplace_back(s.line, fmt::format("line {}: skipped: {}", s.line, s.message));
     for (std::size_t i = 0; i < filed.size(); ++i) {
         const auto& call = batch.calls[i];
         const auto& f = filed[i];
@@ -120,7 +123,7 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
         switch (f.result) {
             case FiledCall::Result::skipped:
                 ++report.skipped;
-                report.notes.push_back(fmt::format("line {}: {} skipped: {}", line, call.external_id, f.note));
+                notes.emplace_back(line, fmt::format("line {}: {} skipped: {}", line, call.external_id, f.note));
                 continue;
             case FiledCall::Result::duplicate: ++report.duplicates; break;
             case FiledCall::Result::filed:
@@ -128,8 +131,11 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
                 if (f.call_back) ++report.call_backs;
                 break;
         }
-        report.notes.push_back(fmt::format("line {}: {} -> {} ({})", line, call.external_id, ticket_key(f.ticket_id), f.note));
+        notes.emplace_back(line, fmt::format("line {}: {} -> {} ({})", line, call.external_id, ticket_key(f.ticket_id), f.note));
     }
+    std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    report.notes.reserve(notes.size());
+    for (auto& n : notes) report.notes.push_back(std::move(n.second));
     std::sort(report.errors.begin(), report.errors.end(),
               [](const auto& a, const auto& b) { return a.line < b.line; });
     return report;

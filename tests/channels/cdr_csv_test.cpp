@@ -158,6 +158,10 @@ TEST_CASE("caller ids written with spaces, dashes, brackets or as tel:/sip: URIs
     CHECK(batch.errors.empty());
     REQUIRE(batch.calls.size() == 5);  // 2001 -> 600 and s -> 600 are internal calls
     CHECK(batch.skipped_rows == 2);
+    REQUIRE(batch.skipped.size() == 2);  // each listed with its line and why
+    CHECK(batch.skipped[0].line == 6);
+    CHECK(batch.skipped[0].message == "an internal call (2001 to 600)");
+    CHECK(batch.skipped[1].line == 7);
     const char* expected[] = {"+358401234567", "+35894242100", "+37251234567", "+358401234567", "+442079460958"};
     for (std::size_t i = 0; i < 5; ++i) {
         CAPTURE(i);

@@ -141,6 +141,21 @@ TEST_CASE("a CDR file dropped into the watched spool directory is imported and m
     auto tickets = json::parse(server.request("GET", "/api/v1/tickets?channel=phone").body).at("tickets").as_array();
     REQUIRE(tickets.size() == 1);
     CHECK(tickets[0].at("subject").as_string() == "Call back +358401234567: missed call");
+
+    // The PBX rotates its log again under the same name: the first file in done/ is kept.
+    {
+        std::ofstream(spool / "Master.tmp")
+            << R"("","+358451234567","600","ext-queues","""Liisa"" <+358451234567>","c","","Queue","q","2024-03-11 11:00:00",,"2024-03-11 11:00:20",20,0,"NO ANSWER","OMIT","8.2","")"
+            << "\n";
+    }
+    std::filesystem::rename(spool / "Master.tmp", spool / "Master.csv");
+    while (!std::filesystem::exists(spool / "done" / "Master.1.csv") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(std::filesystem::exists(spool / "done" / "Master.1.csv"));
+    std::ifstream first(spool / "done" / "Master.csv");
+    std::string first_bytes((std::istreambuf_iterator<char>(first)), std::istreambuf_iterator<char>());
+    CHECK(first_bytes.find("\"8.1\"") != std::string::npos);
+    CHECK(json::parse(server.request("GET", "/api/v1/tickets?channel=phone").body).at("tickets").as_array().size() == 2);
 }
 
 TEST_CASE("import-cdr reads a PBX's local times in its configured zone, DST included, and refuses an unknown zone") {
