@@ -332,16 +332,49 @@ std::string sha256_message_id(std::string_view raw) {
     return "<" + std::string(hex ? hex.get() : "") + "@sha256.invalid>";
 }
 
-// The enquiry for bytes that are not a message at all.
-void unparsable(ParsedEmail& result, std::string_view raw, std::string why) {
+// Appends `text` with each CRLF as LF.
+void append_with_lf_line_ends(std::string& out, std::string_view text) {
+    out.reserve(out.size() + text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] != '\r' || i + 1 == text.size() || text[i + 1] != '\n') out += text[i];
+}
+
+// Where `raw` goes on after the trace header lines at its top (Return-Path:, Received:,
+// Delivered-To:, X-Original-To:, each with its folded lines): those are the MTAs', not the
+// sender's, and would be the start of an unparsable message's text.
+std::size_t after_trace_headers(std::string_view raw) {
+    static constexpr std::string_view kTrace[] = {"return-path:", "received:", "delivered-to:", "x-original-to:"};
+    std::size_t at = 0;
+    auto starts_with_trace = [&] {
+        return std::any_of(std::begin(kTrace), std::end(kTrace), [&](std::string_view name) {
+            if (raw.size() - at < name.size()) return false;
+            for (std::size_t i = 0; i < name.size(); ++i)
+                if (g_ascii_tolower(raw[at + i]) != name[i]) return false;
+            return true;
+        });
+    };
+    while (at < raw.size() && starts_with_trace()) {
+        do {  // the line, then any folded line after it
+            const auto end = raw.find('\n', at);
+            at = end == std::string_view::npos ? raw.size() : end + 1;
+        } while (at < raw.size() && (raw[at] == ' ' || raw[at] == '\t'));
+    }
+    return at;
+}
+
+// The enquiry for bytes that are not a message at all; its text from `text_from` on (after
+// the trace lines MTAs add). The attachment keeps every byte.
+void unparsable(ParsedEmail& result, std::string_view raw, std::string why, std::size_t text_from = 0) {
     Enquiry& e = result.enquiry;
     e.tags = {"parse_error"};
     e.metadata["parse_error"] = std::move(why);
     e.external_id = sha256_message_id(raw);
     e.metadata["message_id_synthesised"] = "true";
-    auto text = decode_text(raw.substr(0, kMaxUnparsedText), {});
+    auto text = decode_text(raw.substr(std::min(text_from, raw.size()), kMaxUnparsedText), {});
     if (text.fallback && text.charset != "utf-8") e.metadata["charset_fallback"] = text.charset;
-    e.text = std::move(text.text);
+    // As a parsed body's text: LF line ends, no trailing blank lines.
+    append_with_lf_line_ends(e.text, text.text);
+    while (!e.text.empty() && (e.text.back() == '\n' || e.text.back() == '\r' || e.text.back() == ' ')) e.text.pop_back();
     e.metadata["full_text"] = e.text;
     if (!raw.empty()) {
         EmailAttachment a;
@@ -407,20 +440,42 @@ ParsedEmail parse_mail(std::string_view raw) {
         return result;
     }
 
-    // GMime's parse of the structure and headers, over `raw` in place (channels/mime_document.hpp).
-    MimeDocument document(raw);
+    // A NUL in the header block (never valid there, RFC 5322 section 2.2) would end the C
+    // string GMime gives for that header, and the rest of a Subject would be lost: such a
+    // block is parsed from a copy with each NUL as U+FFFD. The body may hold any byte.
+    std::string without_nul;
+    std::string_view parsed = raw;
+    {
+        auto end = raw.find("\n\n");
+        end = std::min(end, raw.find("\n\r\n"));
+        const auto head = raw.substr(0, end);
+        if (head.find('\0') != std::string_view::npos) {
+            without_nul.reserve(raw.size() + 16);
+            for (char c : head) {
+                if (c == '\0') without_nul.append("\xEF\xBF\xBD");
+                else without_nul.push_back(c);
+            }
+            if (end != std::string_view::npos) without_nul.append(raw.substr(end));
+            parsed = without_nul;
+        }
+    }
+
+    // GMime's parse of the structure and headers, over `parsed` in place (channels/mime_document.hpp).
+    MimeDocument document(parsed);
     if (!document.top()) {
         unparsable(result, raw, "not a MIME message");
         return result;
     }
     GMimeObject* top = document.top();  // every header of the message, and its body
     auto header = [&](std::string_view name) { return first_raw_header(top, name); };
+    // Trace headers (Received:, Return-Path:) do not count: every MTA on the way adds them,
+    // our own listener too, so garbage delivered by SMTP has them.
     static constexpr std::array<std::string_view, 10> kMailHeaders{
-        "From", "Sender", "Reply-To", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Received", "Content-Type"};
+        "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"};
     const bool looks_like_mail = std::any_of(kMailHeaders.begin(), kMailHeaders.end(),
                                              [&](std::string_view name) { return header(name).has_value(); });
     if (!looks_like_mail) {
-        unparsable(result, raw, "no message headers");
+        unparsable(result, raw, "no message headers", after_trace_headers(raw));
         return result;
     }
 
@@ -500,13 +555,14 @@ ParsedEmail parse_mail(std::string_view raw) {
     }
 
     // Text: plain parts when there are any, else the HTML made readable; HTML kept sanitised.
+    // Lines end in LF, as the text split from the quotes does, whatever the wire had (CRLF).
     std::string full_text;
     auto join = [](std::vector<std::string>& pieces, std::string& out) {
         for (auto& p : pieces) {
             const auto t = trim(p);
             if (t.empty()) continue;
             if (!out.empty()) out += "\n\n";
-            out += t;
+            append_with_lf_line_ends(out, t);
         }
     };
     if (body.has_plain()) {

@@ -70,6 +70,11 @@ std::optional<EncodedWord> parse_encoded_word(std::string_view raw, std::size_t 
         ++i;
     }
     if (i + 1 >= raw.size() || raw[i + 1] != '=') return std::nullopt;
+    // A B payload with bytes outside base64's alphabet is not an encoded word but text that
+    // looks like one ("=?utf-8?B?not base64!?="): it stays as written, not as decoded noise.
+    if ((encoding == 'B' || encoding == 'b') &&
+        payload.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != std::string::npos)
+        return std::nullopt;
     EncodedWord word;
     word.end = i + 2;
     word.charset = clean_charset_name(charset);

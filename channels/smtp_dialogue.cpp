@@ -112,9 +112,20 @@ std::string SmtpDialogue::feed(std::string_view bytes) {
             continue;
         }
         auto nl = buffer_.find('\n');
+        if (discarding_line_) {  // the rest of a line already answered as too long
+            if (nl == std::string::npos) {
+                buffer_.clear();
+                break;
+            }
+            buffer_.erase(0, nl + 1);
+            discarding_line_ = false;
+            continue;
+        }
         if (nl == std::string::npos) {
             if (buffer_.size() > limits_.max_line_bytes) {
+                // One reply for the whole line, however many reads bring the rest of it.
                 buffer_.clear();
+                discarding_line_ = true;
                 out += reply(500, "5.5.6 Line too long");
                 if (++errors_ >= limits_.max_errors) closed_ = true;
             }
@@ -260,7 +271,8 @@ std::string SmtpDialogue::consume_data() {
             return reply(552, fmt::format("5.3.4 Message exceeds the limit of {} bytes", limits_.max_message_bytes));
         }
         pending_recipients_ = recipients_.size();  // the listener moves the envelope out to deliver it
-        pending_ = SmtpEnvelope{helo_, mail_from_, recipients_, std::move(data_), remote_};
+        pending_ = SmtpEnvelope{helo_, mail_from_, recipients_, std::move(data_), remote_,
+                                protocol_ == SmtpProtocol::lmtp ? "LMTP" : extended_ ? "ESMTP" : "SMTP"};
         reset_transaction();
         return {};
     }

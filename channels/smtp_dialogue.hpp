@@ -30,6 +30,7 @@ struct SmtpEnvelope {
     std::vector<std::string> recipients;  // as accepted, lower-case
     std::string data;
     std::string remote;  // peer address, for Received: and logs
+    std::string with = "ESMTP";  // Received: "with" (RFC 3848): SMTP after HELO, ESMTP after EHLO, LMTP
 };
 
 // The answer to a delivered message: one reply for SMTP, one per recipient for LMTP
@@ -77,6 +78,7 @@ private:
     std::string remote_;
 
     State state_ = State::greeted;
+    bool discarding_line_ = false;  // skipping to the end of a line answered as too long
     std::string buffer_;  // received, not yet consumed
     std::string helo_;
     bool extended_ = false;  // EHLO/LHLO given: enhanced status codes on

@@ -1,4 +1,4 @@
-// RFC 3339 formatting and parsing of UTC timestamps ("2026-11-23T10:55:27Z",
+// RFC 3339 formatting and parsing of UTC timestamps, and RFC 5322 mail dates. RFC 3339: ("2026-11-23T10:55:27Z",
 // fractional seconds when non-zero; offsets such as "+02:00" accepted on input).
 #pragma once
 
@@ -12,5 +12,7 @@ namespace triage {
 
 std::string format_rfc3339(Timestamp t);
 std::optional<Timestamp> parse_rfc3339(std::string_view s) noexcept;
+// RFC 5322 section 3.3 date-time in UTC, as mail headers carry it: "Thu, 03 Dec 2026 12:00:00 +0000".
+std::string format_rfc5322(Timestamp t);
 
 }  // namespace triage

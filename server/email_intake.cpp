@@ -128,8 +128,8 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
     // mail for the classifier), then our Received: trace line.
     std::string raw = fmt::format("Return-Path: <{}>\r\nReceived: from {} ([{}]) by {} with {}; {}\r\n",
                                   envelope.mail_from, envelope.helo, envelope.remote,
-                                  app_.config().email.hostname, "ESMTP",
-                                  format_rfc3339(app_.clock().system_now())) +
+                                  app_.config().email.hostname, envelope.with,
+                                  format_rfc5322(app_.clock().system_now())) +
                       envelope.data;
     Enquiry enquiry;
     std::exception_ptr failed;

@@ -761,9 +761,30 @@ TEST_CASE("garbage never crashes and always yields an enquiry") {
     SUBCASE("no header block at all") {
         const auto p = parse_email("just some text\nthat is not mail\n");
         CHECK(has_tag(p.enquiry, "parse_error"));
-        CHECK(p.enquiry.text == "just some text\nthat is not mail\n");
+        CHECK(p.enquiry.text == "just some text\nthat is not mail");
         REQUIRE(p.attachments.size() == 1);
         CHECK(p.attachments[0].filename == "unparsed-message.eml");
+    }
+    SUBCASE("no header block, only the trace lines MTAs and our listener add") {
+        const std::string raw =
+            "Return-Path: <a@example.com>\r\nReceived: from x ([192.0.2.1])\r\n\tby desk.example with ESMTP;"
+            " Thu, 03 Dec 2026 12:00:00 +0000\r\njust some text\r\nthat is not mail\r\n";
+        const auto p = parse_email(raw);
+        CHECK(has_tag(p.enquiry, "parse_error"));
+        CHECK(p.enquiry.text.find("just some text") == 0);
+        CHECK(p.enquiry.text.find("that is not mail") != std::string::npos);
+        REQUIRE(p.attachments.size() == 1);
+        CHECK(p.attachments[0].bytes == raw);
+    }
+    SUBCASE("a NUL inside the Subject does not cut it off") {
+        const auto p = parse_email(std::string("From: a@example.com\r\nSubject: before\0after\r\n\r\nbody\r\n", 52));
+        CHECK_FALSE(has_tag(p.enquiry, "parse_error"));
+        CHECK(p.enquiry.subject == "before\xEF\xBF\xBD" "after");
+        CHECK(p.enquiry.text == "body");
+    }
+    SUBCASE("a body of quoted lines only keeps them, with LF line ends") {
+        const auto p = parse_email("From: a@example.com\r\nSubject: q\r\n\r\n> quoted one\r\n> quoted two\r\n");
+        CHECK(p.enquiry.text == "> quoted one\n> quoted two");
     }
     SUBCASE("a five megabyte line in the body") {
         const std::string line(5u << 20, 'x');

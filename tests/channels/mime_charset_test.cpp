@@ -98,6 +98,9 @@ TEST_CASE("encoded words are decoded in any charset, joined across splits and fo
         {"encoded CR LF cannot inject a header line", " =?utf-8?Q?a=0D=0ABcc:_x@y?=", "", "a Bcc: x@y"},
         {"malformed word left as text", " =?utf-8?Q?never closed", "", "=?utf-8?Q?never closed"},
         {"unknown charset word guessed", " =?x-nonsense?Q?P=E4iv=E4?=", "", "Päivä"},
+        {"a B word that is not base64 left as text", " =?utf-8?B?not base64!!?= and =?iso-8859-1?q?caf=E9?=", "",
+         "=?utf-8?B?not base64!!?= and café"},
+        {"a B word folded inside its payload", " =?utf-8?B?UMOkaXbD\n pA==?=", "", "Päivä"},
     };
     for (const auto& c : cases) {
         const std::string captured(c.name);

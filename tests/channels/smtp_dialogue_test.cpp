@@ -29,9 +29,21 @@ TEST_CASE("a plain SMTP session delivers one message with dot-unstuffing") {
     CHECK(d.pending_message()->mail_from == "matti@example.fi");
     CHECK(d.pending_message()->recipients == std::vector<std::string>{"support@triage.test"});
     CHECK(d.pending_message()->data == "Subject: hei\r\n\r\n.leading dot\r\nline\r\n");
+    CHECK(d.pending_message()->with == "ESMTP");  // for the Received: line (RFC 3848)
     CHECK(d.delivered({{250, "2.0.0 Queued as T-1"}}) == "250 2.0.0 Queued as T-1\r\n");
     CHECK(d.feed("QUIT\r\n") == "221 2.0.0 Bye\r\n");
     CHECK(d.closed());
+}
+
+TEST_CASE("the envelope names the protocol for the Received: line: SMTP after HELO, LMTP on LMTP") {
+    auto helo = make();
+    helo.feed("HELO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\nhi\r\n.\r\n");
+    REQUIRE(helo.pending_message());
+    CHECK(helo.pending_message()->with == "SMTP");
+    auto lmtp = make(SmtpProtocol::lmtp);
+    lmtp.feed("LHLO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\nhi\r\n.\r\n");
+    REQUIRE(lmtp.pending_message());
+    CHECK(lmtp.pending_message()->with == "LMTP");
 }
 
 TEST_CASE("pipelined commands are answered in order and data waits for delivery") {
@@ -114,4 +126,16 @@ TEST_CASE("a message's data reads the same whether it arrives in one piece, byte
         REQUIRE(d.pending_message());
         CHECK(d.pending_message()->data == expected);
     }
+}
+
+TEST_CASE("an overlong command line gets one 500, however many reads it arrives in") {
+    SmtpLimits limits;
+    limits.max_line_bytes = 100;
+    auto d = make(SmtpProtocol::smtp, limits);
+    d.feed("EHLO c\r\n");
+    std::string out = d.feed("NOOP ");
+    for (int i = 0; i < 5; ++i) out += d.feed(std::string(80, 'a'));
+    out += d.feed("aaa\r\nNOOP\r\n");
+    CHECK(out == "500 5.5.6 Line too long\r\n250 2.0.0 OK\r\n");
+    CHECK_FALSE(d.closed());
 }

@@ -18,6 +18,12 @@ TEST_CASE("ticket keys read T-1042 in any case and refuse anything else") {
     CHECK_FALSE(parse_ticket_key("1042"));
 }
 
+TEST_CASE("RFC 5322 mail dates are UTC with English day and month names") {
+    CHECK(format_rfc5322(*parse_rfc3339("2026-12-03T12:05:09.750Z")) == "Thu, 03 Dec 2026 12:05:09 +0000");
+    CHECK(format_rfc5322(*parse_rfc3339("2024-02-29T23:59:59+02:00")) == "Thu, 29 Feb 2024 21:59:59 +0000");
+    CHECK(format_rfc5322(*parse_rfc3339("1999-01-03T00:00:00Z")) == "Sun, 03 Jan 1999 00:00:00 +0000");
+}
+
 TEST_CASE("RFC 3339 timestamps round-trip and offsets are converted to UTC") {
     auto t = parse_rfc3339("2026-12-23T15:30:00+02:00");
     REQUIRE(t);

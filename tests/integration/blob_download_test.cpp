@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <regex>
 
 #include <fstream>
 
@@ -138,17 +139,23 @@ TEST_CASE("attachments and the raw message kept by the intake's commit download 
         REQUIRE(reply.starts_with("250"));
         std::size_t rows = 0, files = 0;
         bool short_raw_in_table = false;
+        std::string received;  // our trace line, as stored
         triage::TieredBlobStore::for_each_blob(dir.path(), [&](std::string_view sha, std::string_view bytes) {
             const bool file = fs::exists(dir.path() / "blobs" / std::string(sha.substr(0, 2)) / std::string(sha.substr(2)));
             rows += !file;
             if (!file && bytes.find("Message-ID: <blobs-2@example.ee>") != std::string_view::npos &&
                 bytes.find("Received: from blobs.test") != std::string_view::npos)
                 short_raw_in_table = true;
+            if (const auto at = bytes.find("Received: from blobs.test"); at != std::string_view::npos)
+                received = std::string(bytes.substr(at, bytes.find('\r', at) - at));
             return true;
         });
         for (const auto& f : fs::recursive_directory_iterator(dir.path() / "blobs"))
             if (f.is_regular_file()) ++files;
         CHECK(short_raw_in_table);
+        // RFC 5321 section 4.4: "with ESMTP" after EHLO, then an RFC 5322 date.
+        CAPTURE(received);
+        CHECK(std::regex_search(received, std::regex{R"( with ESMTP; (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000$)"}));
         CHECK(rows == 2);   // the small attachment and the short mail's raw bytes
         CHECK(files == 2);  // the large attachment and the first mail's raw bytes, which hold it
         CHECK(server.stop() == 0);
