@@ -177,7 +177,8 @@ bool references_exist(Connection& c, const ImportRows& rows) {
 
 ImportIds next_import_ids(StoreTx& tx) {
     auto row = writer_connection(tx).query(
-        "SELECT (SELECT coalesce(max(id), 0) FROM customers),"
+        "SELECT max((SELECT coalesce(max(id), 0) FROM customers),"
+        "     coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0)),"
         " max((SELECT coalesce(max(id), 0) FROM tickets),"
         "     coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0)),"
         " (SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max(id), 0) FROM events)");

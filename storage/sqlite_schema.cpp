@@ -364,6 +364,25 @@ BEGIN
         ON CONFLICT (agent_id) DO UPDATE SET open = open + 1;
 END;
 )sql",
+    // Customer ids are never reused: a merge deletes the customer merged away, and without
+    // AUTOINCREMENT the next new customer took that id when it was the highest, so a link or
+    // an API client's stored id named someone else. SQLite cannot add AUTOINCREMENT to a
+    // table: it is made again (https://sqlite.org/lang_altertable.html#otheralter; foreign
+    // keys are off while migrations run, and checked before the commit).
+    R"sql(
+CREATE TABLE customers_autoincrement (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    name               TEXT NOT NULL,
+    organisation       TEXT NOT NULL DEFAULT '',
+    tier               TEXT NOT NULL DEFAULT 'standard',
+    preferred_language TEXT NOT NULL DEFAULT '',
+    created_at         INTEGER NOT NULL
+) STRICT;
+INSERT INTO customers_autoincrement (id, name, organisation, tier, preferred_language, created_at)
+    SELECT id, name, organisation, tier, preferred_language, created_at FROM customers;
+DROP TABLE customers;
+ALTER TABLE customers_autoincrement RENAME TO customers;
+)sql",
 };
 
 // The full-text index lives in its own file, written by its own thread
@@ -400,17 +419,36 @@ int run_migrations(Connection& connection, const std::array<const char*, N>& mig
     };
     auto version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
     check(version);
-    while (version < latest) {
-        Transaction tx{connection};
-        // Read again under the write lock: another process may have migrated meanwhile.
-        version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
-        check(version);
-        if (version == latest) break;  // ~Transaction ends the empty transaction
-        connection.exec(migrations[static_cast<std::size_t>(version)]);
-        connection.exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
-        tx.commit();
-        ++version;
+    if (version >= latest) return version;
+    // Foreign keys off while the schema changes (a table made again is dropped while rows
+    // still refer to it), as SQLite's procedure for such changes has it; each migration's
+    // rows are checked before its commit. The pragma only works outside a transaction.
+    const bool foreign_keys = connection.query_int64("PRAGMA foreign_keys") != 0;
+    if (foreign_keys) connection.exec("PRAGMA foreign_keys = OFF");
+    try {
+        while (version < latest) {
+            Transaction tx{connection};
+            // Read again under the write lock: another process may have migrated meanwhile.
+            version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
+            check(version);
+            if (version == latest) break;  // ~Transaction ends the empty transaction
+            connection.exec(migrations[static_cast<std::size_t>(version)]);
+            if (foreign_keys) {
+                auto broken = connection.query("PRAGMA foreign_key_check");
+                if (broken.step())
+                    throw std::runtime_error{"migration to schema version " + std::to_string(version + 1) +
+                                             " would leave a row of " + std::string(broken.text_view(0)) +
+                                             " referring to a missing row of " + std::string(broken.text_view(2))};
+            }
+            connection.exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
+            tx.commit();
+            ++version;
+        }
+    } catch (...) {
+        if (foreign_keys) connection.exec("PRAGMA foreign_keys = ON");
+        throw;
     }
+    if (foreign_keys) connection.exec("PRAGMA foreign_keys = ON");
     return version;
 }
 

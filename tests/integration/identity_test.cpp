@@ -65,6 +65,10 @@ TEST_CASE("a number seen on the web form and a later call from it land on one cu
     CHECK(tickets.at("tickets").as_array().size() == 3);
     auto events = parse(server.request("GET", "/api/v1/tickets/" + std::to_string(other_ticket) + "/events").body);
     CHECK(events.at("events").as_array().back().at("type").as_string() == "requester_merged");
+    // The id merged away was the highest; the next new customer does not get it again.
+    auto newcomer = post_form(server, {{"name", "Uusi"}, {"email", "uusi@koti.example"}, {"message", "Hei"}});
+    REQUIRE(newcomer.status == 201);
+    CHECK(parse(newcomer.body).at("customer_id").as_int64() > gone);
 
     CHECK(server.request("POST", "/api/v1/customers/" + std::to_string(customer) + "/merge",
                          "{\"customer_id\":" + std::to_string(customer) + "}").status == 422);
