@@ -2,6 +2,7 @@
 
 #include "engine/text.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -136,6 +137,24 @@ void serialize_response(const http::response<http::string_body>& response, bool 
     if (!bodiless && !head) out += response.body();
 }
 
+// A browser's form post (Accept: text/html first, as browsers send it): an error page is
+// what its user can read, not JSON.
+bool wants_html(const http::request_header<>& request) {
+    const auto accept = request[http::field::accept];
+    return accept.substr(0, std::min(accept.find(','), accept.find(';'))) == "text/html";
+}
+
+Response too_large_page(std::size_t limit) {
+    Response res{http::status::payload_too_large, 11};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = fmt::format(
+        "<!doctype html>\n<html lang=\"en\"><meta charset=\"utf-8\"><title>413 Too large</title>"
+        "<p role=\"alert\">What you sent is larger than {:.1f} MB. Go back in your browser, choose a smaller file and send it again.</p></html>\n",
+        static_cast<double>(limit) / (1 << 20));
+    res.prepare_payload();
+    return res;
+}
+
 }  // namespace
 
 asio::awaitable<void> HttpServer::session(tcp::socket socket) {
@@ -149,16 +168,28 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
-        parser.body_limit(limits_.body_limit);
+        parser.body_limit(std::max(limits_.body_limit, limits_.upload_body_limit));  // until the target is known
         stream.expires_after(limits_.idle_timeout);
         co_await http::async_read_header(stream, buffer, parser, token);
         if (peer_gone(ec)) break;
+        std::size_t body_limit = limits_.body_limit;
+        // A Content-Length above the parser's limit ends the header read with body_limit: the
+        // header is whole by then, so its target still picks the limit the message names.
+        const bool header_read = !ec || ec == http::error::body_limit;
+        if (header_read && limits_.upload_body_limit > body_limit) {
+            const auto target = std::string_view(parser.get().target().data(), parser.get().target().size());
+            const auto path = target.substr(0, target.find('?'));
+            if (std::find(limits_.upload_paths.begin(), limits_.upload_paths.end(), path) != limits_.upload_paths.end())
+                body_limit = limits_.upload_body_limit;
+            parser.body_limit(body_limit);
+        }
         const bool too_large = ec == http::error::body_limit ||
-                               (!ec && parser.content_length() && *parser.content_length() > limits_.body_limit);
+                               (!ec && parser.content_length() && *parser.content_length() > body_limit);
         if (too_large || ec == http::error::header_limit) {
             auto res = Api::error_response(11, http::status::payload_too_large, "too_large",
                                            fmt::format("the request is larger than the limit of {} bytes",
-                                                       too_large ? limits_.body_limit : limits_.header_limit));
+                                                       too_large ? body_limit : limits_.header_limit));
+            if (too_large && header_read && wants_html(parser.get())) res = too_large_page(body_limit);
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
             co_await linger(stream);
@@ -196,7 +227,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         co_await http::async_read(stream, buffer, parser, token);
         if (ec == http::error::body_limit) {
             auto res = Api::error_response(11, http::status::payload_too_large, "too_large",
-                                           fmt::format("the request body is larger than {} bytes", limits_.body_limit));
+                                           fmt::format("the request body is larger than {} bytes", body_limit));
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
             co_await linger(stream);

@@ -11,11 +11,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <string>
+#include <vector>
 
 namespace triage::server {
 
 struct HttpLimits {
     std::size_t body_limit = 1 << 20;
+    // Paths (without the query) whose bodies may be larger: the web forms, whose attachment
+    // limit (webform.max_attachment_bytes) is above body_limit, so a large file reaches the
+    // form's own check, which answers with a field message and keeps what the user typed.
+    std::vector<std::string> upload_paths;
+    std::size_t upload_body_limit = 0;
     std::size_t header_limit = 16 * 1024;
     std::chrono::seconds idle_timeout{60};
     // A strand per connection is needed only when several threads run the io_context; with

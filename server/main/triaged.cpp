@@ -126,7 +126,12 @@ int main(int argc, char** argv) {
 
         boost::asio::io_context ioc(config.io_threads);
         Api api(*app);
-        HttpLimits http_limits{config.body_limit};
+        HttpLimits http_limits;
+        http_limits.body_limit = config.body_limit;
+        // The forms take an attachment of up to webform.max_attachment_bytes: as a file part, or
+        // base64 in JSON (4/3 of it), with room for the other fields.
+        http_limits.upload_paths = {"/form", "/api/v1/form"};
+        http_limits.upload_body_limit = config.webform.max_attachment_bytes / 3 * 4 + (256u << 10);
         http_limits.strand_per_connection = config.io_threads > 1;
         HttpServer http(ioc, api, config.http, http_limits);
         http.start();

@@ -168,7 +168,9 @@ TEST_CASE("curl posts the form urlencoded and as multipart with a file, and each
     CHECK(page.find("Tikettisi tunnus") != std::string::npos);
 
     auto shot = dir.path() / "näyttö kuva.png";
-    std::ofstream(shot, std::ios::binary) << std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+    // 3 MiB: above http.body_limit (1 MiB), within webform.max_attachment_bytes (5 MiB).
+    const std::string png = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) + std::string(3u << 20, 'x');
+    std::ofstream(shot, std::ios::binary) << png;
     auto [got2, form_page2] = run_command({"curl", "-sS", url});
     REQUIRE(got2 == 0);
     auto [code2, page2] = run_command({"curl", "-sS", "-i", "http://127.0.0.1:" + std::to_string(server.port()) + "/form",
@@ -179,7 +181,7 @@ TEST_CASE("curl posts the form urlencoded and as multipart with a file, and each
                                        "message=Printeris nedarbojas", "-F", "attachment=@" + shot.string()});
     CAPTURE(page2);
     REQUIRE(code2 == 0);
-    CHECK(page2.starts_with("HTTP/1.1 201"));
+    CHECK(page2.find("HTTP/1.1 201") != std::string::npos);  // after a 100 Continue: curl asks first for a large body
     CHECK(page2.find("T-2") != std::string::npos);
     CHECK(page2.find("pieteikuma numurs") != std::string::npos);
 
@@ -193,9 +195,20 @@ TEST_CASE("curl posts the form urlencoded and as multipart with a file, and each
     CHECK(attachments[0].at("content_type").as_string() == "image/png");
     auto file = server.request("GET", "/api/v1/tickets/2/attachments/" + std::string(attachments[0].at("sha256").as_string()));
     CHECK(file.status == 200);
-    CHECK(file.body == std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));  // kept with the ticket, read back
+    CHECK(file.body == png);  // kept with the ticket, read back
     auto who = server.request("GET", "/api/v1/customers?identity=phone:%2B37129123456");
     CHECK(json::parse(who.body).at("customers").as_array().size() == 1);
+
+    // Far above the form's limits: a page a browser's user can read, not JSON.
+    auto huge = dir.path() / "huge.png";
+    std::ofstream(huge, std::ios::binary) << std::string(9u << 20, 'x');
+    auto [code3, page3] = run_command({"curl", "-sS", "-i", "http://127.0.0.1:" + std::to_string(server.port()) + "/form",
+                                       "-H", "Accept: text/html,application/xhtml+xml,*/*;q=0.8", "-F", "name=Pēteris",
+                                       "-F", "attachment=@" + huge.string()});
+    CAPTURE(page3.substr(0, 400));
+    CHECK(page3.starts_with("HTTP/1.1 413"));
+    CHECK(page3.find("text/html") != std::string::npos);
+    CHECK(page3.find("choose a smaller file") != std::string::npos);
 }
 
 TEST_CASE("the form is served in the language asked for, and invalid input is shown again with messages") {
