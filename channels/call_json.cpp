@@ -24,7 +24,7 @@ Result<std::string> string_field(const json::value& v, std::string_view name, st
 
 }  // namespace
 
-Result<PhoneCall> call_from_api_json(const json::value& body, std::string_view region) {
+Result<PhoneCall> call_from_api_json(const json::value& body, std::string_view region, Timestamp now) {
     if (!body.is_object()) return problem(errc::invalid_field, "the request body must be a JSON object");
     PhoneCall call;
     call.source = "api";
@@ -51,6 +51,9 @@ Result<PhoneCall> call_from_api_json(const json::value& body, std::string_view r
             TRIAGE_TRY(auto raw, string_field(v, key, kMaxShort));
             auto t = parse_rfc3339(raw);
             if (!t) return problem(errc::invalid_field, "started_at must be an RFC 3339 time", "started_at");
+            if (*t > now + kCallClockSkew)
+                return problem(errc::invalid_field,
+                               fmt::format("started_at {} is in the future (now {})", raw, format_rfc3339(now)), "started_at");
             call.started_at = *t;
             have_started = true;
         } else if (key == "duration_s") {

@@ -223,6 +223,11 @@ Response Api::error_response(unsigned version, Status status, std::string_view c
     return json_response(version, status, error_json(code, message));
 }
 
+void Api::refused(std::string_view method, std::string_view target, unsigned status) {
+    app_.metrics().observe(method, "(not routed)", status, std::chrono::nanoseconds{0});
+    spdlog::info("{} {} {} refused before routing", method.empty() ? "-" : method, target.empty() ? "-" : target, status);
+}
+
 asio::awaitable<Response> Api::handle(Request req) {
     const auto started = std::chrono::steady_clock::now();
     Routed routed;
@@ -395,7 +400,9 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (!body) co_return problem_response(v, body.error());
             auto enquiry = channels::enquiry_from_api_json(*body, app_.clock().system_now(), app_.config().phone.default_region);
             if (!enquiry) co_return problem_response(v, enquiry.error());
-            if (enquiry->external_id.empty()) enquiry->external_id = std::string(req["Idempotency-Key"]);
+            auto key = idempotency_key(req);
+            if (!key) co_return problem_response(v, key.error());
+            if (enquiry->external_id.empty()) enquiry->external_id = std::move(*key);
             enquiry->metadata["created_by"] = actor.id;
             if (!may_see_queue(who, enquiry->queue.empty() ? app_.config().default_queue : enquiry->queue))
                 co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));

@@ -30,6 +30,10 @@ public:
     // Answers one request; never throws (a failure becomes a 500 with a JSON body).
     boost::asio::awaitable<Response> handle(Request request);
 
+    // Counts (metrics, log line) a request the HTTP layer answered itself with `status`
+    // before it reached handle(): too large, malformed framing. Its route: "(not routed)".
+    void refused(std::string_view method, std::string_view target, unsigned status);
+
     // A JSON error response, e.g. for requests the HTTP layer refuses before routing.
     static Response error_response(unsigned version, boost::beast::http::status status, std::string_view code,
                                    std::string_view message);

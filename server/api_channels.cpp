@@ -390,7 +390,7 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Pri
     const unsigned v = req.version();
     auto body = parse_json_body(req);
     if (!body) co_return problem_response(v, body.error());
-    auto call = channels::call_from_api_json(*body, app_.config().phone.default_region);
+    auto call = channels::call_from_api_json(*body, app_.config().phone.default_region, app_.clock().system_now());
     if (!call) co_return problem_response(v, call.error());
     if (who.role == Role::agent) {
         if (call->ticket_id) {
@@ -402,7 +402,9 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Pri
             co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));
         }
     }
-    if (call->external_id.empty()) call->external_id = std::string(req["Idempotency-Key"]);
+    auto key = idempotency_key(req);
+    if (!key) co_return problem_response(v, key.error());
+    if (call->external_id.empty()) call->external_id = std::move(*key);
     call->created_by = actor;
 
     // The raw request is hashed on the blocking pool (a large one written to a file there),

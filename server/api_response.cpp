@@ -3,6 +3,8 @@
 #include "channels/mime_charset.hpp"
 #include "server/json_codec.hpp"
 
+#include <fmt/format.h>
+
 
 namespace triage::server {
 namespace http = boost::beast::http;
@@ -52,6 +54,19 @@ Status status_of(errc code) {
 
 Response problem_response(unsigned version, const Problem& p) {
     return json_response(version, status_of(p.code), error_json(p));
+}
+
+Result<std::string> idempotency_key(const Request& req) {
+    const auto value = req["Idempotency-Key"];
+    constexpr std::size_t kMax = 200;
+    if (value.size() > kMax)
+        return problem(errc::invalid_field, fmt::format("the Idempotency-Key header is longer than {} bytes", kMax),
+                       "Idempotency-Key");
+    for (char c : value)
+        if (c < '!' || c > '~')
+            return problem(errc::invalid_field, "the Idempotency-Key header may hold only visible ASCII characters",
+                           "Idempotency-Key");
+    return std::string(value);
 }
 
 }  // namespace triage::server

@@ -22,4 +22,8 @@ boost::beast::http::status status_of(errc code);
 // The problem as `{"error": {...}}` with its status.
 Response problem_response(unsigned version, const Problem& p);
 
+// The request's Idempotency-Key header ("" when absent): at most 200 bytes of visible ASCII,
+// as the body's external_id may be; anything else is a 422 naming the header.
+Result<std::string> idempotency_key(const Request& req);
+
 }  // namespace triage::server

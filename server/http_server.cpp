@@ -165,6 +165,13 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     ec = {};
     std::string out;  // the bytes of a response, reused across a keep-alive connection
     auto token = asio::redirect_error(asio::use_awaitable, ec);
+    // A request answered here, before the API: counted and logged all the same. Its method
+    // and target only once its header was read whole.
+    auto note_refused = [this](const http::request<http::string_body>& request, bool header_read, unsigned status) {
+        if (!header_read) return api_.refused("", "", status);
+        api_.refused(std::string_view(request.method_string().data(), request.method_string().size()),
+                     std::string_view(request.target().data(), request.target().size()), status);
+    };
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
@@ -190,6 +197,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
                                            fmt::format("the request is larger than the limit of {} bytes",
                                                        too_large ? body_limit : limits_.header_limit));
             if (too_large && header_read && wants_html(parser.get())) res = too_large_page(body_limit);
+            note_refused(parser.get(), header_read, res.result_int());
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
             co_await linger(stream);
@@ -198,6 +206,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         if (ec) {
             auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                            fmt::format("malformed HTTP request: {}", ec.message()));
+            note_refused(parser.get(), false, res.result_int());
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
             break;
@@ -213,6 +222,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
                 parser.get().find(http::field::content_length) != parser.get().end()) {
                 auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                                "Transfer-Encoding must be chunked alone, without Content-Length");
+                note_refused(parser.get(), true, res.result_int());
                 res.keep_alive(false);
                 co_await http::async_write(stream, res, token);
                 break;
@@ -228,6 +238,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         if (ec == http::error::body_limit) {
             auto res = Api::error_response(11, http::status::payload_too_large, "too_large",
                                            fmt::format("the request body is larger than {} bytes", body_limit));
+            note_refused(parser.get(), true, res.result_int());
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
             co_await linger(stream);
@@ -237,6 +248,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         if (ec) {  // a malformed body (bad chunk framing): say so before closing
             auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                            fmt::format("malformed HTTP request body: {}", ec.message()));
+            note_refused(parser.get(), true, res.result_int());
             res.keep_alive(false);
             co_await http::async_write(stream, res, token);
             break;

@@ -1001,6 +1001,7 @@ Result<ReportRequest> parse_report_request(std::string_view name,
                 else if (*d == ReportDim::priority && !parse_priority(value)) allowed = "low, normal, high, urgent";
                 else if (*d == ReportDim::status && !parse_status(value))
                     allowed = "new, open, pending, on_hold, solved, closed";
+                else if (*d == ReportDim::tier && !parse_tier(value)) allowed = "L1, L2, supervisor, external";
                 if (allowed)
                     return problem(errc::invalid_field, fmt::format("{} '{}' is not one of {}", k, value, allowed), k);
             }

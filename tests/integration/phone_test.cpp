@@ -108,6 +108,10 @@ TEST_CASE("an agent logs calls over the API: a new phone ticket, then a call add
     REQUIRE(list.size() == 2);
     CHECK(std::string(list.at(1).at("body").as_string()).find("Soitettu takaisin.") != std::string::npos);
 
+    auto future = server.request("POST", "/api/v1/calls",
+                                 R"({"number":"+358401234567","direction":"inbound","started_at":"2099-01-01T09:00:00Z","duration_s":1,"disposition":"answered","notes":""})");
+    CHECK(future.status == 422);
+    CHECK(json::parse(future.body).at("error").at("field").as_string() == "started_at");
     auto bad = server.request("POST", "/api/v1/calls", R"({"number":"abc","direction":"inbound"})");
     CHECK(bad.status == 422);
     CHECK(json::parse(bad.body).at("error").at("field").as_string() == "number");

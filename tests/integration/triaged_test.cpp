@@ -192,6 +192,20 @@ TEST_CASE("an Idempotency-Key makes a retried create return the first ticket") {
     REQUIRE(a.status == 201);
     CHECK(b.status == 200);
     CHECK(parse(a.body).at("id") == parse(b.body).at("id"));
+
+    // The header does the same for a body without external_id; an unusable key is a 422.
+    auto with_key = [&](const std::string& key) {
+        const std::string json = R"({"body":"Tere","requester":{"email":"kati@example.ee"}})";
+        return raw_exchange(server.port(), "POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                               std::string(TriagedProcess::kToken) + "\r\nContent-Type: application/json\r\nIdempotency-Key: " +
+                                               key + "\r\nContent-Length: " + std::to_string(json.size()) +
+                                               "\r\nConnection: close\r\n\r\n" + json);
+    };
+    CHECK(with_key("retry-1").starts_with("HTTP/1.1 201"));
+    CHECK(with_key("retry-1").starts_with("HTTP/1.1 200"));
+    auto too_long = with_key(std::string(201, 'k'));
+    CHECK(too_long.starts_with("HTTP/1.1 422"));
+    CHECK(too_long.find("\"field\":\"Idempotency-Key\"") != std::string::npos);
 }
 
 TEST_CASE("metrics are served in the Prometheus text format") {
@@ -204,6 +218,12 @@ TEST_CASE("metrics are served in the Prometheus text format") {
           std::string::npos);
     CHECK(r.body.find("triage_tickets{status=\"new\"} 1") != std::string::npos);
     CHECK(r.body.find("triage_http_request_duration_seconds_bucket") != std::string::npos);
+    // Refused by the HTTP layer before routing (too large): counted too.
+    CHECK(raw_exchange(server.port(), "POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+              .starts_with("HTTP/1.1 413"));
+    r = server.request("GET", "/metrics", "", "");
+    CHECK(r.body.find("triage_http_requests_total{method=\"POST\",route=\"(not routed)\",status=\"413\"} 1") !=
+          std::string::npos);
 }
 
 TEST_CASE("triaged logs one line per request, and per ticket event at debug level") {

@@ -402,6 +402,8 @@ TEST_CASE("report requests refuse unknown parameters, zones and dimensions") {
     CHECK(parse_report_request("frequency", {{"priority", "critical"}}, "UTC", kNow).error().field == "priority");
     CHECK(parse_report_request("frequency", {{"channel", "email,pigeon"}}, "UTC", kNow).error().field == "channel");
     CHECK(parse_report_request("frequency", {{"status", "nosuch"}}, "UTC", kNow).error().field == "status");
+    CHECK(parse_report_request("frequency", {{"tier", "L9"}}, "UTC", kNow).error().field == "tier");
+    CHECK(parse_report_request("frequency", {{"tier", "L2,supervisor"}}, "UTC", kNow).has_value());
     CHECK(parse_report_request("frequency", {{"group_by", "day,day"}}, "UTC", kNow).error().field == "group_by");
     CHECK(parse_report_request("backlog", {{"group_by", "channel,queue"}}, "UTC", kNow).error().field == "group_by");
     CHECK(parse_report_request("backlog", {{"group_by", "channel"}}, "UTC", kNow).has_value());
