@@ -255,6 +255,14 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         }
 
         auto request = parser.release();
+        // The absolute form ("GET http://host/api/v1/health", RFC 9112 3.2.2), which a server
+        // must take: routed by its path and query.
+        if (const auto target = std::string_view(request.target().data(), request.target().size());
+            target.size() > 8 && (beast::iequals(target.substr(0, 7), "http://") || beast::iequals(target.substr(0, 8), "https://"))) {
+            const auto path = target.find_first_of("/?", target.find("//") + 2);
+            const auto rest = path == std::string_view::npos ? std::string_view{} : target.substr(path);
+            request.target(rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest));
+        }
         // Who is asking, for per-client limits (set, so a client cannot supply its own).
         request.set(kPeerAddressField, peer);
         if (beast::websocket::is_upgrade(request) && request.target() == "/ws") {  // live updates

@@ -208,6 +208,20 @@ TEST_CASE("an Idempotency-Key makes a retried create return the first ticket") {
     CHECK(too_long.find("\"field\":\"Idempotency-Key\"") != std::string::npos);
 }
 
+TEST_CASE("a request target in absolute form is routed by its path (RFC 9112 3.2.2)") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    const auto port = std::to_string(server.port());
+    auto health = raw_exchange(server.port(), "GET http://127.0.0.1:" + port + "/api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:" +
+                                                  port + "\r\nConnection: close\r\n\r\n");
+    CHECK(health.starts_with("HTTP/1.1 200"));
+    auto listed = raw_exchange(server.port(), "GET HTTP://127.0.0.1:" + port + "/api/v1/tickets?limit=1 HTTP/1.1\r\nHost: x\r\n"
+                                                  "Authorization: Bearer " + std::string(TriagedProcess::kToken) +
+                                                  "\r\nConnection: close\r\n\r\n");
+    CHECK(listed.starts_with("HTTP/1.1 200"));
+    CHECK(listed.find("\"tickets\":[]") != std::string::npos);
+}
+
 TEST_CASE("metrics are served in the Prometheus text format") {
     TempDir dir;
     TriagedProcess server(dir.path());
