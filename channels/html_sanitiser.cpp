@@ -16,7 +16,7 @@ constexpr std::array kKept{"p",     "br",    "div", "span",  "b",  "strong", "i"
                            "td",    "th",    "h1",  "h2",    "h3", "h4",     "h5", "h6", "hr", "img"};
 constexpr std::array kDropped{"script", "style",  "iframe",   "frame",  "frameset", "object", "embed", "applet",
                               "form",   "link",   "meta",     "base",   "head",     "title",  "template",
-                              "noscript", "svg",  "math",     "audio",  "video",    "canvas", "select",
+                              "svg",  "math",     "audio",  "video",    "canvas", "select",
                               "textarea", "button", "input",  "noembed", "noframes", "xmp",   "plaintext"};
 constexpr std::array kAsDiv{"section", "article", "header", "footer", "main",   "nav",     "aside", "center",
                             "address", "figure",  "figcaption", "details", "summary", "dl", "dt",  "dd",

@@ -13,7 +13,7 @@
 namespace triage::channels {
 namespace {
 
-constexpr std::array kSkipped{"head",   "script", "style",  "title",  "template", "noscript", "svg",   "math",
+constexpr std::array kSkipped{"head",   "script", "style",  "title",  "template", "svg",   "math",
                               "object", "iframe", "embed",  "applet", "select",   "textarea", "frameset",
                               "noembed", "noframes"};
 constexpr std::array kParagraphs{"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "blockquote"};

@@ -46,7 +46,11 @@ TEST_CASE("the sanitiser keeps only allowlisted elements and attributes") {
         {"comments dropped", "<!-- <script>x</script> -->ok", "ok"},
         {"head and title dropped", "<html><head><title>T</title></head><body>ok</body></html>", "ok"},
         {"unclosed tags closed", "<div><b>x", "<div><b>x</b></div>"},
-        {"noscript dropped", "<noscript><img src=x onerror=alert(1)></noscript>ok", "ok"},
+        // Mail clients run no scripts, so they show what noscript holds: unwrapped, sanitised.
+        {"noscript unwrapped", "<noscript><img src=x onerror=alert(1)></noscript>ok", "ok"},
+        {"noscript with its end tag in an attribute keeps the text after it",
+         "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">text after</p></noscript>",
+         "<p title=\"&lt;/noscript&gt;&lt;img src=x onerror=alert(1)&gt;\">text after</p>"},
         {"void elements", "a<br>b<hr>", "a<br>b<hr>"},
     };
     for (const auto& c : cases) {

@@ -21,6 +21,7 @@ TEST_CASE("html is turned into readable text") {
         {"line breaks and collapsing", "a<br>b  \n  c<br><br>d", "a\nb c\n\nd"},
         {"entities decoded", "<p>1 &lt; 2 &amp; &euro;&nbsp;5</p>", "1 < 2 & € 5"},
         {"script and style skipped", "<style>x{}</style><script>var a;</script>text", "text"},
+        {"noscript shown, as mail clients show it", "<script>x</script><noscript>Ota JavaScript käyttöön</noscript>", "Ota JavaScript käyttöön"},
         {"lists", "<ul><li>one</li><li>two</li></ul><ol><li>a</li><li>b</li></ol>", "- one\n- two\n1. a\n2. b"},
         {"table cells tab separated", "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a\tb\nc"},
         {"link with its address", "<a href=\"https://example.com/x\">the form</a>", "the form <https://example.com/x>"},
