@@ -51,6 +51,15 @@ Result<void> validate(const HistoricalTicket& h) {
     if (h.subject.empty() && h.body.empty())
         return problem(errc::invalid_field, "a ticket needs a subject or a body", "subject");
     if (h.created_at == Timestamp{}) return problem(errc::invalid_field, "created_at is required", "created_at");
+    // Years 1970 to 2100: a mistyped year (9999, 1900) would stretch every report's range
+    // (a day series from 1970 to 10000 is three million rows).
+    constexpr auto kEarliest = Timestamp{std::chrono::seconds{1}};                 // 1970-01-01T00:00:01Z
+    constexpr auto kLatest = Timestamp{std::chrono::seconds{4102444800}};          // 2100-01-01T00:00:00Z
+    for (const auto& [t, field] : {std::pair{std::optional{h.created_at}, "created_at"},
+                                   std::pair{h.first_response_at, "first_response_at"}, std::pair{h.solved_at, "solved_at"},
+                                   std::pair{h.closed_at, "closed_at"}})
+        if (t && (*t < kEarliest || *t >= kLatest))
+            return problem(errc::invalid_field, fmt::format("{} must be in the years 1970 to 2099", field), field);
     auto not_before_created = [&](const std::optional<Timestamp>& t, const char* field) -> Result<void> {
         if (t && *t < h.created_at)
             return problem(errc::invalid_field, fmt::format("{} is before created_at", field), field);
@@ -93,7 +102,14 @@ Ticket ticket_of(const HistoricalTicket& h) {
     t.solved_at = h.solved_at;
     if (!t.solved_at && h.closed_at) t.solved_at = h.closed_at;
     t.closed_at = h.closed_at;
-    t.updated_at = std::max({h.created_at, h.first_response_at.value_or(Timestamp{}), t.solved_at.value_or(Timestamp{}),
+    // Solved once and open again now (a status other than solved or closed): a reopened
+    // ticket, not a solved one, in the reports too.
+    if (h.status != TicketStatus::solved && h.status != TicketStatus::closed && (t.solved_at || t.closed_at)) {
+        t.reopen_count = 1;
+        t.solved_at.reset();
+        t.closed_at.reset();
+    }
+    t.updated_at = std::max({h.created_at, h.first_response_at.value_or(Timestamp{}), h.solved_at.value_or(Timestamp{}),
                              h.closed_at.value_or(Timestamp{})});
     if (!h.escalations.empty() && h.escalations.back().at > t.updated_at) t.updated_at = h.escalations.back().at;
     return t;

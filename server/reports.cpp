@@ -113,10 +113,24 @@ public:
             day_lo_ = local_day(f.col.created_ms[lo]);
             day_hi_ = local_day(f.col.created_ms[hi - 1]);
         }
+        // Both ends asked for: a time series runs over the whole range, days without tickets
+        // included (they hold every selected ticket, created in [from, to)).
+        if (r.from && r.to && *r.to > *r.from) {
+            const auto first = local_day(r.from->time_since_epoch().count());
+            const auto last = local_day(r.to->time_since_epoch().count() - 1);
+            if (last - first < 40000) {
+                day_lo_ = first;
+                day_hi_ = last;
+                spans_request_ = true;
+            }
+        }
         week_lo_ = day_lo_ - weekday_of(day_lo_);
         month_lo_ = month_index(day_lo_);
         month_hi_ = month_index(day_hi_);
     }
+
+    // The day range is the request's [from, to), not only the selected tickets' days.
+    bool spans_request() const { return spans_request_; }
 
     std::uint32_t cardinality(ReportDim d) const {
         const auto& c = f_;
@@ -238,6 +252,7 @@ private:
     const Facts& f_;
     LocalClock clock_;
     std::int64_t at_ms_;
+    bool spans_request_ = false;
     std::int64_t day_lo_ = 0, day_hi_ = 0, week_lo_ = 0, month_lo_ = 0, month_hi_ = 0;
     std::int64_t cached_day_ = INT64_MIN, cached_month_ = 0;
 };
@@ -408,7 +423,8 @@ ReportTable frequency(const Facts& f, const ReportRequest& r, const AgentLabels&
     Dims dims(f, r, lo, hi, 0);
     Filters filters(f, r, dims, agents);
     Groups groups(r.group_by.empty() ? std::vector<ReportDim>{ReportDim::day} : r.group_by, dims);
-    if (lo < hi && groups.dims().size() == 1 && is_time_dim(groups.dims()[0])) groups.add_all_values();
+    if ((lo < hi || dims.spans_request()) && groups.dims().size() == 1 && is_time_dim(groups.dims()[0]))
+        groups.add_all_values();
     std::vector<std::int64_t> count(groups.size(), 0);
     scan(lo, hi, dims, filters, groups, [&](std::size_t, std::size_t g) {
         grow(count, g);
@@ -634,7 +650,7 @@ ReportTable escalations(const Facts& f, const ReportRequest& r, const AgentLabel
 ReportTable backlog(const Facts& f, const ReportRequest& r, const AgentLabels& agents) {
     const Timestamp at = r.at ? *r.at : (r.to ? std::min(*r.to, r.now) : r.now);
     const std::int64_t at_ms = at.time_since_epoch().count();
-    auto [lo, hi] = range_of(f, r.from, Timestamp{milliseconds{at_ms + 1}});
+    auto [lo, hi] = range_of(f, r.from, Timestamp{milliseconds{at_ms}});
     Dims dims(f, r, lo, hi, at_ms);
     Filters filters(f, r, dims, agents);
     auto dims_list = r.group_by;

@@ -185,6 +185,9 @@ std::string compose_weekly_email(const WeeklyReport& report, const std::string& 
     auto mixed = adopt(g_mime_multipart_new_with_subtype("mixed"));
     auto html = adopt(g_mime_text_part_new_with_subtype("html"));
     g_mime_text_part_set_text(html.get(), report.html.c_str());
+    // Quoted-printable: the page is long lines of UTF-8, and a mail line may hold 998 bytes at
+    // most (RFC 5322 2.1.1); as 8bit, a strict relay refuses it or breaks the HTML.
+    g_mime_part_set_content_encoding(GMIME_PART(html.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
     g_mime_multipart_add(mixed.get(), GMIME_OBJECT(html.get()));
     for (const auto& [name, csv] : report.attachments) {
         auto part = adopt(g_mime_part_new_with_type("text", "csv"));

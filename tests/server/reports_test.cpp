@@ -595,3 +595,44 @@ TEST_CASE("facts loaded in the background count what was committed meanwhile exa
         return 0;
     });
 }
+
+TEST_CASE("history with a mistyped year is refused, and a ticket open again is reopened, not solved") {
+    auto store = SqliteStore::open_in_memory();
+    const std::string input =
+        R"({"external_id":"y-1","channel":"email","subject":"x","requester":{"name":"A"},"queue":"support","created_at":"9999-12-31T23:59:59Z","status":"new"})"
+        "\n"
+        R"({"external_id":"y-2","channel":"email","subject":"x","requester":{"name":"A"},"queue":"support","created_at":"2026-11-02T06:00:00Z","solved_at":"2199-01-01T00:00:00Z","status":"solved"})"
+        "\n"
+        R"({"external_id":"r-1","channel":"email","subject":"Taas rikki","requester":{"name":"B"},"queue":"support","created_at":"2026-11-02T06:00:00Z","solved_at":"2026-11-02T08:00:00Z","status":"open"})"
+        "\n";
+    std::istringstream in(input);
+    auto summary = import_jsonl(*store, in);
+    CHECK(summary.imported == 1);
+    REQUIRE(summary.problems.size() == 2);
+    CHECK(summary.problems[0].problem.field == "created_at");
+    CHECK(summary.problems[1].problem.field == "solved_at");
+    auto page = store->reader()->tickets(all_tickets());
+    REQUIRE(page.tickets.size() == 1);
+    CHECK(page.tickets[0].status == TicketStatus::open);
+    CHECK_FALSE(page.tickets[0].solved_at);
+    CHECK(page.tickets[0].reopen_count == 1);
+    CHECK(format_rfc3339(page.tickets[0].updated_at) == "2026-11-02T08:00:00Z");
+}
+
+TEST_CASE("backlog at an instant holds tickets created before it, and a day series covers the whole range") {
+    Fixture fx(R"({"external_id":"b-1","channel":"email","subject":"a","requester":{"name":"A"},"queue":"support","created_at":"2026-10-31T21:59:59Z","status":"open"})"
+               "\n"
+               R"({"external_id":"b-2","channel":"email","subject":"b","requester":{"name":"A"},"queue":"support","created_at":"2026-10-31T22:00:00Z","status":"open"})"
+               "\n");
+    // 2026-11-01 00:00 in Helsinki is 2026-10-31T22:00Z: the second ticket is not yet there.
+    auto backlog = fx.run("backlog", {{"at", "2026-10-31T22:00:00Z"}});
+    std::int64_t open = 0;
+    for (const auto& row : backlog.rows) open += std::get<std::int64_t>(row.back());
+    CHECK(open == 1);
+    auto days = fx.run("frequency", {{"from", "2026-10-25"}, {"to", "2026-11-03"}, {"group_by", "day"}});
+    REQUIRE(days.rows.size() == 10);  // 25 Oct to 3 Nov, days without tickets included
+    CHECK(to_csv(days).starts_with("day,tickets\r\n2026-10-25,0\r\n"));
+    CHECK(to_csv(days).find("2026-10-31,1\r\n2026-11-01,1\r\n2026-11-02,0\r\n2026-11-03,0\r\n") != std::string::npos);
+    auto none = fx.run("frequency", {{"from", "2026-12-01"}, {"to", "2026-12-02"}, {"group_by", "day"}});
+    CHECK(to_csv(none) == "day,tickets\r\n2026-12-01,0\r\n2026-12-02,0\r\n");
+}

@@ -22,11 +22,21 @@ TEST_CASE("the weekly email carries the HTML summary and every CSV byte for byte
     WeeklyReport report;
     report.subject = "Help desk weekly report 2026-11-23 – 2026-11-29";
     report.week = "2026-11-23";
-    report.html = "<html><body><h1>Viikko</h1><p>Rēķini &amp; Šūna</p></body></html>\n";
+    report.html = "<html><body><h1>Viikko</h1><p>Rēķini &amp; Šūna</p>";
+    for (int i = 0; i < 200; ++i) report.html += "<td>jono " + std::to_string(i) + "</td>";  // one long line
+    report.html += "</body></html>\n";
     report.attachments = {{"frequency-by-day.csv", "day,tickets\r\n2026-11-23,5\r\n"},
                           {"sla-by-queue.csv", "queue,compliance_pct\r\n\"Rīgas \"\"Ūdens\"\", SIA\",97.5\r\n"}};
     const auto raw = compose_weekly_email(report, "reports@triage.example", {"jaan.kask@triage.example", "boss@triage.example"},
                                           *parse_rfc3339("2026-11-30T05:00:00Z"));
+    // No line over RFC 5322's 998 bytes, however long the page's lines are.
+    std::size_t longest = 0;
+    for (std::size_t at = 0; at < raw.size();) {
+        const auto end = std::min(raw.find('\n', at), raw.size());
+        longest = std::max(longest, end - at);
+        at = end + 1;
+    }
+    CHECK(longest <= 998);
     channels::ensure_gmime();
     auto stream = channels::adopt(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
     auto parser = channels::adopt(g_mime_parser_new_with_stream(stream.get()));
