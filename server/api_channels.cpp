@@ -424,9 +424,12 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Pri
     if (kept) std::rethrow_exception(kept);
 
     const Intake& intake = app_.intake();
-    auto work = [&intake, c = std::move(*call), raw_blob](StoreTx& tx) {
+    // The same intake as every channel: rules, routing and SLA clocks follow, as for email.
+    auto work = [&intake, &escalation = app_.escalation(), c = std::move(*call), raw_blob](StoreTx& tx) {
         if (raw_blob.bytes) tx.put_blob(raw_blob.sha256, *raw_blob.bytes);  // kept even when the call is skipped
-        return accept_call(intake, tx, c);
+        auto outcome = accept_call(intake, tx, c);
+        if (outcome && outcome->intake) escalation.after_intake(tx, *outcome->intake);
+        return outcome;
     };
     auto outcome = *co_await write_async<Result<CallOutcome>>(app_.store(), std::move(work));
     if (!outcome) co_return problem_response(v, outcome.error());
@@ -434,6 +437,7 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Pri
         co_return problem_response(v, problem(errc::invalid_field, outcome->skipped));
     const auto& in = *outcome->intake;
     log_events(in.events);
+    app_.live().publish(in.events);
     auto out = to_json(in.ticket);
     out.as_object()["message_id"] = in.message.id;
     out.as_object()["customer_id"] = in.customer_id;

@@ -20,6 +20,8 @@ constexpr std::size_t kCallsPerUnit = 4096;
 constexpr std::size_t kUnitsInFlight = 4;
 // Lines read between looks at what can be posted.
 constexpr std::size_t kLinesPerRead = 1024;
+// A call that started at most this long before its import is live work (phone_intake.hpp).
+constexpr std::chrono::hours kLiveCall{24};
 
 }  // namespace
 
@@ -82,6 +84,23 @@ CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat form
             [&, calls = u.calls.get(), enquiries = u.enquiries.get(), out = u.filed.get()](StoreTx& tx) {
                 CallImportSettings settings{default_queue, clock.system_now()};
                 *out = file_calls(tx, *calls, settings, &cache, *enquiries);
+                // A ticket a live call opened (a call-back, most often) goes through rules,
+                // routing and SLA clocks as every channel's new ticket does. Calls older than
+                // kLiveCall are history, filed as `import-tickets` files history: no clocks
+                // that would have run out long ago, no routing of work done since.
+                for (std::size_t k = 0; k < out->size(); ++k) {
+                    const FiledCall& f = (*out)[k];
+                    if (f.result != FiledCall::Result::filed || !f.created) continue;
+                    if ((*calls)[k].started_at < settings.now - kLiveCall) continue;
+                    auto ticket = tx.ticket(f.ticket_id);
+                    if (!ticket) continue;
+                    IntakeOutcome opened;
+                    opened.ticket = std::move(*ticket);
+                    opened.message.body = (*enquiries)[k].text;
+                    opened.customer_id = opened.ticket.requester_id;
+                    opened.created = true;
+                    app.escalation().after_intake(tx, opened);
+                }
                 return true;
             },
             [committed](std::exception_ptr e) {

@@ -28,7 +28,9 @@ struct CdrImportReport {
 };
 
 // Imports a whole CDR file's bytes, its wall-clock times read in `zone` (the PBX's); throws
-// when the store fails.
+// when the store fails. A ticket opened by a call of the last 24 hours gets the escalation
+// engine's rules, routing and SLA clocks, as a new ticket of any channel does; older calls
+// are history and are filed without them.
 CdrImportReport import_cdr(App& app, std::string bytes, channels::CdrFormat format,
                            const channels::PbxTimeZone& zone = {});
 

@@ -197,3 +197,38 @@ TEST_CASE("import-cdr reads a PBX's local times in its configured zone, DST incl
     CHECK(unknown == 2);
     CHECK(none.find("no CDR source 'tll'") != std::string::npos);
 }
+
+TEST_CASE("a call-back ticket from a live CDR is routed and timed like any new ticket; an old one is history") {
+    TempDir dir;
+    auto stamp = [](std::chrono::system_clock::time_point t) {
+        const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+        std::tm tm{};
+        gmtime_r(&tt, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+        return std::string(buf);
+    };
+    const auto now = std::chrono::system_clock::now() - std::chrono::minutes(5);
+    auto row = [&](const std::string& number, const std::string& start, const std::string& id) {
+        return "\"\",\"" + number + "\",\"600\",\"ext-queues\",\"\"\"Soittaja\"\" <" + number + ">\",\"c\",\"\",\"Queue\",\"q\",\"" +
+               start + "\",,\"" + start + "\",20,0,\"NO ANSWER\",\"OMIT\",\"" + id + "\",\"\"\n";
+    };
+    auto file = dir.path() / "Master.csv";
+    std::ofstream(file) << row("+358401234567", stamp(now), "live.1") << row("+358451234567", "2024-03-11 10:00:00", "old.1");
+    const auto data = (dir.path() / "data").string();
+    const auto config = std::string(TRIAGE_SOURCE_DIR) + "/examples/triage.yaml";
+    auto [code, out] = run_command({TRIAGE_CLI_PATH, "import-cdr", "--format", "asterisk", file.string(), "--config", config,
+                                    "--data-dir", data});
+    CAPTURE(out);
+    REQUIRE(code == 0);
+    auto [listed, list] = run_command({TRIAGE_CLI_PATH, "ticket", "list", "--json", "--data-dir", data});
+    REQUIRE(listed == 0);
+    CAPTURE(list);
+    const auto tickets = json::parse(list).as_array();
+    REQUIRE(tickets.size() == 2);
+    for (const auto& t : tickets) {
+        const bool live = t.at("subject").as_string().find("+358401234567") != std::string::npos;
+        CAPTURE(live);
+        CHECK(t.at("assignee_id").is_null() == !live);  // the example desk routes new tickets to an agent
+    }
+}
