@@ -148,10 +148,12 @@ asio::awaitable<std::vector<SmtpReply>> EmailIntake::deliver(channels::SmtpEnvel
         enquiry.external_id = "<" + sha256_hex(envelope.data) + "@sha256.invalid>";
     enquiry.metadata["envelope_from"] = envelope.mail_from.empty() ? "<>" : envelope.mail_from;
     // No usable From: header: the envelope sender (MAIL FROM) is who sent it, so the customer
-    // can be found and answered (a null reverse path stays no one: it is a bounce).
+    // can be found and answered (a null reverse path stays no one: it is a bounce). Not for a
+    // fax: its sender is the caller's number; the envelope names the gateway, which would make
+    // every fax through it one customer.
     const bool has_email = std::any_of(enquiry.sender.begin(), enquiry.sender.end(),
                                        [](const Identity& id) { return id.kind == IdentityKind::email; });
-    if (!has_email && !envelope.mail_from.empty()) {
+    if (!has_email && !envelope.mail_from.empty() && enquiry.channel != Channel::fax) {
         auto from = normalise_identity(IdentityKind::email, envelope.mail_from);
         if (!from.value.empty()) {
             enquiry.sender.push_back(std::move(from));

@@ -181,3 +181,30 @@ TEST_CASE("many SMTP sessions at once each get their tickets, one per message") 
     }
     CHECK(total == kSessions * kEach);
 }
+
+TEST_CASE("faxes through one gateway from two numbers are two customers, each known by its fax number") {
+    if (!have_swaks()) {
+        MESSAGE("swaks is not installed (scripts/install-deps installs it): skipped");
+        return;
+    }
+    MailServer server;
+    auto fax = [&](const std::string& number, const std::string& id) {
+        const std::string mail = "From: HylaFAX <faxmaster@gw.test>\r\nTo: support@triage.test\r\nMessage-ID: <" + id +
+                                 "@gw.test>\r\nSubject: Fax received from \"" + number +
+                                 "\"\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                 "Content-Type: text/plain\r\n\r\nPages: 1\r\n--b\r\nContent-Type: application/pdf; name=fax.pdf\r\n"
+                                 "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJSVFT0YK\r\n--b--\r\n";
+        auto [code, out] = server.swaks({"--to", "support@triage.test", "--from", "faxmaster@gw.test", "--data", mail});
+        CAPTURE(out);
+        REQUIRE(code == 0);
+    };
+    fax("040 765 4321", "f1");
+    fax("+358 9 8765 432", "f2");
+    auto tickets = server.tickets();
+    REQUIRE(tickets.size() == 2);
+    CHECK(tickets[0].at("channel").as_string() == "fax");
+    CHECK(tickets[0].at("requester_id") != tickets[1].at("requester_id"));
+    // The gateway's address is no one's identity.
+    auto gateway = json::parse(server.process->request("GET", "/api/v1/customers?identity=email:faxmaster@gw.test").body);
+    CHECK(gateway.at("customers").as_array().empty());
+}
