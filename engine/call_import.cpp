@@ -167,9 +167,14 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             for (std::size_t k = 0; k < n; ++k) {
                 const Ticket& t = state.tickets[list[k]];
                 // Only what existed when the call was made: a re-import decides the same way.
-                if (!is_open(t.status) || t.created_at > call.started_at) continue;
-                if (call_back && !(has_tag(t, kCallBackTag) && same_pbx_day(t.created_at, call.started_at, call.utc_offset)))
+                // A missed call joins the caller's call-back ticket of that PBX day, even one a
+                // later call opened (rows come as calls end); anything else only what existed.
+                if (!is_open(t.status)) continue;
+                if (call_back) {
+                    if (!(has_tag(t, kCallBackTag) && same_pbx_day(t.created_at, call.started_at, call.utc_offset))) continue;
+                } else if (t.created_at > call.started_at) {
                     continue;
+                }
                 onto = list[k];
                 break;
             }

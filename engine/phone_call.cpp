@@ -126,12 +126,16 @@ Result<CallOutcome> accept_call(const Intake& intake, StoreTx& tx, const PhoneCa
             auto page = tx.tickets(q);
             for (const auto& t : page.tickets) {
                 // Only what existed when the call was made: a re-import decides the same way.
-                if (!is_open(t.status) || t.created_at > call.started_at) continue;
+                // A missed call joins the caller's call-back ticket of that PBX day even when
+                // that ticket is from a later call (a PBX writes rows as calls end, not in order).
+                if (!is_open(t.status)) continue;
                 if (call_back) {
                     const bool same_day_call_back =
                         std::find(t.tags.begin(), t.tags.end(), kCallBackTag) != t.tags.end() &&
                         same_pbx_day(t.created_at, call.started_at, call.utc_offset);
                     if (!same_day_call_back) continue;
+                } else if (t.created_at > call.started_at) {
+                    continue;
                 }
                 e.thread.ticket_id = t.id;
                 break;

@@ -276,3 +276,27 @@ TEST_CASE("the chunk policy: one call-back ticket per caller per day, answered c
     CHECK(t->tags == std::vector<std::string>{"call-back"});
     CHECK(d.store->reader()->messages(out[0].ticket_id).size() == 3);
 }
+
+TEST_CASE("missed calls of one day out of time order (rows written as calls end) make one call-back ticket") {
+    Desk d;
+    const std::vector<PhoneCall> calls{
+        call("1", "+358401111112", CallDisposition::no_answer, kDay + hours(13)),
+        call("2", "+358401111112", CallDisposition::busy, kDay + hours(8)),  // earlier, written later
+    };
+    auto out = write_sync(*d.store, [&](StoreTx& tx) {
+        return file_calls(tx, calls, CallImportSettings{"support", d.clock.system_now()});
+    });
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].created);
+    CHECK(out[1].ticket_id == out[0].ticket_id);
+    CHECK_FALSE(out[1].created);
+    // One call at a time (accept_call, as POST /api/v1/calls and the spool's single calls file) decides alike.
+    Desk single;
+    auto first = write_sync(*single.store, [&](StoreTx& tx) { return accept_call(single.intake, tx, calls[0]); });
+    auto second = write_sync(*single.store, [&](StoreTx& tx) { return accept_call(single.intake, tx, calls[1]); });
+    REQUIRE(first);
+    REQUIRE(second);
+    REQUIRE(first->intake);
+    REQUIRE(second->intake);
+    CHECK(second->intake->ticket.id == first->intake->ticket.id);
+}
