@@ -1,5 +1,7 @@
 #include "channels/fax_profile.hpp"
 
+#include "channels/mime_parts.hpp"
+
 #include "channels/mime_gobject.hpp"
 #include "channels/phone_number.hpp"
 #include "engine/text.hpp"
@@ -136,6 +138,11 @@ std::vector<FaxProfile> default_fax_profiles() {
     return p;
 }
 
+std::string fax_document_type(const EmailAttachment& a) {
+    const auto sniffed = sniffed_media_type(a.bytes);
+    return sniffed.empty() ? a.content_type : std::string(sniffed);
+}
+
 std::optional<FaxMail> recognise_fax(std::string_view raw, const ParsedEmail& mail, const std::vector<FaxProfile>& profiles,
                                      std::string_view region) {
     const Enquiry& e = mail.enquiry;
@@ -186,7 +193,7 @@ std::optional<FaxMail> recognise_fax(std::string_view raw, const ParsedEmail& ma
             if (std::regex_search(subject, pm, kPages)) fax.pages = leading_int(pm[1].str());
         }
         for (std::size_t i = 0; i < mail.attachments.size(); ++i) {
-            const auto& type = mail.attachments[i].content_type;
+            const auto type = fax_document_type(mail.attachments[i]);
             if (std::find(profile.attachment_types.begin(), profile.attachment_types.end(), type) != profile.attachment_types.end())
                 fax.documents.push_back(i);
         }

@@ -36,6 +36,10 @@ struct FaxMail {
 };
 
 // The fax in a parsed mail, when a profile recognises it. `raw` gives the headers.
+// A document's type by its bytes when they say (a PDF sent as application/octet-stream or
+// labelled image/tiff), else as the mail declares it.
+std::string fax_document_type(const EmailAttachment& attachment);
+
 std::optional<FaxMail> recognise_fax(std::string_view raw, const ParsedEmail& mail, const std::vector<FaxProfile>& profiles,
                                      std::string_view region);
 

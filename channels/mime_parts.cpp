@@ -103,6 +103,16 @@ std::optional<std::string> raw_header_in_bytes(std::string_view bytes, std::stri
     return found;
 }
 
+std::string_view sniffed_media_type(std::string_view bytes) noexcept {
+    using namespace std::string_view_literals;
+    if (bytes.starts_with("\x89PNG\r\n\x1a\n"sv)) return "image/png";
+    if (bytes.starts_with("\xff\xd8\xff"sv)) return "image/jpeg";
+    if (bytes.starts_with("GIF87a"sv) || bytes.starts_with("GIF89a"sv)) return "image/gif";
+    if (bytes.starts_with("%PDF-"sv)) return "application/pdf";
+    if (bytes.starts_with("II*\0"sv) || bytes.starts_with("MM\0*"sv)) return "image/tiff";
+    return "";
+}
+
 std::string mime_type(GMimeObject* object) {
     GMimeContentType* type = object ? g_mime_object_get_content_type(object) : nullptr;
     if (!type) return "text/plain";

@@ -29,6 +29,11 @@ std::optional<std::string> raw_header_in_bytes(std::string_view bytes, std::stri
 // "type/subtype" in lower case; "text/plain" when GMime has none.
 std::string mime_type(GMimeObject* object);
 
+// What the bytes are by their signature ("magic"): image/png, image/jpeg, image/gif,
+// application/pdf or image/tiff; "" for anything else. Senders mislabel documents
+// (a PDF as application/octet-stream); the bytes do not lie.
+std::string_view sniffed_media_type(std::string_view bytes) noexcept;
+
 // A Content-Type parameter as GMime decoded it (RFC 2231), "" when absent.
 std::string content_type_parameter(GMimeObject* object, const char* name);
 

@@ -1,5 +1,7 @@
 #include "channels/web_form.hpp"
 
+#include "channels/mime_parts.hpp"
+
 #include "channels/mime_charset.hpp"
 #include "channels/mime_gobject.hpp"
 #include "channels/phone_number.hpp"
@@ -143,12 +145,12 @@ struct KnownType {
 };
 
 std::optional<KnownType> sniff(const FormFile& f) {
-    auto starts = [&](std::string_view magic) { return std::string_view(f.bytes).starts_with(magic); };
-    if (starts("\x89PNG\r\n\x1a\n")) return KnownType{"image/png", {"png"}};
-    if (starts("\xff\xd8\xff")) return KnownType{"image/jpeg", {"jpg", "jpeg"}};
-    if (starts("GIF87a") || starts("GIF89a")) return KnownType{"image/gif", {"gif"}};
-    if (starts("%PDF-")) return KnownType{"application/pdf", {"pdf"}};
-    if ((starts("II*\0") || starts("MM\0*"))) return KnownType{"image/tiff", {"tif", "tiff"}};
+    const auto type = sniffed_media_type(f.bytes);
+    if (type == "image/png") return KnownType{"image/png", {"png"}};
+    if (type == "image/jpeg") return KnownType{"image/jpeg", {"jpg", "jpeg"}};
+    if (type == "image/gif") return KnownType{"image/gif", {"gif"}};
+    if (type == "application/pdf") return KnownType{"application/pdf", {"pdf"}};
+    if (type == "image/tiff") return KnownType{"image/tiff", {"tif", "tiff"}};
     if (is_valid_utf8(f.bytes) && f.bytes.find('\0') == std::string::npos && f.bytes.find("<?") == std::string::npos)
         return KnownType{"text/plain", {"txt", "log", "csv"}};
     return std::nullopt;

@@ -32,7 +32,7 @@ bool take_fax(std::string_view raw, channels::ParsedEmail& parsed, const FaxSett
             unreadable = true;
             break;
         }
-        auto ocr = channels::ocr_document(doc.bytes, doc.content_type);
+        auto ocr = channels::ocr_document(doc.bytes, channels::fax_document_type(doc));
         pages_read += ocr.pages;
         if (!ocr.ok) {
             spdlog::warn("fax from {}: {} not read: {}", e.metadata["fax_number"], doc.filename, ocr.error);

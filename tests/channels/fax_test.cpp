@@ -113,6 +113,23 @@ TEST_CASE("an eFax subject gives the caller's number and the page count") {
     REQUIRE(fax->documents.size() == 1);
 }
 
+TEST_CASE("a fax document is known by its bytes: a PDF sent as octet-stream or labelled TIFF is a PDF") {
+    for (const char* declared : {"application/octet-stream", "image/tiff"}) {
+        CAPTURE(declared);
+        const std::string raw =
+            std::string("From: HylaFAX <fax@gw.example>\r\nTo: support@triage.example\r\nSubject: Fax received from \"+358 9 555 0199\"\r\n"
+                        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+                        "Pages: 1\r\n--b\r\nContent-Type: ") +
+            declared + "; name=fax.bin\r\nContent-Disposition: attachment; filename=fax.bin\r\n"
+                       "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+        auto mail = parse_email(raw);
+        auto fax = recognise_fax(raw, mail, default_fax_profiles(), "FI");
+        REQUIRE(fax);
+        REQUIRE(fax->documents.size() == 1);
+        CHECK(fax_document_type(mail.attachments[fax->documents[0]]) == "application/pdf");
+    }
+}
+
 TEST_CASE("an ordinary email is no fax") {
     std::string raw = "From: Matti <matti@example.fi>\r\nTo: support@triage.example\r\nSubject: Fax from the office?\r\n\r\nHei\r\n";
     auto mail = parse_email(raw);
