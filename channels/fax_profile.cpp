@@ -129,7 +129,9 @@ std::vector<FaxProfile> default_fax_profiles() {
                  {"Sender", "Absender", "Lähettäjä", "CallID1"},
                  {"Pages", "Seiten", "Sivuja"},
                  {"application/pdf", "image/tiff", "application/postscript"}});
-    p.push_back({"asterisk", "", R"(^Fax from\s+(\+?[0-9][0-9 ]*))", {"X-Asterisk-CallerID", "X-Fax-CSID"},
+    // Asterisk's mail scripts: "Fax from +3727123456 (Name), 2 pages"; a withheld caller is
+    // "Fax from anonymous (anonymous)" or "Fax from  ()".
+    p.push_back({"asterisk", "", R"(^Fax from\s*(?:(\+?[0-9][0-9 ]*)|(?:anonymous|unknown|restricted|private|withheld)?\s*(?:\(|,|$)))", {"X-Asterisk-CallerID", "X-Fax-CSID"},
                  {"Remote station", "Caller ID", "Remote Station ID"}, {"Pages"}, {"application/pdf", "image/tiff"}});
     p.push_back({"mgetty", "", R"(^incoming FAX from\s+(.+?)\s+with\s+[0-9]+\s+pages?)", {}, {}, {}, {"image/png", "image/tiff", "image/g3fax"}});
     p.push_back({"efax", "", // eFax: 'eFax message from "+442079460958" - 1 page(s), Caller-ID: ...'

@@ -130,6 +130,23 @@ TEST_CASE("a fax document is known by its bytes: a PDF sent as octet-stream or l
     }
 }
 
+TEST_CASE("an Asterisk fax from a withheld caller is a fax with no number") {
+    for (const char* subject : {"Fax from anonymous (anonymous), 1 page(s)", "Fax from  (), 1 page(s)"}) {
+        CAPTURE(subject);
+        const std::string raw = std::string("From: Asterisk PBX <asterisk@pbx.example>\r\nTo: support@triage.example\r\nSubject: ") +
+                                subject +
+                                "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                "Content-Type: text/plain\r\n\r\nA fax.\r\n--b\r\nContent-Type: application/pdf; name=fax.pdf\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+        auto mail = parse_email(raw);
+        auto fax = recognise_fax(raw, mail, default_fax_profiles(), "FI");
+        REQUIRE(fax);
+        CHECK(fax->profile == "asterisk");
+        CHECK(fax->number.empty());
+        CHECK(fax->documents.size() == 1);
+    }
+}
+
 TEST_CASE("an ordinary email is no fax") {
     std::string raw = "From: Matti <matti@example.fi>\r\nTo: support@triage.example\r\nSubject: Fax from the office?\r\n\r\nHei\r\n";
     auto mail = parse_email(raw);
