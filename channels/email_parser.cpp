@@ -332,13 +332,6 @@ std::string sha256_message_id(std::string_view raw) {
     return "<" + std::string(hex ? hex.get() : "") + "@sha256.invalid>";
 }
 
-// Appends `text` with each CRLF as LF.
-void append_with_lf_line_ends(std::string& out, std::string_view text) {
-    out.reserve(out.size() + text.size());
-    for (std::size_t i = 0; i < text.size(); ++i)
-        if (text[i] != '\r' || i + 1 == text.size() || text[i + 1] != '\n') out += text[i];
-}
-
 // Where `raw` goes on after the trace header lines at its top (Return-Path:, Received:,
 // Delivered-To:, X-Original-To:, each with its folded lines): those are the MTAs', not the
 // sender's, and would be the start of an unparsable message's text.

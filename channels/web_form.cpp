@@ -245,7 +245,7 @@ WebForm read_web_form(const FormSubmission& post, const FormLimits& limits, std:
     f.phone = std::string(trim_space(post.first("phone")));
     f.category = std::string(trim_space(post.first("category")));
     f.subject = std::string(trim_space(post.first("subject")));
-    f.message = std::string(trim_space(post.first("message")));
+    append_with_lf_line_ends(f.message, trim_space(post.first("message")));
     f.honeypot = !is_blank(post.first("website"));
     auto check = [&](const std::string& value, std::string_view field, std::size_t max, bool required, bool single_line) {
         if (required && value.empty()) errors.push_back({std::string(field), "required"});

@@ -30,6 +30,14 @@ inline std::string_view without_bom(std::string_view s) noexcept {
     return s;
 }
 
+// Appends `text` to `out` with each CRLF as LF: stored text has LF line ends, whether it
+// came as mail (CRLF on the wire) or from a browser's textarea (CRLF by the HTML spec).
+inline void append_with_lf_line_ends(std::string& out, std::string_view text) {
+    out.reserve(out.size() + text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] != '\r' || i + 1 == text.size() || text[i + 1] != '\n') out += text[i];
+}
+
 // True when `s` holds nothing but spaces, tabs, CR and LF.
 inline bool is_blank(std::string_view s) noexcept { return trim_space(s).empty(); }
 
