@@ -27,13 +27,32 @@ CustomerId resolve_customer(StoreTx& tx, const Enquiry& enquiry, Timestamp now) 
         if (!id.value.empty() && std::find(identities.begin(), identities.end(), id) == identities.end())
             identities.push_back(std::move(id));
     }
+    // An email address first: it is where the desk answers. A known phone or fax number with
+    // an unknown address joins that customer only when they have no address yet (the caller
+    // now writes in); a customer with another address is someone else who typed that number,
+    // and gets no stranger's address added (the number stays with its customer).
+    std::stable_partition(identities.begin(), identities.end(),
+                          [](const Identity& id) { return id.kind == IdentityKind::email; });
+    const bool gives_email = !identities.empty() && identities.front().kind == IdentityKind::email;
+    std::vector<Identity> taken;  // numbers that are another customer's
     for (const auto& id : identities) {
-        if (auto known = tx.customer_by_identity(id)) {
-            for (const auto& other : identities)
-                if (&other != &id) tx.add_identity(*known, other);  // `id` is known to be theirs
-            return *known;
+        auto known = tx.customer_by_identity(id);
+        if (!known) continue;
+        if (id.kind != IdentityKind::email && gives_email) {
+            auto customer = tx.customer(*known);
+            const bool has_email = customer && std::any_of(customer->identities.begin(), customer->identities.end(),
+                                                           [](const Identity& i) { return i.kind == IdentityKind::email; });
+            if (has_email) {
+                taken.push_back(id);
+                continue;
+            }
         }
+        for (const auto& other : identities)
+            if (&other != &id && std::find(taken.begin(), taken.end(), other) == taken.end())
+                tx.add_identity(*known, other);  // `id` is known to be theirs
+        return *known;
     }
+    std::erase_if(identities, [&](const Identity& id) { return std::find(taken.begin(), taken.end(), id) != taken.end(); });
     Customer c;
     c.name = enquiry.sender_name;
     c.organisation = enquiry.organisation;

@@ -215,6 +215,37 @@ TEST_CASE("one customer is found by any of their identities and learns new ones"
     CHECK(f.store->reader()->customer(a->customer_id)->identities.size() == 2);
 }
 
+TEST_CASE("a known number with a new address joins its customer only when they have no address") {
+    Fixture f;
+    auto web = [&](std::string email, std::string phone, std::string id) {
+        Enquiry e;
+        e.channel = Channel::web;
+        e.external_id = std::move(id);
+        e.sender = {{IdentityKind::email, std::move(email)}, {IdentityKind::phone, std::move(phone)}};
+        e.text = "Hei";
+        return f.accept(e);
+    };
+    Enquiry call;
+    call.channel = Channel::phone;
+    call.sender = {{IdentityKind::phone, "+358401112222"}};
+    call.text = "Soitto";
+    auto caller = f.accept(call);
+    REQUIRE(caller);
+    // The caller writes in: their number, their first address, one customer.
+    auto writes = web("mari@example.fi", "+358401112222", "w1");
+    REQUIRE(writes);
+    CHECK(writes->customer_id == caller->customer_id);
+    // Someone else types the same number with another address: not that customer.
+    auto stranger = web("tonu@example.ee", "+358401112222", "w2");
+    REQUIRE(stranger);
+    CHECK(stranger->customer_id != caller->customer_id);
+    const auto kept = f.store->reader()->customer(caller->customer_id)->identities;
+    CHECK(std::none_of(kept.begin(), kept.end(), [](const Identity& i) { return i.value == "tonu@example.ee"; }));
+    const auto other = f.store->reader()->customer(stranger->customer_id)->identities;
+    REQUIRE(other.size() == 1);
+    CHECK(other[0].value == "tonu@example.ee");
+}
+
 TEST_CASE("the first agent reply stamps first_response_at and opens a new ticket") {
     Fixture f;
     auto t = f.accept(email("<1@x>"));
