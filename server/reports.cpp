@@ -855,7 +855,12 @@ void append_csv_cell(std::string& out, const ReportCell& cell) {
     std::string text;
     if (const auto* i = std::get_if<std::int64_t>(&cell)) text = std::to_string(*i);
     else if (const auto* d = std::get_if<double>(&cell)) text = fmt::format("{}", *d);
-    else if (const auto* s = std::get_if<std::string>(&cell)) text = *s;
+    else if (const auto* s = std::get_if<std::string>(&cell)) {
+        // Text a spreadsheet would run as a formula (=HYPERLINK(...) in a customer's subject or
+        // organisation) starts with a quote, as OWASP advises for CSV: shown, never run.
+        if (!s->empty() && std::string_view("=+-@\t\r").find(s->front()) != std::string_view::npos) text = "'";
+        text += *s;
+    }
     if (text.find_first_of(",\"\r\n") == std::string::npos) {
         out += text;
         return;

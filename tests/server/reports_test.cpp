@@ -636,3 +636,12 @@ TEST_CASE("backlog at an instant holds tickets created before it, and a day seri
     auto none = fx.run("frequency", {{"from", "2026-12-01"}, {"to", "2026-12-02"}, {"group_by", "day"}});
     CHECK(to_csv(none) == "day,tickets\r\n2026-12-01,0\r\n2026-12-02,0\r\n");
 }
+
+TEST_CASE("CSV text that a spreadsheet would run as a formula starts with a quote; numbers stay numbers") {
+    ReportTable t;
+    t.columns = {"organisation", "tickets"};
+    t.rows.push_back({std::string("=HYPERLINK(\"http://x\",\"y\")"), std::int64_t{-3}});
+    t.rows.push_back({std::string("@SUM(A1)"), 2.5});
+    t.rows.push_back({std::string("Ozoliņš SIA"), std::int64_t{1}});
+    CHECK(to_csv(t) == "organisation,tickets\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-3\r\n'@SUM(A1),2.5\r\nOzoliņš SIA,1\r\n");
+}
