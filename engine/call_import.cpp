@@ -15,17 +15,9 @@ namespace {
 
 // accept_call looks at the caller's newest tickets only, as one page of `tickets` gives them.
 constexpr int kRecentTickets = 50;
-constexpr std::string_view kCallBackTag = "call-back";
 constexpr char kOpened = 3;  // CallImportCache::State::dirty: opened by this chunk, not yet written
 
-bool is_open(TicketStatus s) {
-    return s == TicketStatus::new_ || s == TicketStatus::open || s == TicketStatus::pending ||
-           s == TicketStatus::on_hold;
-}
-
 bool missed(CallDisposition d) { return d != CallDisposition::answered; }
-
-bool has_tag(const Ticket& t, std::string_view tag) { return std::find(t.tags.begin(), t.tags.end(), tag) != t.tags.end(); }
 
 }  // namespace
 
@@ -167,14 +159,7 @@ std::vector<FiledCall> file_calls(StoreTx& tx, std::span<const PhoneCall> calls,
             for (std::size_t k = 0; k < n; ++k) {
                 const Ticket& t = state.tickets[list[k]];
                 // Only what existed when the call was made: a re-import decides the same way.
-                // A missed call joins the caller's call-back ticket of that PBX day, even one a
-                // later call opened (rows come as calls end); anything else only what existed.
-                if (!is_open(t.status)) continue;
-                if (call_back) {
-                    if (!(has_tag(t, kCallBackTag) && same_pbx_day(t.created_at, call.started_at, call.utc_offset))) continue;
-                } else if (t.created_at > call.started_at) {
-                    continue;
-                }
+                if (!call_goes_onto(t, call, call_back)) continue;
                 onto = list[k];
                 break;
             }

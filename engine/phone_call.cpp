@@ -25,6 +25,13 @@ std::string duration_text(std::int64_t s) {
 
 }  // namespace
 
+bool call_goes_onto(const Ticket& t, const PhoneCall& call, bool call_back) {
+    if (!is_open(t.status)) return false;
+    if (!call_back) return t.created_at <= call.started_at;
+    return std::find(t.tags.begin(), t.tags.end(), kCallBackTag) != t.tags.end() &&
+           same_pbx_day(t.created_at, call.started_at, call.utc_offset);
+}
+
 std::string_view to_string(CallDirection d) noexcept {
     switch (d) {
         case CallDirection::inbound: return "inbound";
@@ -125,18 +132,7 @@ Result<CallOutcome> accept_call(const Intake& intake, StoreTx& tx, const PhoneCa
             q.limit = 50;
             auto page = tx.tickets(q);
             for (const auto& t : page.tickets) {
-                // Only what existed when the call was made: a re-import decides the same way.
-                // A missed call joins the caller's call-back ticket of that PBX day even when
-                // that ticket is from a later call (a PBX writes rows as calls end, not in order).
-                if (!is_open(t.status)) continue;
-                if (call_back) {
-                    const bool same_day_call_back =
-                        std::find(t.tags.begin(), t.tags.end(), kCallBackTag) != t.tags.end() &&
-                        same_pbx_day(t.created_at, call.started_at, call.utc_offset);
-                    if (!same_day_call_back) continue;
-                } else if (t.created_at > call.started_at) {
-                    continue;
-                }
+                if (!call_goes_onto(t, call, call_back)) continue;
                 e.thread.ticket_id = t.id;
                 break;
             }

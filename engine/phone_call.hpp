@@ -53,6 +53,13 @@ inline bool same_pbx_day(Timestamp a, Timestamp b, std::chrono::seconds utc_offs
     return std::chrono::floor<std::chrono::days>(a + utc_offset) == std::chrono::floor<std::chrono::days>(b + utc_offset);
 }
 
+// Whether `call` goes onto the caller's ticket `t` (of the caller's open tickets, newest
+// first, the first that takes it): a call-back (missed, to a support line) only onto that PBX
+// day's call-back ticket, even one a later call opened (a PBX writes rows as calls end, not in
+// order); any other call onto an open ticket that existed when it was made, so a re-import
+// decides the same way. The one rule of accept_call and file_calls.
+bool call_goes_onto(const Ticket& t, const PhoneCall& call, bool call_back);
+
 struct CallOutcome {
     std::optional<IntakeOutcome> intake;
     std::string skipped;  // e.g. "internal call", "withheld number, nothing to call back"

@@ -1,5 +1,5 @@
-// RFC 3339 formatting and parsing of UTC timestamps, and RFC 5322 mail dates. RFC 3339: ("2026-11-23T10:55:27Z",
-// fractional seconds when non-zero; offsets such as "+02:00" accepted on input).
+// UTC timestamps as RFC 3339 ("2026-11-23T10:55:27Z", fractional seconds when non-zero;
+// offsets such as "+02:00" accepted on input) and as RFC 5322 mail dates.
 #pragma once
 
 #include "engine/clock.hpp"

@@ -112,37 +112,11 @@ namespace {
 
 std::int64_t ms(Timestamp t) { return t.time_since_epoch().count(); }
 
-// Foreign-key checks off for one unit's import rows, on again at the end of the scope. The
-// importer's rows refer only to rows of the same unit (messages, events and ticket_imports to
-// its tickets; tickets and identities to its customers) or to customers and agents that
-// references_exist() has just found, so the checks (a parent b-tree seek for every child row,
-// ~13% of the writer's CPU) cannot fail. sqlite3_db_config, unlike PRAGMA foreign_keys, also
-// works inside the writer's transaction; no constraint is deferred (none is DEFERRABLE), so
-// no violation counter is pending across the switch.
-class ForeignKeysOff {
-public:
-    explicit ForeignKeysOff(Connection& c) : db_{c.handle()} {
-        int was = 0;
-        sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &was);  // -1: query only
-        if (!was) {
-            db_ = nullptr;  // off already: nothing to restore
-            return;
-        }
-        int now = 1;
-        sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 0, &now);
-        if (now) throw std::runtime_error{"bulk import: foreign keys could not be switched off"};
-    }
-    ~ForeignKeysOff() {
-        if (!db_) return;
-        int now = 0;
-        sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &now);
-    }
-    ForeignKeysOff(const ForeignKeysOff&) = delete;
-    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
-
-private:
-    sqlite3* db_;
-};
+// Foreign-key checks off for one unit's import rows (ForeignKeysOff). The importer's rows
+// refer only to rows of the same unit (messages, events and ticket_imports to its tickets;
+// tickets and identities to its customers) or to customers and agents that references_exist()
+// has just found, so the checks (a parent b-tree seek for every child row, ~13% of the
+// writer's CPU) cannot fail.
 
 // Whether every customer and agent the rows refer to, beyond the customers they create,
 // exists now: the importer remembers ids from earlier units, and a merge may have removed a

@@ -232,4 +232,22 @@ void Savepoint::rollback() {
     open_ = false;
 }
 
+ForeignKeysOff::ForeignKeysOff(Connection& c) : db_{c.handle()} {
+    int was = 0;
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &was);  // -1: query only
+    if (!was) {
+        db_ = nullptr;  // off already: nothing to restore
+        return;
+    }
+    int now = 1;
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 0, &now);
+    if (now) throw std::runtime_error{"foreign keys could not be switched off"};
+}
+
+ForeignKeysOff::~ForeignKeysOff() {
+    if (!db_) return;
+    int now = 0;
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &now);
+}
+
 }  // namespace triage::sqlite

@@ -179,4 +179,20 @@ private:
     bool open_ = true;
 };
 
+// Foreign-key checks off on `c` for this scope, on again at its end (when they were on).
+// sqlite3_db_config, unlike PRAGMA foreign_keys, also works inside a transaction; no
+// constraint is deferred (none is DEFERRABLE), so no violation counter is pending across
+// the switch. Throws when SQLite keeps them on.
+class ForeignKeysOff {
+public:
+    explicit ForeignKeysOff(Connection& c);
+    ~ForeignKeysOff();
+    ForeignKeysOff(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+    bool were_on() const noexcept { return db_ != nullptr; }
+
+private:
+    sqlite3* db_;
+};
+
 }  // namespace triage::sqlite

@@ -422,33 +422,26 @@ int run_migrations(Connection& connection, const std::array<const char*, N>& mig
     if (version >= latest) return version;
     // Foreign keys off while the schema changes (a table made again is dropped while rows
     // still refer to it), as SQLite's procedure for such changes has it; each migration's
-    // rows are checked before its commit. The pragma only works outside a transaction.
-    const bool foreign_keys = connection.query_int64("PRAGMA foreign_keys") != 0;
-    if (foreign_keys) connection.exec("PRAGMA foreign_keys = OFF");
-    try {
-        while (version < latest) {
-            Transaction tx{connection};
-            // Read again under the write lock: another process may have migrated meanwhile.
-            version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
-            check(version);
-            if (version == latest) break;  // ~Transaction ends the empty transaction
-            connection.exec(migrations[static_cast<std::size_t>(version)]);
-            if (foreign_keys) {
-                auto broken = connection.query("PRAGMA foreign_key_check");
-                if (broken.step())
-                    throw std::runtime_error{"migration to schema version " + std::to_string(version + 1) +
-                                             " would leave a row of " + std::string(broken.text_view(0)) +
-                                             " referring to a missing row of " + std::string(broken.text_view(2))};
-            }
-            connection.exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
-            tx.commit();
-            ++version;
+    // rows are checked before its commit.
+    ForeignKeysOff unchecked{connection};
+    while (version < latest) {
+        Transaction tx{connection};
+        // Read again under the write lock: another process may have migrated meanwhile.
+        version = static_cast<int>(connection.query_int64("PRAGMA user_version"));
+        check(version);
+        if (version == latest) break;  // ~Transaction ends the empty transaction
+        connection.exec(migrations[static_cast<std::size_t>(version)]);
+        if (unchecked.were_on()) {
+            auto broken = connection.query("PRAGMA foreign_key_check");
+            if (broken.step())
+                throw std::runtime_error{"migration to schema version " + std::to_string(version + 1) +
+                                         " would leave a row of " + std::string(broken.text_view(0)) +
+                                         " referring to a missing row of " + std::string(broken.text_view(2))};
         }
-    } catch (...) {
-        if (foreign_keys) connection.exec("PRAGMA foreign_keys = ON");
-        throw;
+        connection.exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
+        tx.commit();
+        ++version;
     }
-    if (foreign_keys) connection.exec("PRAGMA foreign_keys = ON");
     return version;
 }
 
