@@ -3,9 +3,60 @@
 #include "engine/text.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <unicode/idna.h>
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+#include <unicode/ustring.h>
 
 namespace triage {
 namespace {
+
+bool is_ascii(std::string_view s) noexcept {
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x80; });
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+    UErrorCode ec = U_ZERO_ERROR;
+    int32_t length = 0;
+    u_strFromUTF8(nullptr, 0, &length, s.data(), static_cast<int32_t>(s.size()), &ec);
+    return ec == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(ec);
+}
+
+// The local part of an internationalised address (RFC 6531): lower case by Unicode's rules,
+// not the locale's (so "İ" is not read as Turkish), then NFC, so a composed "ü" and a "u"
+// with a combining diaeresis are one letter.
+std::string fold_local_part(std::string_view s) {
+    if (is_ascii(s)) return ascii_lower(s);
+    auto text = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+    text.toLower(icu::Locale::getRoot());
+    UErrorCode ec = U_ZERO_ERROR;
+    if (const auto* nfc = icu::Normalizer2::getNFCInstance(ec); U_SUCCESS(ec)) {
+        auto normal = nfc->normalize(text, ec);
+        if (U_SUCCESS(ec)) text = std::move(normal);
+    }
+    std::string out;
+    text.toUTF8String(out);
+    return out;
+}
+
+// A domain in its Unicode form by UTS #46 (IDNA): "NÄIDE.ee", "näide.ee" and
+// "xn--nide-loa.ee" are one domain. A name IDNA refuses is only lower-cased.
+std::string fold_domain(std::string_view s) {
+    if (is_ascii(s) && s.find("xn--") == std::string_view::npos && s.find("XN--") == std::string_view::npos)
+        return ascii_lower(s);
+    UErrorCode ec = U_ZERO_ERROR;
+    static const std::unique_ptr<icu::IDNA> idna{icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_UNICODE, ec)};
+    if (idna && U_SUCCESS(ec)) {
+        std::string out;
+        icu::StringByteSink<std::string> sink{&out};
+        icu::IDNAInfo info;
+        idna->nameToUnicodeUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), sink, info, ec);
+        if (U_SUCCESS(ec) && !info.hasErrors()) return out;
+    }
+    return fold_local_part(s);
+}
 
 std::string_view trim(std::string_view s) {
     auto first = s.find_first_not_of(" \t\r\n<");
@@ -40,7 +91,9 @@ Identity normalise_identity(IdentityKind kind, std::string_view raw) {
         if (at == std::string_view::npos || at == 0 || at + 1 >= s.size() || s.find('@', at + 1) != std::string_view::npos)
             return id;
         if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; })) return id;
-        id.value = ascii_lower(s);
+        // Bytes that are not UTF-8 are compared as they are (ASCII letters folded).
+        id.value = is_valid_utf8(s) ? fold_local_part(s.substr(0, at)) + "@" + fold_domain(s.substr(at + 1))
+                                    : ascii_lower(s);
         return id;
     }
     std::string digits;

@@ -25,7 +25,9 @@ struct Identity {
 };
 
 // Normalises an identity for comparison; empty value when it is not valid at all.
-// Email: trimmed, lower case, must contain one '@' with text on both sides.
+// Email: trimmed, must contain one '@' with text on both sides; lower case by Unicode's
+// rules and in NFC, the domain in its Unicode form (IDNA), so "Ülle@NÄIDE.ee" and
+// "ülle@xn--nide-loa.ee" are one address.
 // Phone/fax: digits kept, a leading "+" or "00" read as international; numbers without
 // a country code are left for the channel to normalise with its default region.
 Identity normalise_identity(IdentityKind kind, std::string_view raw);

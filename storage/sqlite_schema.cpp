@@ -1,6 +1,9 @@
 #include "storage/sqlite_schema.hpp"
 
+#include "engine/customer.hpp"
+
 #include <array>
+#include <sqlite3.h>
 #include <stdexcept>
 #include <string>
 
@@ -383,7 +386,37 @@ INSERT INTO customers_autoincrement (id, name, organisation, tier, preferred_lan
 DROP TABLE customers;
 ALTER TABLE customers_autoincrement RENAME TO customers;
 )sql",
+    // Email addresses are lower-cased by Unicode's rules, in NFC, with the domain in its
+    // Unicode form (engine/customer.cpp); before, only ASCII letters were folded. Stored
+    // addresses are normalised again by the same code (triage_normalise_email, registered
+    // by migrate()). Where two customers held two spellings of one address, the spelling
+    // already in the new form keeps it and the other row is left as it was: both customers
+    // and their tickets stay, for an agent to merge (POST /api/v1/customers/{id}/merge).
+    R"sql(
+UPDATE OR IGNORE identities SET value = triage_normalise_email(value)
+    WHERE kind = 'email' AND value <> triage_normalise_email(value);
+UPDATE OR IGNORE identity_flags SET value = triage_normalise_email(value)
+    WHERE kind = 'email' AND value <> triage_normalise_email(value);
+)sql",
 };
+
+// triage_normalise_email(text): the engine's normal form of an email address, or the text
+// as it is when it is not one.
+void normalise_email_sql(sqlite3_context* context, int, sqlite3_value** argv) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    if (!text) {
+        sqlite3_result_null(context);
+        return;
+    }
+    const std::string_view raw{text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))};
+    try {
+        auto identity = triage::normalise_identity(triage::IdentityKind::email, raw);
+        const std::string& out = identity.value.empty() ? std::string{raw} : identity.value;
+        sqlite3_result_text(context, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+    } catch (const std::exception& e) {
+        sqlite3_result_error(context, e.what(), -1);
+    }
+}
 
 // The full-text index lives in its own file, written by its own thread
 // (storage/search_indexer.cpp), so indexing stays off the main writer's commit path.
@@ -449,7 +482,12 @@ int run_migrations(Connection& connection, const std::array<const char*, N>& mig
 
 int latest_schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
 
-int migrate(Connection& connection) { return run_migrations(connection, kMigrations); }
+int migrate(Connection& connection) {
+    if (sqlite3_create_function_v2(connection.handle(), "triage_normalise_email", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   nullptr, &normalise_email_sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw std::runtime_error{"cannot register triage_normalise_email"};
+    return run_migrations(connection, kMigrations);
+}
 
 int migrate_search(Connection& connection) { return run_migrations(connection, kSearchMigrations); }
 

@@ -38,6 +38,13 @@ TEST_CASE("identities are normalised so one person matches across channels") {
     CHECK(normalise_identity(IdentityKind::email, " Matti.Meikalainen@Posti.FI ").value == "matti.meikalainen@posti.fi");
     CHECK(normalise_identity(IdentityKind::email, "<aino@example.fi>").value == "aino@example.fi");
     CHECK(normalise_identity(IdentityKind::email, "not-an-address").value.empty());
+    // Non-ASCII addresses (RFC 6531): Unicode lower case, NFC, and the domain's Unicode form.
+    CHECK(normalise_identity(IdentityKind::email, "Ülle.Õun@NÄIDE.ee").value == "ülle.õun@näide.ee");
+    CHECK(normalise_identity(IdentityKind::email, "ülle@xn--nide-loa.ee").value == "ülle@näide.ee");
+    CHECK(normalise_identity(IdentityKind::email, "JĀNIS@PASTS.LV").value == "jānis@pasts.lv");
+    CHECK(normalise_identity(IdentityKind::email, "u\xCC\x88lle@example.fi").value == "\xC3\xBClle@example.fi");  // u + U+0308 -> ü
+    CHECK(normalise_identity(IdentityKind::email, "Stra\xC3\x9F" "e@example.de").value == "stra\xC3\x9F" "e@example.de");  // ß stays
+    CHECK(normalise_identity(IdentityKind::email, "A\xFF@Example.fi").value == "a\xFF@example.fi");  // not UTF-8: ASCII folded only
     CHECK(normalise_identity(IdentityKind::phone, "+358 40 123 4567").value == "+358401234567");
     CHECK(normalise_identity(IdentityKind::phone, "00372 5123 456").value == "+3725123456");
     CHECK(normalise_identity(IdentityKind::phone, "call me").value.empty());

@@ -136,6 +136,39 @@ TEST_CASE("a new database is migrated to the latest schema and re-opening it cha
     }
 }
 
+TEST_CASE("schema 12 normalises stored non-ASCII email addresses and keeps both customers of a clash") {
+    TempDir dir;
+    const auto path = dir.path / "triage.db";
+    SqliteStore::open(path).reset();
+    {
+        // Rows as schema 11 stored them: only ASCII letters lower-cased.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        const char* sql = "INSERT INTO customers (id, name, created_at) VALUES (1, 'Ülle', 0), (2, 'Jānis', 0), (3, 'J', 0);"
+                          "INSERT INTO identities (kind, value, customer_id) VALUES"
+                          " ('email', 'Ülle@nÄide.ee', 1), ('email', 'jĀnis@pasts.lv', 2), ('email', 'jānis@pasts.lv', 3),"
+                          " ('phone', '+3725551234', 1);"
+                          "INSERT INTO identity_flags (kind, value, flag, at) VALUES ('email', 'Ülle@nÄide.ee', 'bouncing', 0);"
+                          "PRAGMA user_version = 11;";
+        REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto store = SqliteStore::open(path);
+    CHECK(store->schema_version() == SqliteStore::latest_schema_version());
+    auto reader = store->reader();
+    auto email = [](std::string_view raw) { return normalise_identity(IdentityKind::email, raw); };
+    CHECK(reader->customer_by_identity(email("ÜLLE@NÄIDE.EE")) == CustomerId{1});
+    CHECK(reader->customer_by_identity(email("ülle@xn--nide-loa.ee")) == CustomerId{1});
+    CHECK(reader->customer_by_identity(Identity{IdentityKind::phone, "+3725551234"}) == CustomerId{1});
+    // The clash: the row already in the new form keeps the address; the other stays as it was.
+    CHECK(reader->customer_by_identity(email("JĀNIS@pasts.lv")) == CustomerId{3});
+    CHECK(reader->customer(2));
+    const auto ulle = reader->customer(1);
+    REQUIRE(ulle);
+    REQUIRE(ulle->flags.size() == 1);
+    CHECK(ulle->flags[0].identity.value == "ülle@näide.ee");
+}
+
 TEST_CASE("re-opening an up-to-date database writes nothing, so it opens while another process writes") {
     TempDir dir;
     const auto path = dir.path / "triage.db";
