@@ -67,6 +67,21 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+std::string address_for_smtp(std::string_view address) {
+    const auto at = address.rfind('@');
+    if (at == std::string_view::npos || is_ascii(address.substr(at + 1))) return std::string{address};
+    const auto domain = address.substr(at + 1);
+    UErrorCode ec = U_ZERO_ERROR;
+    static const std::unique_ptr<icu::IDNA> idna{icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_ASCII, ec)};
+    if (!idna || U_FAILURE(ec)) return std::string{address};
+    std::string ascii;
+    icu::StringByteSink<std::string> sink{&ascii};
+    icu::IDNAInfo info;
+    idna->nameToASCII_UTF8(icu::StringPiece(domain.data(), static_cast<int32_t>(domain.size())), sink, info, ec);
+    if (U_FAILURE(ec) || info.hasErrors()) return std::string{address};
+    return std::string{address.substr(0, at + 1)} + ascii;
+}
+
 std::string_view to_string(IdentityKind k) noexcept {
     switch (k) {
         case IdentityKind::email: return "email";

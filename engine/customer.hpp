@@ -32,6 +32,10 @@ struct Identity {
 // a country code are left for the channel to normalise with its default region.
 Identity normalise_identity(IdentityKind kind, std::string_view raw);
 
+// An address as SMTP needs it: the domain in its ASCII IDNA form ("ülle@xn--nide-loa.ee"
+// for "ülle@näide.ee"); the local part as it is. Unchanged when IDNA refuses the domain.
+std::string address_for_smtp(std::string_view address);
+
 // Parses "email:a@b.fi" / "phone:+358..." (or a bare value: '@' means email, else phone).
 std::optional<Identity> parse_identity(std::string_view text);
 

@@ -138,11 +138,11 @@ asio::awaitable<void> EmailSender::deliver(OutboundMail mail, bool recovered) {
             if (end == std::string::npos) end = mail.to_address.size();
             auto one = mail.to_address.substr(start, end - start);
             one.erase(0, one.find_first_not_of(' '));
-            if (!one.empty()) recipients.push_back(one);
+            if (!one.empty()) recipients.push_back(address_for_smtp(one));
             start = end + 1;
         }
     } else {
-        recipients = {mail.to_address};
+        recipients = {address_for_smtp(mail.to_address)};
     }
     for (const auto& f : app_.store().reader()->identity_flags({IdentityKind::email, mail.to_address})) {
         if (f.flag != kBouncingFlag) continue;
@@ -156,7 +156,7 @@ asio::awaitable<void> EmailSender::deliver(OutboundMail mail, bool recovered) {
     out.from_name = mail.from_name;
     out.from_address = mail.from_address;
     out.to_name = mail.to_name;
-    out.to_address = mail.to_address;
+    out.to_address = address_for_smtp(mail.to_address);  // identities keep the Unicode domain
     out.reply_to = mail.reply_to;
     out.subject = mail.subject;
     out.body = mail.body;

@@ -45,6 +45,9 @@ TEST_CASE("identities are normalised so one person matches across channels") {
     CHECK(normalise_identity(IdentityKind::email, "u\xCC\x88lle@example.fi").value == "\xC3\xBClle@example.fi");  // u + U+0308 -> ü
     CHECK(normalise_identity(IdentityKind::email, "Stra\xC3\x9F" "e@example.de").value == "stra\xC3\x9F" "e@example.de");  // ß stays
     CHECK(normalise_identity(IdentityKind::email, "A\xFF@Example.fi").value == "a\xFF@example.fi");  // not UTF-8: ASCII folded only
+    // Mail goes out with the domain in ASCII (IDNA), whatever form the identity keeps.
+    CHECK(address_for_smtp("ülle@näide.ee") == "ülle@xn--nide-loa.ee");
+    CHECK(address_for_smtp("aino@example.fi") == "aino@example.fi");
     CHECK(normalise_identity(IdentityKind::phone, "+358 40 123 4567").value == "+358401234567");
     CHECK(normalise_identity(IdentityKind::phone, "00372 5123 456").value == "+3725123456");
     CHECK(normalise_identity(IdentityKind::phone, "call me").value.empty());
