@@ -54,6 +54,8 @@ Result<PhoneCall> call_from_api_json(const json::value& body, std::string_view r
             if (*t > now + kCallClockSkew)
                 return problem(errc::invalid_field,
                                fmt::format("started_at {} is in the future (now {})", raw, format_rfc3339(now)), "started_at");
+            if (*t < Timestamp{})
+                return problem(errc::invalid_field, fmt::format("started_at {} is before 1970", raw), "started_at");
             call.started_at = *t;
             have_started = true;
         } else if (key == "duration_s") {

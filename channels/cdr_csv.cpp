@@ -19,6 +19,8 @@
 namespace triage::channels {
 namespace {
 
+constexpr std::size_t kMaxRowBytes = 8192;  // far above any PBX's rows (read_row)
+
 // An extension or a dialplan name ("2001", "s", "vmu2001", "helpdesk"), not a phone number.
 bool is_extension(std::string_view s) {
     if (is_withheld_caller_id(s)) return false;  // a caller from outside
@@ -248,6 +250,13 @@ struct CdrReader::Impl {
 
     void read_row(std::string_view line) {
         auto bad = [&](std::string message) { found.errors.push_back({line_no, std::move(message)}); };
+        // Asterisk's cdr_csv writes a row into a 1 KiB buffer and FreeSWITCH's templates make
+        // rows of a few hundred bytes: a row this long is not a call record (a caller name
+        // of megabytes would otherwise be a customer's name).
+        if (line.size() > kMaxRowBytes) {
+            bad(fmt::format("the row is {} bytes long; a call record is at most {}", line.size(), kMaxRowBytes));
+            return;
+        }
         // A PBX writes caller names in whatever its phones sent: a row that is not UTF-8 is
         // read as the 8-bit charset its letters suggest (windows-1252 or -1257), not lost.
         std::string converted;

@@ -550,13 +550,16 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                                                   "give ?identity=email:ADDRESS or ?identity=phone:+NUMBER", "identity"));
         std::string asked((*it).value);
         // A '+' in a query string reads as a space: "phone:+358..." arrives as "phone: 358...".
-        if (asked.starts_with("phone: ") && asked.size() > 7 && std::isdigit(static_cast<unsigned char>(asked[7])))
-            asked[6] = '+';
+        for (std::string_view prefix : {"phone: ", "fax: "})
+            if (asked.starts_with(prefix) && asked.size() > prefix.size() &&
+                std::isdigit(static_cast<unsigned char>(asked[prefix.size()])))
+                asked[prefix.size() - 1] = '+';
         auto identity = parse_identity(asked);
-        if (identity && identity->kind == IdentityKind::phone) {
+        if (identity && identity->kind != IdentityKind::email) {
             // National forms ("040 765 4322") in the site's region, as the channels store them.
             std::string_view number = asked;
-            if (number.starts_with("phone:")) number.remove_prefix(6);
+            for (std::string_view prefix : {"phone:", "fax:"})
+                if (number.starts_with(prefix)) number.remove_prefix(prefix.size());
             if (auto e164 = channels::to_e164(number, app_.config().phone.default_region)) identity->value = *e164;
         }
         if (!identity)

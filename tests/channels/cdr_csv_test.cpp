@@ -146,6 +146,17 @@ std::string missed_from(std::string_view src, std::string_view name, std::string
 
 }  // namespace
 
+TEST_CASE("a row of megabytes (a 2 MB caller name) is a bad row, not a customer's name") {
+    const std::string csv = missed_from("+358401234567", std::string(2'000'000, 'x'), "1") +
+                            missed_from("+358401234568", "Aino", "2");
+    auto batch = parse_cdr(csv, {});
+    REQUIRE(batch.errors.size() == 1);
+    CHECK(batch.errors[0].line == 1);
+    CHECK(batch.errors[0].message.find("bytes long") != std::string::npos);
+    REQUIRE(batch.calls.size() == 1);
+    CHECK(batch.calls[0].caller_name == "Aino");
+}
+
 TEST_CASE("caller ids written with spaces, dashes, brackets or as tel:/sip: URIs are outside numbers, not extensions") {
     const std::string csv = missed_from("040-123 4567", "A", "1") + missed_from("(09) 4242 100", "B", "2") +
                             missed_from("tel:+37251234567", "C", "3") +
