@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
 #include <spdlog/spdlog.h>
 
 namespace triage::server {
@@ -55,9 +56,24 @@ void CdrSpool::stop() {
 }
 
 std::size_t CdrSpool::scan_once() {
+    // A file is taken once it has settled: the same size and modification time as at the
+    // last look, and untouched for a second. A PBX (or a copy) still writing it in place
+    // would otherwise be read half-written, its last row cut off and its later rows lost.
     std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_))
-        if (entry.is_regular_file() && entry.path().extension() == ".csv") files.push_back(entry.path());
+    std::map<std::filesystem::path, Seen> seen;
+    const auto now = std::filesystem::file_time_type::clock::now();
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".csv") continue;
+        std::error_code ec;
+        const Seen look{entry.file_size(ec), entry.last_write_time(ec)};
+        if (ec) continue;
+        auto before = seen_.find(entry.path());
+        if (before != seen_.end() && before->second == look && now - look.modified >= kSettled)
+            files.push_back(entry.path());
+        else
+            seen.emplace(entry.path(), look);
+    }
+    seen_ = std::move(seen);
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
         std::ifstream in(file, std::ios::binary);

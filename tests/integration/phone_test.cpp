@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <fstream>
+#include <fmt/format.h>
 #include <set>
 #include <thread>
 
@@ -164,6 +165,29 @@ TEST_CASE("a CDR file dropped into the watched spool directory is imported and m
     std::string first_bytes((std::istreambuf_iterator<char>(first)), std::istreambuf_iterator<char>());
     CHECK(first_bytes.find("\"8.1\"") != std::string::npos);
     CHECK(json::parse(server.request("GET", "/api/v1/tickets?channel=phone").body).at("tickets").as_array().size() == 2);
+
+    // A file written in place, a piece every 300 ms for 5 s (a PBX or a slow copy still
+    // writing it), is left alone until it settles, then read whole: every row is filed.
+    const auto row = [](int n) {
+        return fmt::format(R"("","+35840555{:04}","600","ext-queues","""C"" <+35840555{:04}>","c","","Queue","q","2024-03-12 10:00:00",,"2024-03-12 10:00:20",20,0,"NO ANSWER","OMIT","9.{}","")",
+                           n, n, n) + "\n";
+    };
+    {
+        std::ofstream slow(spool / "Slow.csv", std::ios::binary);
+        for (int n = 0; n < 17; ++n) {
+            const auto text = row(n);
+            slow << text.substr(0, 40) << std::flush;  // half a row on disk meanwhile
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            CHECK_FALSE(std::filesystem::exists(spool / "done" / "Slow.csv"));
+            slow << text.substr(40) << std::flush;
+        }
+    }
+    const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(spool / "done" / "Slow.csv") && std::chrono::steady_clock::now() < settle)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(std::filesystem::exists(spool / "done" / "Slow.csv"));
+    CHECK_FALSE(std::filesystem::exists(spool / "done" / "Slow.csv.errors"));
+    CHECK(json::parse(server.request("GET", "/api/v1/tickets?channel=phone&limit=100").body).at("tickets").as_array().size() == 19);
 }
 
 TEST_CASE("import-cdr reads a PBX's local times in its configured zone, DST included, and refuses an unknown zone") {
