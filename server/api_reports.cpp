@@ -11,6 +11,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <sstream>
 
@@ -98,6 +99,8 @@ asio::awaitable<Response> handle_reports_route(App& app, const Request& req, boo
             return send_weekly_report(app, *mailer, app.clock().system_now());
         };
         auto where = *co_await run_on_report_pool<std::string>(std::move(work));
+        // A spool file is named, not its path on the server (the log has the path).
+        if (where.starts_with('/')) where = "the report spool (" + std::filesystem::path(where).filename().string() + ")";
         co_return json_response(v, http::status::accepted, {{"queued", where}});
     }
     if (seg.size() == 4 && seg[2] == "reports") {

@@ -737,6 +737,8 @@ ReportTable emerging(const Facts& f, const ReportRequest& r, const AgentLabels& 
     // A baseline reaching back before the first ticket is cut to the data it has, so a young
     // history does not make everything look new.
     if (f.col.size() > 0) start = std::max(start, Timestamp{milliseconds{f.col.created_ms[0]}});
+    // `from`, as for every report: the baseline starts no earlier.
+    if (r.from) start = std::max(start, std::min(*r.from, split));
     const double baseline_days = std::max(0.0, duration<double, std::ratio<86400>>(split - start).count());
     auto [lo, hi] = range_of(f, start, end);
     const auto split_ms = split.time_since_epoch().count();
@@ -1032,6 +1034,12 @@ Result<ReportRequest> parse_report_request(std::string_view name,
         }
     }
     if (r.from && r.to && *r.to <= *r.from) return problem(errc::invalid_field, "to must be after from", "to");
+    // Reports whose rows have their own shape: a group_by would be silently ignored.
+    if (!r.group_by.empty() && (r.name == "escalations" || r.name == "agents" || r.name == "emerging"))
+        return problem(errc::invalid_field,
+                       fmt::format("{} takes no group_by (its rows are {})", r.name,
+                                   r.name == "escalations" ? "by tier" : r.name == "agents" ? "by agent" : "by category and keyword"),
+                       "group_by");
     if (r.name == "backlog" && r.group_by.size() > 1)
         return problem(errc::invalid_field, "backlog takes one group_by dimension (its rows are grouped by status and age too)",
                        "group_by");

@@ -67,4 +67,17 @@ TEST_CASE("the weekly report reaches every manager through the outbox and the re
     TempDir lone_dir;
     MailServer lone(lone_dir.path(), "email:\n  hostname: lone.triage.test\n  mailboxes:\n    support@triage.test: support\n");
     CHECK(lone.process->request("POST", "/api/v1/reports/weekly/send").status == 409);
+
+    // Without a relay the email goes to the report spool: the reply names the file, never
+    // the server's filesystem path.
+    TempDir spool_dir;
+    MailServer spooled(spool_dir.path(), "email:\n  hostname: spool.triage.test\n  mailboxes:\n    support@triage.test: support\n"
+                                         "reports:\n  weekly:\n    managers: [boss@example.fi]\n");
+    auto spool_reply = spooled.process->request("POST", "/api/v1/reports/weekly/send");
+    CAPTURE(spool_reply.body);
+    REQUIRE(spool_reply.status == 202);
+    const auto where = std::string(json::parse(spool_reply.body).at("queued").as_string());
+    CHECK(where.find("weekly-report-") != std::string::npos);
+    CHECK(where.find(spool_dir.path().string()) == std::string::npos);
+    CHECK(where.find('/') == std::string::npos);
 }

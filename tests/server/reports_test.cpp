@@ -378,6 +378,9 @@ TEST_CASE("emerging flags a category far above its own baseline by an exact bino
     CHECK(std::holds_alternative<std::monostate>(t.rows[0][column(t, "rate_ratio")]));
     // Invoices kept their rate: not a candidate.
     for (const auto& r : t.rows) CHECK(r[column(t, "name")] != ReportCell{std::string("invoice")});
+    // `from` starts the baseline later: 28 days, one outage a day.
+    auto since = fx.run("emerging", {{"to", "2026-11-30T00:00:00Z"}, {"from", "2026-10-26T00:00:00Z"}}, "UTC");
+    CHECK(integer(row(since, "name", std::string("outage"))[column(since, "baseline")]) == 28);
 }
 
 TEST_CASE("CSV output follows RFC 4180 and keeps Baltic text intact") {
@@ -397,6 +400,8 @@ TEST_CASE("report requests refuse unknown parameters, zones and dimensions") {
     CHECK(parse_report_request("frequency", {{"from", "2026-13-01"}}, "UTC", kNow).error().field == "from");
     CHECK(parse_report_request("frequency", {{"size", "3"}}, "UTC", kNow).error().field == "size");
     CHECK(parse_report_request("nonsense", {}, "UTC", kNow).error().code == errc::not_found);
+    for (const char* name : {"escalations", "agents", "emerging"})
+        CHECK(parse_report_request(name, {{"group_by", "queue"}}, "UTC", kNow).error().field == "group_by");
     CHECK(parse_report_request("frequency", {{"from", "2026-11-02"}, {"to", "2026-11-01"}}, "UTC", kNow).error().field == "to");
     // Misspelt values of fixed fields, a dimension named twice, two dimensions for backlog.
     CHECK(parse_report_request("frequency", {{"priority", "critical"}}, "UTC", kNow).error().field == "priority");
