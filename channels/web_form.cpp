@@ -196,6 +196,12 @@ bool one_line(std::string_view s) {
     return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
+// Code points of valid UTF-8 text: the bytes that do not continue a sequence.
+std::size_t characters(std::string_view s) noexcept {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 bool slug(std::string_view s) {
     return s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -247,17 +253,21 @@ WebForm read_web_form(const FormSubmission& post, const FormLimits& limits, std:
     f.subject = std::string(trim_space(post.first("subject")));
     append_with_lf_line_ends(f.message, trim_space(post.first("message")));
     f.honeypot = !is_blank(post.first("website"));
+    // Limits are in characters (code points), as the page's maxlength counts them (in UTF-16
+    // units, never fewer), so text the browser let through is never refused for its bytes.
+    // A NUL is refused in every field, whichever body format carried it.
     auto check = [&](const std::string& value, std::string_view field, std::size_t max, bool required, bool single_line) {
         if (required && value.empty()) errors.push_back({std::string(field), "required"});
-        else if (value.size() > max) errors.push_back({std::string(field), "too_long"});
+        else if (characters(value) > max) errors.push_back({std::string(field), "too_long"});
         else if (single_line && !one_line(value)) errors.push_back({std::string(field), "one_line"});
+        else if (value.find('\0') != std::string::npos) errors.push_back({std::string(field), "invalid"});
     };
     check(f.name, "name", limits.max_name, true, true);
     check(f.email, "email", limits.max_email, true, true);
-    if (!f.email.empty() && f.email.size() <= limits.max_email && one_line(f.email) && !valid_email(f.email))
+    if (!f.email.empty() && characters(f.email) <= limits.max_email && one_line(f.email) && !valid_email(f.email))
         errors.push_back({"email", "invalid"});
     check(f.phone, "phone", limits.max_phone, false, true);
-    if (!f.phone.empty() && f.phone.size() <= limits.max_phone) {
+    if (!f.phone.empty() && characters(f.phone) <= limits.max_phone) {
         if (auto e164 = to_e164(f.phone, region)) f.phone_e164 = *e164;
         else errors.push_back({"phone", "invalid"});
     }
@@ -330,28 +340,28 @@ constexpr Texts kTexts[] = {
      "Category", "Subject", "Message", "Attachment", "Send", "optional", "Thank you",
      "We have received your message. Your ticket is {}; please mention it if you contact us again.",
      "Please check the highlighted fields.", "This field is required.", "This value is not valid.",
-     "This is too long (at most {} bytes).", "This must be on one line.",
+     "This is too long (at most {} characters).", "This must be on one line.",
      "This file type is not accepted (PNG, JPEG, GIF, PDF, TIFF or text).", "The file is too large (at most {} MB).",
      "Too many files (at most {}).", "Choose…"},
     {"fi", "Ota yhteyttä tukeen", "Kerro, mitä tapahtui, niin palaamme asiaan.", "Nimi", "Sähköposti", "Puhelin",
      "Aihealue", "Otsikko", "Viesti", "Liite", "Lähetä", "vapaaehtoinen", "Kiitos",
      "Viestisi on vastaanotettu. Tikettisi tunnus on {}; mainitse se, jos otat uudelleen yhteyttä.",
      "Tarkista merkityt kentät.", "Tämä kenttä on pakollinen.", "Arvo ei kelpaa.",
-     "Liian pitkä (enintään {} tavua).", "Tämän on oltava yhdellä rivillä.",
+     "Liian pitkä (enintään {} merkkiä).", "Tämän on oltava yhdellä rivillä.",
      "Tätä tiedostotyyppiä ei hyväksytä (PNG, JPEG, GIF, PDF, TIFF tai teksti).",
      "Tiedosto on liian suuri (enintään {} Mt).", "Liian monta tiedostoa (enintään {}).", "Valitse…"},
     {"et", "Võta toega ühendust", "Kirjelda, mis juhtus, ja me võtame sinuga ühendust.", "Nimi", "E-post", "Telefon",
      "Kategooria", "Teema", "Sõnum", "Manus", "Saada", "valikuline", "Aitäh",
      "Oleme sinu sõnumi kätte saanud. Pileti number on {}; palun maini seda, kui meiega uuesti ühendust võtad.",
      "Palun kontrolli märgitud välju.", "See väli on kohustuslik.", "See väärtus ei sobi.",
-     "Liiga pikk (kuni {} baiti).", "See peab olema ühel real.",
+     "Liiga pikk (kuni {} tähemärki).", "See peab olema ühel real.",
      "Seda failitüüpi ei võeta vastu (PNG, JPEG, GIF, PDF, TIFF või tekst).", "Fail on liiga suur (kuni {} MB).",
      "Liiga palju faile (kuni {}).", "Vali…"},
     {"lv", "Sazinieties ar atbalstu", "Pastāstiet, kas notika, un mēs ar jums sazināsimies.", "Vārds", "E-pasts",
      "Tālrunis", "Kategorija", "Temats", "Ziņojums", "Pielikums", "Sūtīt", "neobligāts", "Paldies",
      "Jūsu ziņojums ir saņemts. Jūsu pieteikuma numurs ir {}; lūdzu, norādiet to, ja sazināsieties atkārtoti.",
      "Lūdzu, pārbaudiet atzīmētos laukus.", "Šis lauks ir obligāts.", "Šī vērtība nav derīga.",
-     "Pārāk garš (ne vairāk kā {} baiti).", "Tam jābūt vienā rindā.",
+     "Pārāk garš (ne vairāk kā {} rakstzīmes).", "Tam jābūt vienā rindā.",
      "Šis faila tips netiek pieņemts (PNG, JPEG, GIF, PDF, TIFF vai teksts).",
      "Fails ir pārāk liels (ne vairāk kā {} MB).", "Pārāk daudz failu (ne vairāk kā {}).", "Izvēlieties…"},
 };

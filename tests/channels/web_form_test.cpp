@@ -106,3 +106,18 @@ TEST_CASE("the form's language comes from ?lang=, then the best Accept-Language,
     CHECK(form_language("xx", "de") == "en");
     CHECK(html_escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
+
+TEST_CASE("field limits count characters as the page's maxlength does, and a NUL is refused in any field") {
+    const FormLimits limits;
+    std::string umlauts;
+    for (std::size_t i = 0; i < limits.max_message; ++i) umlauts += "ä";  // twice as many bytes
+    FormSubmission post;
+    post.values = {{"name", "Äijä"}, {"email", "a@example.fi"}, {"message", umlauts}};
+    CHECK(errors_of(post).empty());
+    post.values = {{"name", "Äijä"}, {"email", "a@example.fi"}, {"message", umlauts + "ö"}};
+    CHECK(has(errors_of(post), "message", "too_long"));
+
+    auto json = parse_form_body("application/json", R"({"name":"A","email":"a@example.fi","message":"a\u0000b"})", limits);
+    REQUIRE(json);
+    CHECK(has(errors_of(*json), "message", "invalid"));
+}
