@@ -2,6 +2,7 @@
 
 #include "channels/mime_charset.hpp"
 #include "channels/phone_number.hpp"
+#include "engine/customer.hpp"
 #include "engine/text.hpp"
 #include "engine/time_format.hpp"
 #include "storage/sqlite_bulk_load.hpp"
@@ -17,6 +18,11 @@
 namespace triage::server {
 namespace json = boost::json;
 namespace {
+
+constexpr std::size_t kMaxSubject = 998;    // as POST /api/v1/tickets
+constexpr std::size_t kMaxBody = 1 << 20;   // the API's body limit
+constexpr std::size_t kMaxShort = 200;      // names, addresses, organisations
+constexpr std::size_t kMaxTags = 100;
 
 struct Reader {
     const json::object& o;
@@ -117,11 +123,25 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::str
             if (auto e164 = channels::to_e164(h.requester_phone, phone_region)) h.requester_phone = *e164;
         TRIAGE_TRY(h.organisation, q.string("organisation"));
         TRIAGE_TRY(h.customer_tier, q.string("tier"));
+        if (h.requester_name.empty() && h.requester_email.empty() && h.requester_phone.empty())
+            return q.bad("name", "requester needs a name, an email or a phone");
+        if (!h.requester_email.empty() && normalise_identity(IdentityKind::email, h.requester_email).value.empty())
+            return q.bad("email", fmt::format("'{}' is not an email address", h.requester_email));
+        if (!h.requester_phone.empty() && normalise_identity(IdentityKind::phone, h.requester_phone).value.empty())
+            return q.bad("phone", fmt::format("'{}' is not a phone number", h.requester_phone));
+        for (auto [field, value] : {std::pair{"name", &h.requester_name}, {"email", &h.requester_email},
+                                    {"phone", &h.requester_phone}, {"organisation", &h.organisation}, {"tier", &h.customer_tier}})
+            if (value->size() > kMaxShort) return q.bad(field, fmt::format("{} is longer than {} bytes", field, kMaxShort));
     } else {
         return r.bad("requester", "requester is required");
     }
     if (h.organisation.empty()) { TRIAGE_TRY(h.organisation, r.string("organisation")); }
+    // The API's limits (channels/api_enquiry.cpp), so history cannot hold what no channel would.
+    if (h.subject.size() > kMaxSubject) return r.bad("subject", fmt::format("subject is longer than {} bytes", kMaxSubject));
+    if (h.body.size() > kMaxBody) return r.bad("body", fmt::format("body is longer than {} bytes", kMaxBody));
+    if (h.organisation.size() > kMaxShort) return r.bad("organisation", fmt::format("organisation is longer than {} bytes", kMaxShort));
     TRIAGE_TRY(h.queue, r.string("queue", true));
+    if (h.queue.size() > 64) return r.bad("queue", "queue is longer than 64 bytes");
     TRIAGE_TRY(h.category, r.string("category"));
     TRIAGE_TRY(h.priority, enum_field(r, "priority", parse_priority, Priority::normal, "low, normal, high, urgent"));
     TRIAGE_TRY(h.language, r.string("language"));
@@ -149,6 +169,7 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::str
             if (!t.is_string() || t.get_string().size() > 64) return r.bad("tags", "tags must be strings of at most 64 bytes");
             h.tags.emplace_back(t.get_string());
         }
+        if (h.tags.size() > kMaxTags) return r.bad("tags", fmt::format("at most {} tags", kMaxTags));
     }
     if (auto it = o.find("replies"); it != o.end() && !it->value().is_null()) {
         if (!it->value().is_int64() || it->value().get_int64() < 0 || it->value().get_int64() > 100000)

@@ -234,3 +234,20 @@ TEST_CASE("bulk imported tickets are found by full-text search and seen by a com
     q.text = "Lasku 7";
     CHECK(store->reader()->tickets(q).tickets.size() == 1);
 }
+
+TEST_CASE("a history line is refused, by field, for what no channel would accept: sizes, garbage numbers, no requester") {
+    auto field_of = [](const std::string& l) {
+        auto parsed = parse_historical_ticket(l, "FI");
+        return parsed ? std::string{} : parsed.error().field;
+    };
+    CHECK(field_of(line(1, R"("name":"Aino","email":"aino@example.fi")")).empty());
+    CHECK(field_of(line(2, R"("name":"Aino","phone":"garbage-phone")")) == "requester.phone");
+    CHECK(field_of(line(3, R"("name":"Aino","email":"not-an-address")")) == "requester.email");
+    CHECK(field_of(line(4, R"("organisation":"Oy")")) == "requester.name");
+    CHECK(field_of(line(5, R"("name":")" + std::string(300, 'a') + R"(","email":"a@example.fi")")) == "requester.name");
+    CHECK(field_of(line(6, R"("email":"a@example.fi")", R"(,"subject":")" + std::string(2000, 's') + "\"")) == "subject");
+    CHECK(field_of(line(7, R"("email":"a@example.fi")", R"(,"body":")" + std::string((1 << 20) + 1, 'b') + "\"")) == "body");
+    std::string tags = ",\"tags\":[";
+    for (int i = 0; i < 101; ++i) tags += (i ? ",\"t" : "\"t") + std::to_string(i) + "\"";
+    CHECK(field_of(line(8, R"("email":"a@example.fi")", tags + "]")) == "tags");
+}
