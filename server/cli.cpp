@@ -149,6 +149,33 @@ std::unique_ptr<SqliteStore> open_existing(const Args& a) {
 
 std::string opt_time(const std::optional<Timestamp>& t) { return t ? format_rfc3339(*t) : "-"; }
 
+
+// Text from customers as a terminal shows it: control characters (ESC sequences could
+// restyle or rewrite the terminal, C1 controls too) become U+FFFD; in one-line fields a
+// line break or tab is a space, so a table row stays one row. Multi-line text keeps its
+// line breaks, indented under its heading.
+std::string for_terminal(std::string_view text, bool one_line) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n' || c == '\r' || c == '\t') {
+            if (one_line) out += ' ';
+            else if (c == '\n') out += "\n    ";
+            else if (c == '\t') out += '\t';
+        } else if (c < 0x20 || c == 0x7f) {
+            out += "\xEF\xBF\xBD";
+        } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+            out += "\xEF\xBF\xBD";  // U+0080..U+009F
+            ++i;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 int ticket_show(const Args& a, std::ostream& out, std::ostream& err) {
     if (a.positional.size() != 3) throw UsageError("ticket show needs one ticket ID, e.g. `triage ticket show T-42`");
     const auto& raw = a.positional[2];
@@ -174,25 +201,26 @@ int ticket_show(const Args& a, std::ostream& out, std::ostream& err) {
         return 0;
     }
     auto customer = reader->customer(t->requester_id);
-    out << fmt::format("{}  {}\n", ticket_key(t->id), t->subject);
+    out << fmt::format("{}  {}\n", ticket_key(t->id), for_terminal(t->subject, true));
     out << fmt::format("  status {}  priority {}  queue {}  category {}  tier {}  language {}  channel {}\n",
                        to_string(t->status), to_string(t->priority), t->queue, t->category.empty() ? "-" : t->category,
                        to_string(t->tier), t->language, to_string(t->channel));
-    out << fmt::format("  requester {} ({})  assignee {}\n", customer ? customer->name : "?", t->requester_id,
+    out << fmt::format("  requester {} ({})  assignee {}\n", customer ? for_terminal(customer->name, true) : "?", t->requester_id,
                        t->assignee_id ? std::to_string(*t->assignee_id) : "-");
     out << fmt::format("  created {}  first response {}  solved {}  closed {}\n", format_rfc3339(t->created_at),
                        opt_time(t->first_response_at), opt_time(t->solved_at), opt_time(t->closed_at));
     out << "\nmessages:\n";
     for (const auto& m : messages)
         out << fmt::format("  [{}] {} {} ({}):\n    {}\n", format_rfc3339(m.created_at), to_string(m.kind),
-                           m.author_name.empty() ? std::string(to_string(m.author_kind)) : m.author_name,
-                           to_string(m.channel), m.body);
+                           m.author_name.empty() ? std::string(to_string(m.author_kind)) : for_terminal(m.author_name, true),
+                           to_string(m.channel), for_terminal(m.body, false));
     out << "\nevents:\n";
     for (const auto& e : events) {
         std::string changes;
-        for (const auto& c : e.changes) changes += fmt::format(" {}: '{}' -> '{}'", c.field, c.before, c.after);
+        for (const auto& c : e.changes)
+            changes += fmt::format(" {}: '{}' -> '{}'", c.field, for_terminal(c.before, true), for_terminal(c.after, true));
         out << fmt::format("  [{}] {} by {}{}{}\n", format_rfc3339(e.at), e.type, e.actor, changes,
-                           e.detail.empty() ? "" : " (" + e.detail + ")");
+                           e.detail.empty() ? "" : " (" + for_terminal(e.detail, true) + ")");
     }
     return 0;
 }
@@ -217,7 +245,8 @@ int ticket_list(const Args& a, std::ostream& out) {
     out << fmt::format("{:<8} {:<8} {:<7} {:<12} {:<20} {}\n", "KEY", "STATUS", "PRIO", "QUEUE", "CREATED", "SUBJECT");
     for (const auto& t : page.tickets)
         out << fmt::format("{:<8} {:<8} {:<7} {:<12} {:<20} {}\n", ticket_key(t.id), to_string(t.status),
-                           to_string(t.priority), t.queue, format_rfc3339(t.created_at), t.subject);
+                           to_string(t.priority), for_terminal(t.queue, true), format_rfc3339(t.created_at),
+                           for_terminal(t.subject, true));
     return 0;
 }
 

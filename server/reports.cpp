@@ -967,6 +967,11 @@ Result<ReportRequest> parse_report_request(std::string_view name,
     if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames))
         return problem(errc::not_found, fmt::format("no report '{}' (there are frequency, resolution, sla, escalations, "
                                                     "backlog, agents, emerging)", name));
+    // A parameter given twice is a mistake to report, not one to settle by taking either.
+    for (std::size_t i = 0; i < params.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (params[j].first == params[i].first)
+                return problem(errc::invalid_field, fmt::format("{} is given twice", params[i].first), params[i].first);
     ReportRequest r;
     r.name = std::string(name);
     r.now = now;

@@ -450,3 +450,26 @@ TEST_CASE("the JSON media type is read case-insensitively, with parameters, and 
     CHECK(post("application/jsonx").starts_with("HTTP/1.1 400"));
     CHECK(post("text/plain").starts_with("HTTP/1.1 400"));
 }
+
+TEST_CASE("the CLI's tables show a customer's control characters as U+FFFD and line breaks as spaces") {
+    TempDir dir;
+    const auto file = dir.path() / "history.jsonl";
+    // An ESC sequence (would turn the terminal red), a C1 CSI, a line break and a tab in the subject.
+    std::ofstream(file) << R"({"external_id":"c1","channel":"email","subject":"Lasku\u001b[31mRED\nrivi\u009b2J\tloppu","body":"Hei\nrivi 2\u001b[2J","requester":{"name":"Aino\u001b]0;x\u0007","email":"aino@example.fi"},"queue":"billing","created_at":"2026-11-02T06:00:00Z","status":"open"})"
+                        << "\n";
+    const std::string cli = TRIAGE_CLI_PATH;
+    const auto data = (dir.path() / "data").string();
+    auto [code, out] = run_command({cli, "import-tickets", file.string(), "--data-dir", data});
+    CAPTURE(out);
+    REQUIRE(code == 0);
+    std::tie(code, out) = run_command({cli, "ticket", "list", "--data-dir", data});
+    REQUIRE(code == 0);
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find("\xC2\x9B") == std::string::npos);
+    CHECK(out.find("Lasku\xEF\xBF\xBD[31mRED rivi\xEF\xBF\xBD" "2J loppu\n") != std::string::npos);
+    std::tie(code, out) = run_command({cli, "ticket", "show", "T-1", "--data-dir", data});
+    REQUIRE(code == 0);
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find('\x07') == std::string::npos);
+    CHECK(out.find("Hei\n    rivi 2\xEF\xBF\xBD[2J") != std::string::npos);
+}

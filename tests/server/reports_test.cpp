@@ -400,6 +400,7 @@ TEST_CASE("report requests refuse unknown parameters, zones and dimensions") {
     CHECK(parse_report_request("frequency", {{"from", "2026-13-01"}}, "UTC", kNow).error().field == "from");
     CHECK(parse_report_request("frequency", {{"size", "3"}}, "UTC", kNow).error().field == "size");
     CHECK(parse_report_request("nonsense", {}, "UTC", kNow).error().code == errc::not_found);
+    CHECK(parse_report_request("frequency", {{"from", "2026-10-01"}, {"from", "2026-11-01"}}, "UTC", kNow).error().field == "from");
     for (const char* name : {"escalations", "agents", "emerging"})
         CHECK(parse_report_request(name, {{"group_by", "queue"}}, "UTC", kNow).error().field == "group_by");
     CHECK(parse_report_request("frequency", {{"from", "2026-11-02"}, {"to", "2026-11-01"}}, "UTC", kNow).error().field == "to");
