@@ -12,9 +12,6 @@ namespace triage::channels {
 namespace json = boost::json;
 namespace {
 
-constexpr std::size_t kMaxSubject = 998;
-constexpr std::size_t kMaxBody = 1 << 20;
-constexpr std::size_t kMaxShort = 200;
 
 Result<std::string> optional_string(const json::object& o, std::string_view key, std::size_t max,
                                     std::string_view path) {
@@ -53,13 +50,13 @@ Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp receiv
     Enquiry e;
     e.channel = Channel::api;
     e.received_at = received_at;
-    TRIAGE_TRY(e.subject, optional_string(o, "subject", kMaxSubject, "subject"));
-    TRIAGE_TRY(e.text, optional_string(o, "body", kMaxBody, "body"));
+    TRIAGE_TRY(e.subject, optional_string(o, "subject", kMaxSubjectBytes, "subject"));
+    TRIAGE_TRY(e.text, optional_string(o, "body", kMaxBodyBytes, "body"));
     if (is_blank(e.text)) return problem(errc::invalid_field, "body is required", "body");
     TRIAGE_TRY(e.queue, optional_string(o, "queue", 64, "queue"));
     TRIAGE_TRY(e.category, optional_string(o, "category", 64, "category"));
     TRIAGE_TRY(e.language, optional_string(o, "language", 35, "language"));
-    TRIAGE_TRY(e.external_id, optional_string(o, "external_id", kMaxShort, "external_id"));
+    TRIAGE_TRY(e.external_id, optional_string(o, "external_id", kMaxShortBytes, "external_id"));
 
     std::string priority;
     TRIAGE_TRY(priority, optional_string(o, "priority", 16, "priority"));
@@ -83,8 +80,8 @@ Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp receiv
         return problem(errc::invalid_field, "requester must be an object with an email or a phone", "requester");
     const auto& r = req->value().get_object();
     if (auto k = only_known(r, {"name", "email", "phone", "organisation"}, "requester."); !k) return k.error();
-    TRIAGE_TRY(e.sender_name, optional_string(r, "name", kMaxShort, "requester.name"));
-    TRIAGE_TRY(e.organisation, optional_string(r, "organisation", kMaxShort, "requester.organisation"));
+    TRIAGE_TRY(e.sender_name, optional_string(r, "name", kMaxShortBytes, "requester.name"));
+    TRIAGE_TRY(e.organisation, optional_string(r, "organisation", kMaxShortBytes, "requester.organisation"));
     std::string email, phone;
     TRIAGE_TRY(email, optional_string(r, "email", 254, "requester.email"));
     TRIAGE_TRY(phone, optional_string(r, "phone", 32, "requester.phone"));

@@ -6,8 +6,15 @@
 #include "engine/error.hpp"
 
 #include <boost/json/value.hpp>
+#include <cstddef>
 
 namespace triage::channels {
+
+// The API's field limits, in bytes; the history import (server/ticket_import_json.cpp) holds
+// tickets to them too.
+inline constexpr std::size_t kMaxSubjectBytes = 998;   // RFC 5322's line limit
+inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
+inline constexpr std::size_t kMaxShortBytes = 200;     // names, organisations, external ids
 
 // `{subject, body, requester: {name?, email?, phone?}, queue?, priority?, category?,
 //   tags?, language?, external_id?}`. Requires a non-empty body and a requester with an

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <unicode/idna.h>
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
@@ -41,20 +42,29 @@ std::string fold_local_part(std::string_view s) {
     return out;
 }
 
-// A domain in its Unicode form by UTS #46 (IDNA): "NÄIDE.ee", "näide.ee" and
-// "xn--nide-loa.ee" are one domain. A name IDNA refuses is only lower-cased.
+// A domain through UTS #46 (IDNA), to its ASCII ("xn--nide-loa.ee") or Unicode ("näide.ee")
+// form; nothing when IDNA refuses the name.
+std::optional<std::string> idna_domain(std::string_view domain, bool to_ascii) {
+    UErrorCode ec = U_ZERO_ERROR;
+    static const std::unique_ptr<icu::IDNA> idna{
+        icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_ASCII | UIDNA_NONTRANSITIONAL_TO_UNICODE, ec)};
+    if (!idna) return std::nullopt;
+    std::string out;
+    icu::StringByteSink<std::string> sink{&out};
+    icu::IDNAInfo info;
+    const icu::StringPiece in(domain.data(), static_cast<int32_t>(domain.size()));
+    if (to_ascii) idna->nameToASCII_UTF8(in, sink, info, ec);
+    else idna->nameToUnicodeUTF8(in, sink, info, ec);
+    if (U_FAILURE(ec) || info.hasErrors()) return std::nullopt;
+    return out;
+}
+
+// A domain in its Unicode form: "NÄIDE.ee", "näide.ee" and "xn--nide-loa.ee" are one
+// domain. A name IDNA refuses is only lower-cased.
 std::string fold_domain(std::string_view s) {
     if (is_ascii(s) && s.find("xn--") == std::string_view::npos && s.find("XN--") == std::string_view::npos)
         return ascii_lower(s);
-    UErrorCode ec = U_ZERO_ERROR;
-    static const std::unique_ptr<icu::IDNA> idna{icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_UNICODE, ec)};
-    if (idna && U_SUCCESS(ec)) {
-        std::string out;
-        icu::StringByteSink<std::string> sink{&out};
-        icu::IDNAInfo info;
-        idna->nameToUnicodeUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), sink, info, ec);
-        if (U_SUCCESS(ec) && !info.hasErrors()) return out;
-    }
+    if (auto unicode = idna_domain(s, false)) return *unicode;
     return fold_local_part(s);
 }
 
@@ -70,16 +80,8 @@ std::string_view trim(std::string_view s) {
 std::string address_for_smtp(std::string_view address) {
     const auto at = address.rfind('@');
     if (at == std::string_view::npos || is_ascii(address.substr(at + 1))) return std::string{address};
-    const auto domain = address.substr(at + 1);
-    UErrorCode ec = U_ZERO_ERROR;
-    static const std::unique_ptr<icu::IDNA> idna{icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_ASCII, ec)};
-    if (!idna || U_FAILURE(ec)) return std::string{address};
-    std::string ascii;
-    icu::StringByteSink<std::string> sink{&ascii};
-    icu::IDNAInfo info;
-    idna->nameToASCII_UTF8(icu::StringPiece(domain.data(), static_cast<int32_t>(domain.size())), sink, info, ec);
-    if (U_FAILURE(ec) || info.hasErrors()) return std::string{address};
-    return std::string{address.substr(0, at + 1)} + ascii;
+    auto ascii = idna_domain(address.substr(at + 1), true);
+    return ascii ? std::string{address.substr(0, at + 1)} + *ascii : std::string{address};
 }
 
 std::string_view to_string(IdentityKind k) noexcept {

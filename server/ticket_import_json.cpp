@@ -1,5 +1,6 @@
 #include "server/ticket_import_json.hpp"
 
+#include "channels/api_enquiry.hpp"
 #include "channels/mime_charset.hpp"
 #include "channels/phone_number.hpp"
 #include "engine/customer.hpp"
@@ -19,9 +20,9 @@ namespace triage::server {
 namespace json = boost::json;
 namespace {
 
-constexpr std::size_t kMaxSubject = 998;    // as POST /api/v1/tickets
-constexpr std::size_t kMaxBody = 1 << 20;   // the API's body limit
-constexpr std::size_t kMaxShort = 200;      // names, addresses, organisations
+using channels::kMaxBodyBytes;
+using channels::kMaxShortBytes;
+using channels::kMaxSubjectBytes;
 constexpr std::size_t kMaxTags = 100;
 
 struct Reader {
@@ -131,15 +132,15 @@ Result<HistoricalTicket> parse_historical_ticket(std::string_view line, std::str
             return q.bad("phone", fmt::format("'{}' is not a phone number", h.requester_phone));
         for (auto [field, value] : {std::pair{"name", &h.requester_name}, {"email", &h.requester_email},
                                     {"phone", &h.requester_phone}, {"organisation", &h.organisation}, {"tier", &h.customer_tier}})
-            if (value->size() > kMaxShort) return q.bad(field, fmt::format("{} is longer than {} bytes", field, kMaxShort));
+            if (value->size() > kMaxShortBytes) return q.bad(field, fmt::format("{} is longer than {} bytes", field, kMaxShortBytes));
     } else {
         return r.bad("requester", "requester is required");
     }
     if (h.organisation.empty()) { TRIAGE_TRY(h.organisation, r.string("organisation")); }
-    // The API's limits (channels/api_enquiry.cpp), so history cannot hold what no channel would.
-    if (h.subject.size() > kMaxSubject) return r.bad("subject", fmt::format("subject is longer than {} bytes", kMaxSubject));
-    if (h.body.size() > kMaxBody) return r.bad("body", fmt::format("body is longer than {} bytes", kMaxBody));
-    if (h.organisation.size() > kMaxShort) return r.bad("organisation", fmt::format("organisation is longer than {} bytes", kMaxShort));
+    // The API's limits (channels/api_enquiry.hpp), so history cannot hold what no channel would.
+    if (h.subject.size() > kMaxSubjectBytes) return r.bad("subject", fmt::format("subject is longer than {} bytes", kMaxSubjectBytes));
+    if (h.body.size() > kMaxBodyBytes) return r.bad("body", fmt::format("body is longer than {} bytes", kMaxBodyBytes));
+    if (h.organisation.size() > kMaxShortBytes) return r.bad("organisation", fmt::format("organisation is longer than {} bytes", kMaxShortBytes));
     TRIAGE_TRY(h.queue, r.string("queue", true));
     if (h.queue.size() > 64) return r.bad("queue", "queue is longer than 64 bytes");
     TRIAGE_TRY(h.category, r.string("category"));
