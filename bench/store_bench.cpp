@@ -26,7 +26,7 @@ int main() {
     fs::remove_all(dir);
     fs::create_directories(dir);
     {
-        auto store = SqliteStore::open(dir / "bench.db", {.durable = std::getenv("BENCH_NONDURABLE") == nullptr, .max_batch = 1024, .readers = 1});
+        auto store = SqliteStore::open(dir / "bench.db", {.durable = std::getenv("BENCH_NONDURABLE") == nullptr, .readers = 1});
         const Timestamp now{std::chrono::milliseconds{1'700'000'000'000}};
         const std::string body =
             "Hei, tilasin tuotteen viime viikolla mutta lasku tuli kahteen kertaan. Voitteko tarkistaa "

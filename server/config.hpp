@@ -86,7 +86,7 @@ struct Config {
     Endpoint http;
     std::size_t body_limit = 1 << 20;  // bytes of one request body
     int io_threads = 1;
-    int store_max_batch = 1024;  // storage.max_batch: most units of work in one group commit
+    int store_max_batch = 32;  // storage.max_batch: most units of work in one transaction (see storage/sqlite_store.hpp)
     std::size_t inline_blob_limit = 1 << 20;  // storage.inline_blob_limit: largest blob in the database, bytes
     std::filesystem::path data_dir = "var/data";
     std::string log_level = "info";
