@@ -40,7 +40,7 @@ std::unique_ptr<App> App::open(Config config, const Clock& clock) {
         throw std::runtime_error(
             fmt::format("cannot create the data directory {}: {}", config.data_dir.string(), ec.message()));
     SqliteOptions store_options;
-    store_options.max_batch = config.store_max_batch;
+    if (config.store_max_batch) store_options.max_batch = *config.store_max_batch;
     auto store = SqliteStore::open(config.data_dir / "triage.db", store_options);
     // Small blobs in the database, written with the unit that names them; large ones files.
     auto blobs = std::make_unique<TieredBlobStore>(*store, config.data_dir / "blobs", config.inline_blob_limit);

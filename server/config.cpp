@@ -104,7 +104,7 @@ Config load_config(const std::filesystem::path& file) {
         if (auto storage = root["storage"]) {
             if (auto batch = storage["max_batch"]) {
                 c.store_max_batch = batch.as<int>();
-                if (c.store_max_batch < 1 || c.store_max_batch > 65536)
+                if (*c.store_max_batch < 1 || *c.store_max_batch > 65536)
                     fail(file, batch, "storage.max_batch must be 1 to 65536");
             }
             if (auto limit = storage["inline_blob_limit"]) {

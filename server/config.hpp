@@ -86,7 +86,9 @@ struct Config {
     Endpoint http;
     std::size_t body_limit = 1 << 20;  // bytes of one request body
     int io_threads = 1;
-    int store_max_batch = 32;  // storage.max_batch: most units of work in one transaction (see storage/sqlite_store.hpp)
+    // storage.max_batch: most units of work in one transaction; unset keeps SqliteOptions' default
+    // (storage/sqlite_store.hpp says why it is what it is).
+    std::optional<int> store_max_batch;
     std::size_t inline_blob_limit = 1 << 20;  // storage.inline_blob_limit: largest blob in the database, bytes
     std::filesystem::path data_dir = "var/data";
     std::string log_level = "info";
