@@ -1102,6 +1102,15 @@ struct GetRun {
     bool first_checked = false;
 };
 
+// One request on `connection`; its status, or an error text.
+asio::awaitable<void> exchange_once(HttpConnection& connection, const std::string& request, int& status,
+                                    std::string& error) {
+    Response response;
+    const RequestBuffers buffers{asio::buffer(request), asio::const_buffer{}, asio::const_buffer{}};
+    error = co_await connection.exchange(buffers, response);
+    status = response.status;
+}
+
 asio::awaitable<void> get_loop(HttpConnection& connection, GetRun& run) {
     static constexpr std::string_view kHead = "GET /api/v1/tickets/";
     std::array<char, 24> digits{};
@@ -1598,8 +1607,37 @@ int run(const Options& options) {
     std::cout << fmt::format("   idle after the load   {:>9}   target < {:g} MB  {}   (peak VmHWM {}, {} threads)\n",
                              mb(rss_idle), kTargetIdleRssMb, verdict(rss_idle_pass), mb(rss_peak),
                              threads ? std::to_string(*threads) : "?");
-    std::cout << fmt::format("   of which              anonymous {}, file-backed {} (shared libraries, mapped database pages)\n\n",
+    std::cout << fmt::format("   of which              anonymous {}, file-backed {} (shared libraries, mapped database pages)\n",
                              mb(rss_anon), mb(rss_file));
+    // The report facts are a cache that the first report loads and reports.facts_idle_minutes
+    // without one drops: what holding them costs, for the record (no target).
+    std::optional<double> rss_facts;
+    int report_status = 0;
+    std::string report_error;
+    double report_seconds = 0;
+    {
+        auto one = open_connections(ioc, endpoint, 1);
+        const std::string request = fmt::format(
+            "GET /api/v1/reports/frequency?group_by=queue HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\r\n", host,
+            token);
+        const auto asked = SteadyClock::now();
+        for (int attempt = 0; attempt < 240 && !one.empty(); ++attempt) {  // 503 while the facts load
+            run_on_all(ioc, one, 30s, [&](HttpConnection& c) { return exchange_once(c, request, report_status, report_error); });
+            if (!report_error.empty() || report_status != 503) break;
+            std::this_thread::sleep_for(250ms);
+        }
+        report_seconds = seconds_between(asked, SteadyClock::now());
+        close_all(one);
+        std::this_thread::sleep_for(kIdleBeforeRss);
+        if (report_status == 200) rss_facts = proc_status_mb(server.pid(), "VmRSS");
+    }
+    if (rss_facts)
+        std::cout << fmt::format("   with report facts     {:>9}   no target: a report loaded the facts of {} tickets in {:.2f} s;\n"
+                                 "                                     they stay until reports.facts_idle_minutes (10) without a report\n\n",
+                                 mb(rss_facts), thousands(create.result.ok), report_seconds);
+    else
+        std::cout << fmt::format("   with report facts     not measured: the report answered {} {}\n\n", report_status,
+                                 report_error);
 
     // ---- 4. baseline
     const std::uint64_t baseline_tickets = std::max<std::uint64_t>(create.result.ok, options.sqlite_min);
@@ -1685,6 +1723,7 @@ int run(const Options& options) {
         {"rss_start_mb", json_number(rss_start, 2)},
         {"rss_idle_mb", json_number(rss_idle, 2)},
         {"rss_peak_mb", json_number(rss_peak, 2)},
+        {"rss_with_report_facts_mb", json_number(rss_facts, 2)},
         {"sqlite_tickets", std::to_string(baseline.tickets)},
         {"sqlite_tickets_per_s", json_number(baseline.tickets_per_second(), 1)},
         {"sqlite_connection_batch_tickets_per_s", json_number(small_batch.tickets_per_second(), 1)},

@@ -66,9 +66,14 @@ ReportFacts& App::reports() {
         // The observer first, then the load from a read snapshot taken after it is set, on a
         // thread of its own: nothing committed is missed, what both see is applied once
         // (ReportFacts::load_in_background), and start-up does not wait for a million tickets.
+        // By default the load waits for the first report, and the facts go again after
+        // reports.facts_idle_minutes without one: an idle server holds none of them.
         auto* raw = facts.get();
         sqlite->observe_commits([raw](CommittedChanges&& changes) { raw->enqueue(std::move(changes)); });
-        facts->load_in_background(sqlite->path());
+        if (config_.reports.facts_idle_minutes > 0)
+            facts->load_on_demand(sqlite->path(), std::chrono::minutes{config_.reports.facts_idle_minutes});
+        else
+            facts->load_in_background(sqlite->path());
         facts->start_applier();
         reports_ = std::move(facts);
     });

@@ -40,6 +40,16 @@ ReportsConfig load_reports_config(const std::filesystem::path& file, const YAML:
             fail(file, tz, fmt::format("reports.timezone: unknown time zone '{}'", c.time_zone));
         }
     }
+    if (auto idle = reports["facts_idle_minutes"]) {
+        int minutes = -1;
+        try {
+            minutes = idle.as<int>();
+        } catch (const YAML::Exception&) {
+        }
+        if (minutes < 0 || minutes > 7 * 24 * 60)
+            fail(file, idle, "reports.facts_idle_minutes must be a whole number of minutes from 0 (keep them) to 10080");
+        c.facts_idle_minutes = minutes;
+    }
     auto known_calendar = [&](const YAML::Node& node) {
         auto name = node.as<std::string>();
         if (!c.calendars.contains(name)) fail(file, node, fmt::format("no calendar '{}' (see calendars_file)", name));

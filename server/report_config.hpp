@@ -41,6 +41,9 @@ struct ReportsConfig {
     std::map<std::string, std::string> queue_calendars;  // reports.queue_calendars
     CalendarMap calendars;                     // calendars: or calendars_file:
     WeeklyReportConfig weekly;                 // reports.weekly
+    // reports.facts_idle_minutes: the in-memory report facts load with the first report and
+    // are dropped after this long without one; 0 loads them at start-up and keeps them.
+    int facts_idle_minutes = 10;
     std::vector<std::string> deprecations;     // deprecated keys in use, for the log
 };
 

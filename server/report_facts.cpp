@@ -3,6 +3,7 @@
 #include "storage/sqlite_report_source.hpp"
 
 #include <algorithm>
+#include <malloc.h>
 #include <numeric>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
@@ -122,7 +123,10 @@ std::vector<std::string> ReportFacts::keywords_of(std::string_view subject) {
 ReportFacts::ReportFacts(ReportCalendars calendars) : calendars_(std::move(calendars)) {}
 
 ReportFacts::~ReportFacts() {
-    if (loader_.joinable()) loader_.join();
+    {
+        std::lock_guard lock{loader_mutex_};
+        if (loader_.joinable()) loader_.join();
+    }
     {
         std::lock_guard lock{pending_mutex_};
         stopping_ = true;
@@ -137,13 +141,14 @@ void ReportFacts::load_in_background(const std::filesystem::path& db_path) {
         loading_ = true;
         ready_ = false;
     }
-    start_loader(db_path, false);
+    start_loader(db_path, false, "loaded");
 }
 
 void ReportFacts::reload_in_background(const std::filesystem::path& db_path) {
     {
         std::lock_guard lock{pending_mutex_};
         if (stopping_) return;
+        if (!resident_) return;  // dropped on-demand facts: the next load reads everything anyway
         if (loading_) {  // the running load may have read too early: it loads once more
             reload_wanted_ = true;
             return;
@@ -151,12 +156,84 @@ void ReportFacts::reload_in_background(const std::filesystem::path& db_path) {
         loading_ = true;
         ready_ = false;
     }
-    if (loader_.joinable()) loader_.join();  // the last load's thread, already done
-    start_loader(db_path, true);
+    start_loader(db_path, true, "reloaded after another process wrote");
 }
 
-void ReportFacts::start_loader(const std::filesystem::path& db_path, bool reset) {
-    loader_ = std::thread{[this, db_path, reset]() mutable {
+void ReportFacts::load_on_demand(const std::filesystem::path& db_path, std::chrono::milliseconds idle) {
+    std::lock_guard lock{pending_mutex_};
+    on_demand_path_ = db_path;
+    idle_ = idle;
+    resident_ = false;
+    ready_ = false;
+    pending_.clear();
+    last_use_ = std::chrono::steady_clock::now();
+}
+
+bool ReportFacts::resident() const {
+    std::lock_guard lock{pending_mutex_};
+    return resident_;
+}
+
+void ReportFacts::load_if_dropped(std::unique_lock<std::mutex>& lock) {
+    last_use_ = std::chrono::steady_clock::now();
+    if (resident_ || stopping_ || on_demand_path_.empty()) return;
+    resident_ = true;  // from here on commits are queued; the load's snapshot comes after
+    loading_ = true;
+    ready_ = false;
+    auto path = on_demand_path_;
+    lock.unlock();
+    start_loader(path, true, "loaded for a report");  // reset: what a failed load left
+    lock.lock();
+}
+
+bool ReportFacts::release_if_idle(std::chrono::steady_clock::time_point now) {
+    auto may_drop = [&] {
+        return !on_demand_path_.empty() && idle_.count() > 0 && resident_ && !loading_ && users_ == 0 && !stopping_ &&
+               now - last_use_ >= idle_;
+    };
+    {
+        std::lock_guard pending_lock{pending_mutex_};
+        if (!may_drop()) return false;  // the common case, without waiting for a report's lock
+    }
+    std::size_t tickets = 0;
+    {
+        std::unique_lock lock{mutex_};  // mutex_ first, then pending_mutex_, as apply_pending
+        {
+            std::lock_guard pending_lock{pending_mutex_};
+            if (!may_drop()) return false;
+            resident_ = false;  // commits are no longer queued: the next load reads them
+            ready_ = false;
+            pending_.clear();
+        }
+        tickets = facts_.col.size();
+        facts_ = Facts{};
+        position_ = {};
+        customers_ = {};
+        unsorted_ = false;
+        marks_ = {};
+    }
+    malloc_trim(0);  // the columns' pages back to the system, not only to malloc
+    spdlog::info("report facts of {} tickets dropped after {} s without a report; the next report loads them again",
+                 tickets, std::chrono::duration_cast<std::chrono::seconds>(idle_).count());
+    return true;
+}
+
+ReportFacts::Use::Use(ReportFacts& facts) : facts_{facts} {
+    std::lock_guard lock{facts_.pending_mutex_};
+    ++facts_.users_;
+    facts_.last_use_ = std::chrono::steady_clock::now();
+}
+
+ReportFacts::Use::~Use() {
+    std::lock_guard lock{facts_.pending_mutex_};
+    --facts_.users_;
+    facts_.last_use_ = std::chrono::steady_clock::now();
+}
+
+void ReportFacts::start_loader(const std::filesystem::path& db_path, bool reset, std::string why) {
+    std::lock_guard loader_lock{loader_mutex_};
+    if (loader_.joinable()) loader_.join();  // the last load's thread, already done
+    loader_ = std::thread{[this, db_path, reset, why = std::move(why)]() mutable {
         pthread_setname_np(pthread_self(), "triage-facts");
         for (;;) {
             std::string error;
@@ -176,7 +253,7 @@ void ReportFacts::start_loader(const std::filesystem::path& db_path, bool reset)
                 error = e.what();
             }
             if (error.empty())
-                spdlog::info("report facts {}: {} tickets in {} ms", reset ? "reloaded after another process wrote" : "loaded",
+                spdlog::info("report facts {}: {} tickets in {} ms", why,
                              loaded_tickets(),
                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
             else
@@ -186,10 +263,13 @@ void ReportFacts::start_loader(const std::filesystem::path& db_path, bool reset)
                 if (reload_wanted_ && !stopping_) {
                     reload_wanted_ = false;
                     reset = true;
+                    why = "reloaded after another process wrote";
                     continue;
                 }
                 reload_wanted_ = false;
                 loading_ = false;
+                // On demand, a failed load is tried again by the next report.
+                if (!error.empty() && !on_demand_path_.empty()) resident_ = false;
                 load_error_ = std::move(error);
                 ready_ = true;
             }
@@ -202,11 +282,13 @@ void ReportFacts::start_loader(const std::filesystem::path& db_path, bool reset)
 
 bool ReportFacts::wait_ready(std::chrono::milliseconds limit) {
     std::unique_lock lock{pending_mutex_};
+    load_if_dropped(lock);
     return loaded_.wait_for(lock, limit, [&] { return !loading_; });
 }
 
 void ReportFacts::wait_loaded() {
     std::unique_lock lock{pending_mutex_};
+    load_if_dropped(lock);
     loaded_.wait(lock, [&] { return !loading_; });
 }
 
@@ -255,6 +337,7 @@ void ReportFacts::load_with(Scan&& scan_source) {
 void ReportFacts::enqueue(CommittedChanges&& changes) {
     {
         std::lock_guard lock{pending_mutex_};
+        if (!resident_) return;  // dropped on-demand facts: the next load reads it from the database
         pending_.push_back(std::move(changes));
     }
     wake_applier_.notify_one();
@@ -285,13 +368,28 @@ void ReportFacts::start_applier() {
 }
 
 void ReportFacts::run_applier() {
+    using Clock = std::chrono::steady_clock;
+    auto next_check = Clock::now();
     for (;;) {
+        bool work = false;
         {
             std::unique_lock lock{pending_mutex_};
-            wake_applier_.wait(lock, [&] { return (!pending_.empty() && !loading_) || stopping_; });
+            auto ready = [&] { return (!pending_.empty() && !loading_) || stopping_; };
+            if (on_demand_path_.empty() || idle_.count() <= 0) {
+                wake_applier_.wait(lock, ready);
+                work = true;
+            } else {
+                // On-demand facts: every quarter of the idle time, see whether to drop them.
+                work = wake_applier_.wait_until(lock, next_check, ready);
+            }
             if (stopping_) return;
         }
-        apply_pending();
+        if (work) apply_pending();
+        if (const auto now = Clock::now(); now >= next_check) {
+            release_if_idle(now);
+            next_check = now + std::clamp<std::chrono::milliseconds>(idle_ / 4, std::chrono::milliseconds{50},
+                                                                      std::chrono::milliseconds{30'000});
+        }
     }
 }
 

@@ -137,7 +137,21 @@ public:
     // start-up (reports wait for it), with the changes enqueued meanwhile applied after.
     // A call during a load makes that load run once more. From one thread at a time.
     void reload_in_background(const std::filesystem::path& db_path);
+    // Loads on first use instead, as a cache of the database: the first report (wait_ready,
+    // with_facts) starts a background load, and after `idle` without a report the facts are
+    // dropped and their memory given back to the system, so an idle server holds none of it
+    // however many tickets it has; the next report loads them again. Until then, and while
+    // dropped, committed changes are not queued (the load reads them). `idle` zero: kept
+    // once loaded. With the observer already set; instead of load_in_background.
+    void load_on_demand(const std::filesystem::path& db_path, std::chrono::milliseconds idle);
+    // Drops on-demand facts that no report has used since `now - idle` and that no report
+    // is using; true when it dropped them. The applier calls it; tests call it with a `now`.
+    bool release_if_idle(std::chrono::steady_clock::time_point now);
+    // Facts are in memory or loading (false only for on-demand facts not loaded or dropped).
+    bool resident() const;
+
     // True once loaded (also when never asked to load). Waits at most `limit` for it.
+    // On-demand facts that are not in memory start loading first.
     bool wait_ready(std::chrono::milliseconds limit);
     void wait_loaded();  // without a limit
     bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
@@ -159,6 +173,7 @@ public:
     // background load (callers that must not wait long call wait_ready first).
     template <class Fn>
     auto with_facts(Fn&& fn) {
+        Use use{*this};  // on-demand facts stay while it runs
         wait_loaded();
         apply_pending();
         std::shared_lock lock{mutex_};
@@ -172,6 +187,17 @@ public:
     static std::vector<std::string> keywords_of(std::string_view subject);
 
 private:
+    // A report using the facts: counted, so release_if_idle never drops them under it.
+    class Use {
+    public:
+        explicit Use(ReportFacts& facts);
+        ~Use();
+        Use(const Use&) = delete;
+        Use& operator=(const Use&) = delete;
+
+    private:
+        ReportFacts& facts_;
+    };
     struct Customer {
         std::uint32_t organisation = 0;
         std::string tier;
@@ -185,7 +211,10 @@ private:
     void sort_if_needed();
     const BusinessCalendar* calendar_for(std::string_view queue) const;
     void run_applier();
-    void start_loader(const std::filesystem::path& db_path, bool reset);  // with loading_ set
+    // With loading_ set; `why` for the log line.
+    void start_loader(const std::filesystem::path& db_path, bool reset, std::string why);
+    // On-demand facts not in memory: starts loading them (with pending_mutex_ held in `lock`).
+    void load_if_dropped(std::unique_lock<std::mutex>& lock);
 
     const ReportCalendars calendars_;
 
@@ -204,6 +233,13 @@ private:
     std::string load_error_;                 // guarded by pending_mutex_
     std::condition_variable loaded_;         // with pending_mutex_: loading_ ended
     std::atomic<bool> ready_{true};
+    // load_on_demand: where from, and after how long without a report the facts are dropped.
+    std::filesystem::path on_demand_path_;   // empty: not on demand; set before any report
+    std::chrono::milliseconds idle_{0};
+    bool resident_ = true;                   // guarded by pending_mutex_
+    int users_ = 0;                          // reports using the facts now; guarded by pending_mutex_
+    std::chrono::steady_clock::time_point last_use_;  // guarded by pending_mutex_
+    std::mutex loader_mutex_;                // starting loader_ (and joining the last one)
     std::atomic<std::size_t> loaded_tickets_{0};
     sqlite::ReportSourceMarks marks_;        // what the load saw; guarded by mutex_
     std::thread applier_;

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
             if (loaded) spdlog::info("demo history loaded: {} tickets", loaded);
             if (int logins = install_demo_logins(*app)) spdlog::info("demo logins created: {}", logins);
         }
-        app->reports();  // starts loading the report facts in the background; reports wait for them
+        app->reports();  // follows commits; the facts load with the first report (or now, in the background)
 
         boost::asio::io_context ioc(config.io_threads);
         Api api(*app);

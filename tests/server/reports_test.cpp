@@ -6,6 +6,7 @@
 #include "server/reports.hpp"
 #include "server/ticket_import_json.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/triaged_process.hpp"
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -500,6 +501,73 @@ TEST_CASE("report facts follow every committed change through the commit observe
     }, {});
     write_sync(*store, [](StoreTx&) {});
     CHECK(count() == 11);
+}
+
+TEST_CASE("on-demand report facts load with the first report and are dropped after the idle time") {
+    test::TempDir dir;
+    auto store = SqliteStore::open(dir.path() / "triage.db", SqliteOptions{.durable = false});
+    ReportFacts facts{calendars()};
+    store->observe_commits([&](CommittedChanges&& c) { facts.enqueue(std::move(c)); });
+    facts.load_on_demand(store->path(), std::chrono::minutes{10});
+    facts.start_applier();
+    std::istringstream in(kHistory);
+    import_jsonl(*store, in);  // before any report: not queued, read by the first load
+    CHECK_FALSE(facts.resident());
+    auto count = [&] {
+        return facts.with_facts([](const Facts& f) { return f.col.size(); });
+    };
+    CHECK(count() == 10);
+    CHECK(facts.resident());
+
+    ManualClock clock(*parse_rfc3339("2026-11-02T06:00:00Z"));
+    Intake intake(clock);
+    auto enquiry = [&](const char* email) {
+        Enquiry e;
+        e.channel = Channel::web;
+        e.sender_name = "Līga";
+        e.sender.push_back({IdentityKind::email, email});
+        e.subject = "Rēķins";
+        e.text = "Labdien";
+        e.queue = "billing";
+        e.received_at = clock.system_now();
+        auto outcome = write_sync(*store, [&](StoreTx& tx) { return intake.accept(tx, e); });
+        REQUIRE(outcome.has_value());
+    };
+    enquiry("liga@example.lv");  // while in memory: through the observer
+    CHECK(count() == 11);
+
+    const auto now = std::chrono::steady_clock::now();
+    CHECK_FALSE(facts.release_if_idle(now));  // just used
+    facts.with_facts([&](const Facts&) {  // never under a running report
+        CHECK_FALSE(facts.release_if_idle(now + std::chrono::hours{1}));
+        return 0;
+    });
+    CHECK(facts.resident());
+    CHECK(facts.release_if_idle(std::chrono::steady_clock::now() + std::chrono::minutes{10}));
+    CHECK_FALSE(facts.resident());
+    CHECK_FALSE(facts.release_if_idle(std::chrono::steady_clock::now() + std::chrono::hours{1}));  // already gone
+
+    enquiry("janis@example.lv");  // while dropped: read by the next load, once
+    CHECK(count() == 12);
+    CHECK(facts.resident());
+    enquiry("anna@example.lv");
+    CHECK(count() == 13);
+    facts.with_facts([](const Facts& f) {
+        CHECK(std::is_sorted(f.col.created_ms.begin(), f.col.created_ms.end()));
+        return 0;
+    });
+}
+
+TEST_CASE("report facts kept from start-up are never dropped") {
+    auto store = SqliteStore::open_in_memory();
+    ReportFacts facts{calendars()};
+    store->observe_commits([&](CommittedChanges&& c) { facts.enqueue(std::move(c)); },
+                           [&](StoreTx& tx) { facts.load(tx); });
+    std::istringstream in(kHistory);
+    import_jsonl(*store, in);
+    CHECK(facts.with_facts([](const Facts& f) { return f.col.size(); }) == 10);
+    CHECK_FALSE(facts.release_if_idle(std::chrono::steady_clock::now() + std::chrono::hours{24}));
+    CHECK(facts.resident());
 }
 
 TEST_CASE("a tier change in the audit log, as the escalation engine writes it, counts as an escalation") {

@@ -132,6 +132,21 @@ function fallbackReports(tickets) {
   return { frequency, resolution, emerging };
 }
 
+// The server loads its report facts with the first report after start-up or a quiet spell
+// and answers 503 until they are in: ask again a little later.
+async function reportData(path) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api(path);
+    } catch (e) {
+      if (e.status !== 503 || attempt >= 20) throw e;
+      $('notice').hidden = false;
+      $('notice').textContent = t('reports_loading');
+      await new Promise(resolve => setTimeout(resolve, 1500));
+    }
+  }
+}
+
 async function load() {
   const p = params();
   const charts = $('charts');
@@ -141,7 +156,7 @@ async function load() {
     try {
       const q = new URLSearchParams(p);
       if (name === 'frequency') q.set('group_by', 'day,channel');
-      const data = await api(`/api/v1/reports/${name}?${q}`);
+      const data = await reportData(`/api/v1/reports/${name}?${q}`);
       q.set('format', 'csv');
       charts.append(card(name, chartFromRows(rowsOf(data)), csvLink(name, `/api/v1/reports/${name}?${q}`, `${name}.csv`)));
     } catch (e) {
