@@ -32,6 +32,11 @@ struct Enquiry {
     EnquiryKind kind = EnquiryKind::message;
     Timestamp received_at{};
     std::string external_id;  // e.g. Message-ID, CDR unique id; "" when the channel has none
+    // external_id is a client's idempotency key (the API's Idempotency-Key or external_id):
+    // a duplicate must be the same request, so one with another text or sender is refused
+    // (422) instead of being answered with the first ticket. Off for mail and CDR files,
+    // whose copies of one message may differ (list footers, relays, CDR updates).
+    bool client_idempotency_key = false;
     std::string sender_name;
     std::vector<Identity> sender;  // every identity the sender gave; first is primary
     std::string organisation;

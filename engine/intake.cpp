@@ -175,6 +175,21 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
         if (auto seen = tx.message_by_external_id(enquiry.channel, enquiry.external_id)) {
             auto ticket = tx.ticket(seen->ticket_id);
             if (!ticket) return problem(errc::unavailable, "duplicate enquiry points at a missing ticket");
+            if (enquiry.client_idempotency_key) {
+                // A retry sends the same request; another text or sender under the key is a
+                // client's mistake that would otherwise lose the new enquiry silently.
+                for (const auto& m : tx.messages(seen->ticket_id)) {
+                    if (m.id != seen->message_id) continue;
+                    if (m.body != enquiry.text || m.author_name != enquiry.sender_name)
+                        return problem(errc::invalid_field,
+                                       fmt::format("the idempotency key '{}' was already used for another request (ticket {}, "
+                                                   "with a different {}): use a new key for a new enquiry",
+                                                   enquiry.external_id, ticket_key(seen->ticket_id),
+                                                   m.body != enquiry.text ? "body" : "sender name"),
+                                       "idempotency_key");
+                    break;
+                }
+            }
             out.ticket = std::move(*ticket);
             out.message.id = seen->message_id;
             out.message.ticket_id = seen->ticket_id;

@@ -74,6 +74,7 @@ Enquiry enquiry_of(const PhoneCall& call) {
     e.channel = Channel::phone;
     e.received_at = call.started_at;
     e.external_id = call.external_id;
+    e.client_idempotency_key = call.client_idempotency_key;
     e.sender_name = call.caller_name;
     if (!call.number.empty()) e.sender.push_back({IdentityKind::phone, call.number});
     const std::string who = call.number.empty() ? std::string("a withheld number") : call.number;

@@ -27,6 +27,7 @@ std::optional<CallDisposition> parse_call_disposition(std::string_view s) noexce
 
 struct PhoneCall {
     std::string external_id;   // CDR unique id, or the API's idempotency key; "" = none
+    bool client_idempotency_key = false;  // external_id is the API client's key (Enquiry's)
     std::string number;        // the customer's number, E.164; "" when withheld
     std::string caller_name;   // from caller ID or the agent's log
     CallDirection direction = CallDirection::inbound;

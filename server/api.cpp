@@ -402,7 +402,9 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (!enquiry) co_return problem_response(v, enquiry.error());
             auto key = idempotency_key(req);
             if (!key) co_return problem_response(v, key.error());
+            const char* key_field = enquiry->external_id.empty() ? "Idempotency-Key" : "external_id";
             if (enquiry->external_id.empty()) enquiry->external_id = std::move(*key);
+            enquiry->client_idempotency_key = !enquiry->external_id.empty();
             enquiry->metadata["created_by"] = actor.id;
             if (!may_see_queue(who, enquiry->queue.empty() ? app_.config().default_queue : enquiry->queue))
                 co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));
@@ -414,7 +416,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 return outcome;
             };
             auto outcome = *co_await write_async<Result<IntakeOutcome>>(app_.store(), std::move(work));
-            if (!outcome) co_return problem_response(v, outcome.error());
+            if (!outcome) co_return problem_response(v, name_key_field(outcome.error(), key_field));
             log_events(outcome->events);
             app_.live().publish(outcome->events);
             std::string out;

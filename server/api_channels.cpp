@@ -404,7 +404,9 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Pri
     }
     auto key = idempotency_key(req);
     if (!key) co_return problem_response(v, key.error());
+    const char* key_field = call->external_id.empty() ? "Idempotency-Key" : "external_id";
     if (call->external_id.empty()) call->external_id = std::move(*key);
+    call->client_idempotency_key = !call->external_id.empty();
     call->created_by = actor;
 
     // The raw request is hashed on the blocking pool (a large one written to a file there),
@@ -432,7 +434,7 @@ asio::awaitable<Response> ChannelRoutes::post_call(const Request& req, const Pri
         return outcome;
     };
     auto outcome = *co_await write_async<Result<CallOutcome>>(app_.store(), std::move(work));
-    if (!outcome) co_return problem_response(v, outcome.error());
+    if (!outcome) co_return problem_response(v, name_key_field(outcome.error(), key_field));
     if (!outcome->intake)  // cannot happen for an agent's log (it always files); say so if it does
         co_return problem_response(v, problem(errc::invalid_field, outcome->skipped));
     const auto& in = *outcome->intake;

@@ -56,6 +56,11 @@ Response problem_response(unsigned version, const Problem& p) {
     return json_response(version, status_of(p.code), error_json(p));
 }
 
+Problem name_key_field(Problem p, std::string_view key_field) {
+    if (p.field == "idempotency_key") p.field = std::string(key_field);
+    return p;
+}
+
 Result<std::string> idempotency_key(const Request& req) {
     const auto value = req["Idempotency-Key"];
     constexpr std::size_t kMax = 200;

@@ -25,5 +25,8 @@ Response problem_response(unsigned version, const Problem& p);
 // The request's Idempotency-Key header ("" when absent): at most 200 bytes of visible ASCII,
 // as the body's external_id may be; anything else is a 422 naming the header.
 Result<std::string> idempotency_key(const Request& req);
+// Intake's refusal of a reused key names the field "idempotency_key": this names where the
+// client put the key instead ("Idempotency-Key" or "external_id"). Other problems pass as they are.
+Problem name_key_field(Problem p, std::string_view key_field);
 
 }  // namespace triage::server

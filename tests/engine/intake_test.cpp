@@ -99,6 +99,41 @@ TEST_CASE("the same enquiry twice is one message on one ticket") {
     CHECK(f.store->reader()->tickets({}).tickets.size() == 1);
 }
 
+TEST_CASE("a client's idempotency key reused for another text or sender is refused; the same request is a duplicate") {
+    Fixture f;
+    auto e = email("key-1");
+    e.channel = Channel::api;
+    e.client_idempotency_key = true;
+    auto first = f.accept(e);
+    REQUIRE(first);
+    auto retry = f.accept(e);
+    REQUIRE(retry);
+    CHECK(retry->duplicate);
+    CHECK(retry->ticket.id == first->ticket.id);
+
+    auto other_text = e;
+    other_text.text += " And one more thing.";
+    auto refused = f.accept(other_text);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == errc::invalid_field);
+    CHECK(refused.error().field == "idempotency_key");
+    CHECK(refused.error().message.find("body") != std::string::npos);
+    auto other_sender = e;
+    other_sender.sender_name = "Somebody Else";
+    auto refused_too = f.accept(other_sender);
+    REQUIRE_FALSE(refused_too);
+    CHECK(refused_too.error().message.find("sender name") != std::string::npos);
+
+    // Mail keeps its silent dedupe: a list's copy of one Message-ID may carry a footer.
+    auto mail = email("<list@x>");
+    REQUIRE(f.accept(mail));
+    mail.text += "\n--\nlist footer";
+    auto copy = f.accept(mail);
+    REQUIRE(copy);
+    CHECK(copy->duplicate);
+    CHECK(f.store->reader()->tickets({}).tickets.size() == 2);
+}
+
 TEST_CASE("the same external id on another channel is not a duplicate") {
     Fixture f;
     auto a = f.accept(email("42"));

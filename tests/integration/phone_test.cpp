@@ -128,6 +128,21 @@ TEST_CASE("an agent logs calls over the API: a new phone ticket, then a call add
                                          R"({"number":"+358401234567","direction":"inbound","started_at":"2026-11-23T09:00:00Z","duration_s":1,"disposition":"answered","notes":"","ticket_id":9999})");
     CHECK(unknown_ticket.status == 404);
     CHECK(server.request("POST", "/api/v1/calls", call, "").status == 401);
+
+    // An external_id retried is the first call; reused for another call, a 422.
+    const std::string keyed = R"({"number":"+358401234567","direction":"inbound","started_at":"2026-11-23T11:00:00Z",
+        "duration_s":30,"disposition":"answered","notes":"Kysyi laskusta.","external_id":"crm-991"})";
+    auto once = server.request("POST", "/api/v1/calls", keyed);
+    REQUIRE(once.status == 201);
+    auto again = server.request("POST", "/api/v1/calls", keyed);
+    CHECK(again.status == 200);
+    CHECK(json::parse(again.body).at("id") == json::parse(once.body).at("id"));
+    auto changed = keyed;
+    changed.replace(changed.find("Kysyi laskusta."), 15, "Kysyi tilauksesta.");
+    auto reused = server.request("POST", "/api/v1/calls", changed);
+    CAPTURE(reused.body);
+    CHECK(reused.status == 422);
+    CHECK(json::parse(reused.body).at("error").at("field").as_string() == "external_id");
 }
 
 TEST_CASE("a CDR file dropped into the watched spool directory is imported and moved to done/") {

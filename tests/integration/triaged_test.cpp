@@ -203,6 +203,21 @@ TEST_CASE("an Idempotency-Key makes a retried create return the first ticket") {
     };
     CHECK(with_key("retry-1").starts_with("HTTP/1.1 201"));
     CHECK(with_key("retry-1").starts_with("HTTP/1.1 200"));
+
+    // A key reused for another request is a 422 naming where the key was, not the first ticket.
+    auto reused = server.request("POST", "/api/v1/tickets",
+                                 R"({"body":"Labdien, cits jautājums","requester":{"phone":"+371 2612 3456"},"external_id":"form-77"})");
+    CHECK(reused.status == 422);
+    CHECK(parse(reused.body).at("error").at("field").as_string() == "external_id");
+    CHECK(std::string(parse(reused.body).at("error").at("message").as_string()).find("T-") != std::string::npos);
+    const std::string other = R"({"body":"Tere, teine küsimus","requester":{"email":"kati@example.ee"}})";
+    auto reused_header = raw_exchange(server.port(), "POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                                         std::string(TriagedProcess::kToken) +
+                                                         "\r\nContent-Type: application/json\r\nIdempotency-Key: retry-1\r\nContent-Length: " +
+                                                         std::to_string(other.size()) + "\r\nConnection: close\r\n\r\n" + other);
+    CHECK(reused_header.starts_with("HTTP/1.1 422"));
+    CHECK(reused_header.find("\"field\":\"Idempotency-Key\"") != std::string::npos);
+    CHECK(with_key("retry-1").starts_with("HTTP/1.1 200"));  // the first request still retries
     auto too_long = with_key(std::string(201, 'k'));
     CHECK(too_long.starts_with("HTTP/1.1 422"));
     CHECK(too_long.find("\"field\":\"Idempotency-Key\"") != std::string::npos);
