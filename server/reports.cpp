@@ -1045,6 +1045,13 @@ Result<ReportRequest> parse_report_request(std::string_view name,
                        fmt::format("{} takes no group_by (its rows are {})", r.name,
                                    r.name == "escalations" ? "by tier" : r.name == "agents" ? "by agent" : "by category and keyword"),
                        "group_by");
+    // `at` is the backlog's instant: elsewhere it would be silently ignored, and beside `to`
+    // one of the two would be.
+    if (r.at && r.name != "backlog")
+        return problem(errc::invalid_field, fmt::format("{} takes no at (only backlog counts at one instant; use from and to)", r.name),
+                       "at");
+    if (r.at && r.to && r.name == "backlog")
+        return problem(errc::invalid_field, "backlog counts the tickets open at one instant: give at or to, not both", "at");
     if (r.name == "backlog" && r.group_by.size() > 1)
         return problem(errc::invalid_field, "backlog takes one group_by dimension (its rows are grouped by status and age too)",
                        "group_by");

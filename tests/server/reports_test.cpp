@@ -307,6 +307,18 @@ TEST_CASE("escalations count tickets by tier and reason, time in tier and referr
     CHECK(saw_referral);
 }
 
+TEST_CASE("at belongs to backlog alone, and backlog takes at or to, not both") {
+    auto both = parse_report_request("backlog", {{"at", "2026-11-06T14:00:00Z"}, {"to", "2026-11-07T00:00:00Z"}}, "UTC", kNow);
+    REQUIRE_FALSE(both.has_value());
+    CHECK(both.error().field == "at");
+    auto elsewhere = parse_report_request("frequency", {{"at", "2026-11-06T14:00:00Z"}}, "UTC", kNow);
+    REQUIRE_FALSE(elsewhere.has_value());
+    CHECK(elsewhere.error().field == "at");
+    CHECK(elsewhere.error().message.find("frequency takes no at") != std::string::npos);
+    CHECK(parse_report_request("backlog", {{"to", "2026-11-07T00:00:00Z"}}, "UTC", kNow).has_value());
+    CHECK(parse_report_request("backlog", {{"at", "2026-11-06T14:00:00Z"}, {"from", "2026-11-01"}}, "UTC", kNow).has_value());
+}
+
 TEST_CASE("backlog at a point in time counts the tickets still open then, by status and age") {
     Fixture fx;
     auto t = fx.run("backlog", {{"at", "2026-11-06T14:00:00Z"}});
