@@ -323,7 +323,8 @@ struct Texts {
     const char* send;
     const char* optional;
     const char* thanks_title;
-    const char* thanks;  // {} = ticket key
+    const char* thanks;    // {} = ticket key
+    const char* received;  // the thanks without a key (a post that made no ticket)
     const char* errors_title;
     const char* required;
     const char* invalid;
@@ -339,6 +340,7 @@ constexpr Texts kTexts[] = {
     {"en", "Contact support", "Tell us what happened and we will get back to you.", "Name", "Email", "Phone",
      "Category", "Subject", "Message", "Attachment", "Send", "optional", "Thank you",
      "We have received your message. Your ticket is {}; please mention it if you contact us again.",
+     "We have received your message. Thank you for contacting us.",
      "Please check the highlighted fields.", "This field is required.", "This value is not valid.",
      "This is too long (at most {} characters).", "This must be on one line.",
      "This file type is not accepted (PNG, JPEG, GIF, PDF, TIFF or text).", "The file is too large (at most {} MB).",
@@ -346,6 +348,7 @@ constexpr Texts kTexts[] = {
     {"fi", "Ota yhteyttä tukeen", "Kerro, mitä tapahtui, niin palaamme asiaan.", "Nimi", "Sähköposti", "Puhelin",
      "Aihealue", "Otsikko", "Viesti", "Liite", "Lähetä", "vapaaehtoinen", "Kiitos",
      "Viestisi on vastaanotettu. Tikettisi tunnus on {}; mainitse se, jos otat uudelleen yhteyttä.",
+     "Viestisi on vastaanotettu. Kiitos yhteydenotostasi.",
      "Tarkista merkityt kentät.", "Tämä kenttä on pakollinen.", "Arvo ei kelpaa.",
      "Liian pitkä (enintään {} merkkiä).", "Tämän on oltava yhdellä rivillä.",
      "Tätä tiedostotyyppiä ei hyväksytä (PNG, JPEG, GIF, PDF, TIFF tai teksti).",
@@ -353,6 +356,7 @@ constexpr Texts kTexts[] = {
     {"et", "Võta toega ühendust", "Kirjelda, mis juhtus, ja me võtame sinuga ühendust.", "Nimi", "E-post", "Telefon",
      "Kategooria", "Teema", "Sõnum", "Manus", "Saada", "valikuline", "Aitäh",
      "Oleme sinu sõnumi kätte saanud. Pileti number on {}; palun maini seda, kui meiega uuesti ühendust võtad.",
+     "Oleme sinu sõnumi kätte saanud. Aitäh, et meiega ühendust võtsid.",
      "Palun kontrolli märgitud välju.", "See väli on kohustuslik.", "See väärtus ei sobi.",
      "Liiga pikk (kuni {} tähemärki).", "See peab olema ühel real.",
      "Seda failitüüpi ei võeta vastu (PNG, JPEG, GIF, PDF, TIFF või tekst).", "Fail on liiga suur (kuni {} MB).",
@@ -360,6 +364,7 @@ constexpr Texts kTexts[] = {
     {"lv", "Sazinieties ar atbalstu", "Pastāstiet, kas notika, un mēs ar jums sazināsimies.", "Vārds", "E-pasts",
      "Tālrunis", "Kategorija", "Temats", "Ziņojums", "Pielikums", "Sūtīt", "neobligāts", "Paldies",
      "Jūsu ziņojums ir saņemts. Jūsu pieteikuma numurs ir {}; lūdzu, norādiet to, ja sazināsieties atkārtoti.",
+     "Jūsu ziņojums ir saņemts. Paldies, ka sazinājāties ar mums.",
      "Lūdzu, pārbaudiet atzīmētos laukus.", "Šis lauks ir obligāts.", "Šī vērtība nav derīga.",
      "Pārāk garš (ne vairāk kā {} rakstzīmes).", "Tam jābūt vienā rindā.",
      "Šis faila tips netiek pieņemts (PNG, JPEG, GIF, PDF, TIFF vai teksts).",
@@ -581,7 +586,9 @@ std::string form_notice(std::string_view lang, std::string_view code) {
 
 std::string render_thanks_page(std::string_view lang, std::string_view ticket_key) {
     const Texts& t = texts(lang);
-    auto sentence = fmt::format(fmt::runtime(t.thanks), fmt::format("<span class=\"key\">{}</span>", html_escape(ticket_key)));
+    auto sentence = ticket_key.empty() ? html_escape(t.received)
+                                       : fmt::format(fmt::runtime(t.thanks),
+                                                     fmt::format("<span class=\"key\">{}</span>", html_escape(ticket_key)));
     return page(t, t.thanks_title,
                 fmt::format("<h1>{}</h1>\n<p role=\"status\">{}</p>\n", html_escape(t.thanks_title), sentence));
 }

@@ -89,6 +89,8 @@ std::string render_form_page(std::string_view lang, const WebForm& values, const
 // The notice for a refused form token, by its error code (form_expired, form_too_fast,
 // form_token_reused, form_token_missing, form_token_invalid), in the language.
 std::string form_notice(std::string_view lang, std::string_view code);
+// The page after a post: it names the ticket, or (an empty key: a post that made none, as
+// a filled-in honeypot) thanks without a reference.
 std::string render_thanks_page(std::string_view lang, std::string_view ticket_key);
 
 // Escapes text for HTML element content and attribute values.

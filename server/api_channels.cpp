@@ -270,7 +270,7 @@ asio::awaitable<Response> ChannelRoutes::post_form(const Request& req, const std
             if (form.honeypot) {  // a bot: it is told "thank you" and nothing is kept
                 spdlog::info("web form from {}: honeypot filled, dropped", peer);
                 if (as_json) return with_cors(json_response(v, Status::accepted, {{"status", "received"}}));
-                return html_page(Status::ok, channels::render_thanks_page(lang, "—"));
+                return html_page(Status::ok, channels::render_thanks_page(lang, ""));
             }
 
             enquiry = channels::enquiry_of(form);

@@ -215,6 +215,31 @@ TEST_CASE("curl posts the form urlencoded and as multipart with a file, and each
     CHECK(page3.find("choose a smaller file") != std::string::npos);
 }
 
+TEST_CASE("a post with the honeypot filled in is thanked without a ticket number, and nothing is kept") {
+    TempDir dir;
+    TriagedProcess server(dir.path(), config_args(dir, kNoWait));
+    const auto url = "http://127.0.0.1:" + std::to_string(server.port()) + "/form?lang=et";
+    auto [got, form_page] = run_command({"curl", "-sS", url});
+    REQUIRE(got == 0);
+    auto [code, page] = run_command({"curl", "-sS", "-i", url, "--data-urlencode", "form_ts=" + hidden_value(form_page, "form_ts"),
+                                     "--data-urlencode", "csrf_token=" + hidden_value(form_page, "csrf_token"),
+                                     "--data-urlencode", "name=Bot", "--data-urlencode", "email=bot@example.com",
+                                     "--data-urlencode", "subject=Cheap pills", "--data-urlencode", "message=Buy now",
+                                     "--data-urlencode", "website=http://spam.example"});
+    CAPTURE(page);
+    REQUIRE(code == 0);
+    CHECK(page.starts_with("HTTP/1.1 200"));
+    CHECK(page.find("Oleme sinu sõnumi kätte saanud.") != std::string::npos);
+    CHECK(page.find("class=\"key\"") == std::string::npos);  // no reference, not a placeholder for one
+    CHECK(page.find("—") == std::string::npos);
+    CHECK(ticket_count(server) == 0);
+    auto json_answer = server.request("POST", "/api/v1/form",
+                                      R"({"name":"Bot","email":"bot@example.com","message":"Buy now","website":"x"})", "");
+    CHECK(json_answer.status == 202);
+    CHECK(json::parse(json_answer.body).at("status").as_string() == "received");
+    CHECK(ticket_count(server) == 0);
+}
+
 TEST_CASE("the form is served in the language asked for, and invalid input is shown again with messages") {
     TempDir dir;
     TriagedProcess server(dir.path());
