@@ -433,7 +433,12 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
     if (seg.size() >= 4 && seg.size() <= 5 && seg[2] == "tickets") {
         auto id = parse_ticket_ref(seg[3]);
         const std::string sub = seg.size() == 5 ? seg[4] : "";
-        routed.pattern = sub.empty() ? "/api/v1/tickets/{id}" : "/api/v1/tickets/{id}/" + sub;
+        // Only the sub-resources there are: a made-up one ("/tickets/1/x%22y") must not become
+        // a metrics series of its own.
+        routed.pattern = sub.empty()           ? "/api/v1/tickets/{id}"
+                         : sub == "messages" ? "/api/v1/tickets/{id}/messages"
+                         : sub == "events"   ? "/api/v1/tickets/{id}/events"
+                                             : "unmatched";
         if (!id)
             co_return problem_response(v, problem(errc::not_found, fmt::format("'{}' is not a ticket id or key", seg[3])));
         auto missing = [&] { return problem_response(v, problem(errc::not_found, fmt::format("ticket {} does not exist", ticket_key(*id)))); };

@@ -5,6 +5,22 @@
 #include <fmt/format.h>
 
 namespace triage::server {
+namespace {
+
+// A label value in the text format: backslash, double quote and newline escaped.
+std::string label_value(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size());
+    for (char c : raw) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+}  // namespace
 
 void Metrics::observe(std::string_view method, std::string_view route, unsigned status,
                       std::chrono::nanoseconds latency) {
@@ -17,7 +33,7 @@ void Metrics::observe(std::string_view method, std::string_view route, unsigned 
     key.assign(method).append(" ").append(route);
     std::lock_guard lock(mutex_);
     auto it = series_.find(std::string_view(key));
-    if (it == series_.end()) it = series_.emplace(key, Series{std::string(method), std::string(route), {}, {}, 0, 0}).first;
+    if (it == series_.end()) it = series_.emplace(key, Series{std::string(method), label_value(route), {}, {}, 0, 0}).first;
     auto& s = it->second;
     ++s.by_status[status];
     for (std::size_t i = 0; i < kBuckets.size(); ++i)

@@ -25,7 +25,7 @@ private:
     static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};  // seconds
     struct Series {  // one method and route
-        std::string method, route;
+        std::string method, route;  // route escaped as a label value
         std::map<unsigned, std::uint64_t> by_status;
         std::array<std::uint64_t, kBuckets.size()> buckets{};
         std::uint64_t count = 0;

@@ -240,8 +240,9 @@ asio::awaitable<WebResponse> WebUi::handle(const WebRequest& req, const std::vec
         co_return res;
     }
     if (seg[0] == "ui" && seg.size() == 2) {
-        pattern = "/ui/" + seg[1];
-        if (method != http::verb::get && method != http::verb::head) co_return wrong_method("GET");
+        const bool known = seg[1] == "queue" || seg[1] == "ticket" || seg[1] == "board" || seg[1] == "dashboard";
+        pattern = known ? "/ui/" + seg[1] : "unmatched";  // a made-up page is no metrics series of its own
+        if (known && method != http::verb::get && method != http::verb::head) co_return wrong_method("GET");
         if (seg[1] == "queue") co_return page(req, "queue.html", who, Action::read_tickets);
         if (seg[1] == "ticket") co_return page(req, "ticket.html", who, Action::read_tickets);
         if (seg[1] == "board") co_return page(req, "board.html", who, Action::handle_escalations);

@@ -4,7 +4,10 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <algorithm>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 using namespace triage::test;
 namespace json = boost::json;
@@ -253,6 +256,26 @@ TEST_CASE("metrics are served in the Prometheus text format") {
     r = server.request("GET", "/metrics", "", "");
     CHECK(r.body.find("triage_http_requests_total{method=\"POST\",route=\"(not routed)\",status=\"413\"} 1") !=
           std::string::npos);
+    // Made-up paths, one with a quote, a backslash and a newline in it, are one "unmatched"
+    // series: the scrape stays parseable and the series stay bounded.
+    CHECK(server.request("GET", "/api/v1/tickets/1/a%22b%5Cc%0Ad").status == 404);
+    CHECK(server.request("GET", "/api/v1/tickets/1/zz1").status == 404);
+    CHECK(server.request("GET", "/ui/zz2", "", "").status == 404);
+    r = server.request("GET", "/metrics", "", "");
+    CHECK(r.body.find("zz1") == std::string::npos);
+    CHECK(r.body.find("zz2") == std::string::npos);
+    CHECK(r.body.find("a\"b") == std::string::npos);
+    CHECK(r.body.find("triage_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 3") !=
+          std::string::npos);
+    std::istringstream lines(r.body);
+    for (std::string line; std::getline(lines, line);) {
+        CAPTURE(line);
+        if (line.starts_with("#")) continue;
+        // name{labels} value: every label value a closed string, one sample a line
+        REQUIRE(line.find("} ") != std::string::npos);
+        CHECK(std::count(line.begin(), line.end(), '"') % 2 == 0);
+        CHECK(std::regex_match(line, std::regex(R"(^[a-z_]+\{([a-z]+="([^"\\]|\\.)*",?)+\} [0-9.e+-]+$)")));
+    }
 }
 
 TEST_CASE("triaged logs one line per request, and per ticket event at debug level") {
