@@ -99,6 +99,7 @@ void SmtpDialogue::reset_transaction() {
     data_.clear();
     data_too_large_ = false;
     data_scan_ = 0;
+    data_line_after_crlf_ = true;
 }
 
 std::string SmtpDialogue::feed(std::string_view bytes) {
@@ -229,6 +230,7 @@ std::string SmtpDialogue::handle_command(std::string_view line) {
         if (!arg.empty()) return bad(501, "5.5.4 DATA takes no arguments");
         state_ = State::data;
         data_.clear();
+        data_line_after_crlf_ = true;
         return reply(354, "End data with <CR><LF>.<CR><LF>");
     }
     if (verb == "BDAT" || verb == "STARTTLS" || verb == "AUTH" || verb == "ETRN" || verb == "EXPN")
@@ -240,6 +242,9 @@ std::string SmtpDialogue::consume_data() {
     // Line by line: dot-unstuffing (RFC 5321 4.5.2) and the lone "." that ends the data. The
     // lines consumed are erased from the buffer once, on the way out, not one at a time
     // (which made a message arriving in large reads quadratic in its line count).
+    // Only <CR><LF>.<CR><LF> ends the data. A bare LF is content: ending at "\n.\n",
+    // "\r\n.\n" or "\n.\r\n" as well would let a message carry a second, forged transaction
+    // past an MTA that sees one message there (SMTP smuggling, CVE-2023-51764/51765/51766).
     std::size_t pos = 0;  // start of the next unconsumed line in buffer_
     while (true) {
         auto nl = buffer_.find('\n', pos + data_scan_);
@@ -255,9 +260,11 @@ std::string SmtpDialogue::consume_data() {
         }
         data_scan_ = 0;
         std::string_view line(buffer_.data() + pos, nl + 1 - pos);
-        const bool end = line == ".\r\n" || line == ".\n";
+        const bool at_line_start = data_line_after_crlf_;
+        data_line_after_crlf_ = line.ends_with("\r\n");
+        const bool end = at_line_start && line == ".\r\n";
         if (!end) {
-            if (line.front() == '.') line.remove_prefix(1);
+            if (at_line_start && line.front() == '.') line.remove_prefix(1);
             if (data_.size() + line.size() > limits_.max_message_bytes) data_too_large_ = true;
             if (!data_too_large_) data_.append(line);
         }

@@ -87,6 +87,9 @@ private:
     std::string data_;
     bool data_too_large_ = false;
     std::size_t data_scan_ = 0;  // where to resume looking for the end-of-data marker
+    // The next data line starts after a CRLF (or DATA's 354): only such a line is a line in
+    // RFC 5321's sense, so only there can "." end the data or be unstuffed.
+    bool data_line_after_crlf_ = true;
     std::optional<SmtpEnvelope> pending_;
     std::size_t pending_recipients_ = 0;  // of pending_, kept when it is moved out
     int errors_ = 0;

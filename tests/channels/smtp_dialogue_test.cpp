@@ -35,6 +35,37 @@ TEST_CASE("a plain SMTP session delivers one message with dot-unstuffing") {
     CHECK(d.closed());
 }
 
+TEST_CASE("only CRLF.CRLF ends the data: a bare-LF dot line is content, so no second transaction is smuggled in") {
+    for (const char* fake_end : {"\r\n\n.\r\n", "\r\n.\n", "\n.\n", "\n.\r\n"}) {
+        for (auto protocol : {SmtpProtocol::smtp, SmtpProtocol::lmtp}) {
+            CAPTURE(fake_end);
+            auto d = make(protocol);
+            d.feed(protocol == SmtpProtocol::lmtp ? "LHLO c\r\n" : "EHLO c\r\n");
+            d.feed("MAIL FROM:<honest@example.fi>\r\nRCPT TO:<support@triage.test>\r\n");
+            CHECK(d.feed("DATA\r\n").starts_with("354 "));
+            // All in one write, as the attacker sends it.
+            const std::string smuggled = std::string("Subject: outer\r\n\r\nouter body") + fake_end +
+                                         "MAIL FROM:<ceo@triage.test>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\n"
+                                         "Subject: smuggled\r\n\r\nforged\r\n.\r\n";
+            CHECK(d.feed(smuggled).empty());  // no 250 for a MAIL FROM inside the data
+            REQUIRE(d.pending_message());
+            const auto& data = d.pending_message()->data;
+            CHECK(data.starts_with("Subject: outer\r\n"));
+            CHECK(data.find("MAIL FROM:<ceo@triage.test>") != std::string::npos);  // kept as the content it is
+            CHECK(data.ends_with("forged\r\n"));
+            CHECK(d.pending_message()->mail_from == "honest@example.fi");
+            CHECK(d.delivered({{250, "2.0.0 ok"}}).starts_with("250 2.0.0 ok"));
+            CHECK_FALSE(d.pending_message());
+        }
+    }
+    // A dot line after a bare LF is not unstuffed either: it is not a line in RFC 5321's sense.
+    auto d = make();
+    d.feed("EHLO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\n");
+    d.feed("a\n..b\r\n..c\r\n.\r\n");
+    REQUIRE(d.pending_message());
+    CHECK(d.pending_message()->data == "a\n..b\r\n.c\r\n");
+}
+
 TEST_CASE("the envelope names the protocol for the Received: line: SMTP after HELO, LMTP on LMTP") {
     auto helo = make();
     helo.feed("HELO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\nhi\r\n.\r\n");
