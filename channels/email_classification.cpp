@@ -113,14 +113,26 @@ void add_recipient(EmailClassification& c, std::string address) {
         c.failed_recipients.push_back(std::move(address));
 }
 
-// RFC 3464 per-recipient fields: recipients whose Action is "failed" (or missing). Returns
-// how many recipients the report names, whatever their action.
-std::size_t read_delivery_status(std::string_view content, EmailClassification& c, Signals& signals) {
+struct StatusRecipients {
+    std::size_t named = 0;   // recipients the report names, whatever their action
+    std::size_t failed = 0;  // of them, those whose Action is "failed" (or missing)
+    StatusRecipients& operator+=(const StatusRecipients& o) {
+        named += o.named;
+        failed += o.failed;
+        return *this;
+    }
+};
+
+// RFC 3464 per-recipient fields: recipients whose Action is "failed" (or missing).
+StatusRecipients read_delivery_status(std::string_view content, EmailClassification& c, Signals& signals) {
     std::string recipient, action;
-    std::size_t recipients = 0;
+    StatusRecipients recipients;
     auto finish_group = [&] {
-        if (!recipient.empty()) ++recipients;
-        if (!recipient.empty() && (action.empty() || action == "failed")) add_recipient(c, recipient);
+        if (!recipient.empty()) ++recipients.named;
+        if (!recipient.empty() && (action.empty() || action == "failed")) {
+            ++recipients.failed;
+            add_recipient(c, recipient);
+        }
         if (!action.empty() && action != "failed") signals.add("delivery-status action " + action);
         recipient.clear();
         action.clear();
@@ -253,7 +265,7 @@ EmailClassification classify_email(GMimeObject* top, std::string_view subject, s
 
     // The top-level structure (not inside returned messages): reports and returned mail.
     bool delivery_status = false, report = false, returned_message = false;
-    std::size_t status_recipients = 0;  // recipients named by message/delivery-status parts
+    StatusRecipients status_recipients;  // recipients named by message/delivery-status parts
     std::vector<GMimeObject*> stack{top};
     std::size_t visited = 0;
     while (!stack.empty() && visited++ < kMaxPartsVisited) {
@@ -337,8 +349,23 @@ EmailClassification classify_email(GMimeObject* top, std::string_view subject, s
         // Without recipients in a status part (a report whose boundary is missing, an empty
         // report, a non-standard bounce), the text is all there is: its status fields, else
         // its address lines.
-        if (status_recipients == 0 && c.failed_recipients.empty()) read_delivery_status(text, c, signals);
-        if (status_recipients == 0 && c.failed_recipients.empty()) read_bounce_text(text, c);
+        if (status_recipients.named == 0 && c.failed_recipients.empty())
+            status_recipients = read_delivery_status(text, c, signals);
+        // Whether it reports a failure: by the actions of the recipients it names; naming
+        // none, unless it is a delay warning (whose subject does not speak of a failure:
+        // "Delivery failure notification ... attempts will continue" is one).
+        const bool failure_subject =
+            contains_any(subject_lower, {"fail", "undeliver", "non-delivery", "nondelivery", "returned", "not delivered",
+                                         "could not be delivered", "unzustellbar", "non remis"});
+        const bool delay_warning = !failure_subject && (contains_any(subject_lower, {"delay", "warning: message"}) ||
+            contains_any(body_lower, {"delivery attempts will continue", "will continue to try", "will retry",
+                                      "this is a warning message only", "this is a warning only",
+                                      "do not need to resend", "no action is required on your part",
+                                      "has been delayed"}));
+        c.delivery_failed =
+            failed_header || (status_recipients.named > 0 ? status_recipients.failed > 0 : !delay_warning);
+        if (!c.delivery_failed) signals.add("no delivery failure");
+        if (c.delivery_failed && status_recipients.named == 0 && c.failed_recipients.empty()) read_bounce_text(text, c);
         if (c.bounced_message_id.empty()) {
             // A returned message pasted into the text (qmail, Exim): its first Message-ID.
             const auto lines = split_lines(text);

@@ -15,6 +15,10 @@ struct EmailClassification {
     bool auto_submitted = false;  // machine-sent: never answer it automatically (true for bounces too)
     bool bulk = false;            // list or bulk mail
     bool bounce = false;          // a delivery status notification or a non-standard bounce
+    // A bounce that reports a failure. False for reports that delivery is only delayed
+    // (Action: delayed, "delivery attempts will continue") or went well (delivered, relayed,
+    // expanded): those are notes too, but say nothing against the address.
+    bool delivery_failed = false;
     std::string reason;           // what decided it, e.g. "Auto-Submitted: auto-replied; List-Id"
     std::string bounced_message_id;              // with <>, from the returned message or headers
     std::vector<std::string> failed_recipients;  // lower case
@@ -32,6 +36,9 @@ struct EmailClassification {
 //    returned message or wording only mail systems use in the first text part; or such a
 //    subject with a returned message or such wording. Subject wording alone is not enough:
 //    a customer may well write "my mail could not be delivered".
+// delivery_failed: a DSN with a recipient whose Action is failed (or missing), or one whose
+//    recipients cannot be read; X-Failed-Recipients; a non-standard bounce that is not a
+//    delay warning.
 // For bounces, the failed recipients come from the DSN (Action: failed, Final-Recipient),
 // X-Failed-Recipients, or address-only lines of a non-standard bounce's text; the bounced
 // Message-ID from the returned message or its headers.

@@ -600,10 +600,13 @@ ParsedEmail parse_mail(std::string_view raw) {
 
     result.classification = classify_email(top, e.subject, first_text);
     const auto& c = result.classification;
-    if (c.bounce)
+    if (c.bounce) {
         e.tags.push_back("bounce");
-    else if (c.auto_submitted)
+        // engine/intake: a report of a delay or a success is a note that flags no address.
+        e.metadata["delivery_failed"] = c.delivery_failed ? "true" : "false";
+    } else if (c.auto_submitted) {
         e.tags.push_back("auto_reply");
+    }
     if (c.bulk) e.tags.push_back("bulk");
     if (!c.reason.empty()) e.metadata["auto_reason"] = c.reason;
     if (!c.bounced_message_id.empty()) {

@@ -241,13 +241,19 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
             t.updated_at = now;
             tx.update_ticket(t);
             // A bounce flags the addresses that failed; the event names them as a change.
+            // A report that delivery is only delayed, or went well, flags nothing.
             std::vector<FieldChange> flagged;
-            if (enquiry.kind == EnquiryKind::bounce) {
+            const auto failed = enquiry.metadata.find("delivery_failed");
+            const bool delivery_report = enquiry.kind == EnquiryKind::bounce && failed != enquiry.metadata.end() &&
+                                         failed->second == "false";
+            if (enquiry.kind == EnquiryKind::bounce && !delivery_report) {
                 if (auto addresses = flag_bounced_addresses(tx, enquiry, t.requester_id, now); !addresses.empty())
                     flagged.push_back({"bouncing", "", std::move(addresses)});
             }
             out.events.push_back(ticket_event(t, now, actor,
-                                       enquiry.kind == EnquiryKind::bounce ? "bounce_attached" : "auto_reply_attached",
+                                       delivery_report                       ? "delivery_report_attached"
+                                       : enquiry.kind == EnquiryKind::bounce ? "bounce_attached"
+                                                                             : "auto_reply_attached",
                                        std::move(flagged), out.threaded_by));
             for (auto& e : out.events) tx.append_event(e);
             out.ticket = std::move(t);

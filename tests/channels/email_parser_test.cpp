@@ -1,6 +1,7 @@
 #include "channels/email_parser.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -287,6 +288,9 @@ TEST_CASE("the corpus's bounces are bounces, with the bounced Message-ID and fai
         CHECK(has_tag(p->enquiry, "bounce"));
         CHECK_FALSE(has_tag(p->enquiry, "auto_reply"));
         CHECK(c.bounced_message_id == x.bounced_message_id);
+        // dsn_05 only says delivery is delayed: a note that flags no address.
+        CHECK(c.delivery_failed == (captured != "flufl-bounce__dsn_05.eml"));
+        CHECK(meta(p->enquiry, "delivery_failed") == (c.delivery_failed ? "true" : "false"));
         if (*x.bounced_message_id) {
             CHECK(meta(p->enquiry, "bounced_message_id") == x.bounced_message_id);
             const auto& refs = p->enquiry.thread.references;
@@ -718,6 +722,42 @@ TEST_CASE("a delivery status notification names the failed recipients and the bo
     CHECK(c.failed_recipients == std::vector<std::string>{"lost@example.org"});
     CHECK(p.enquiry.thread.references == std::vector<std::string>{"<reply-7@desk.example.com>"});
     CHECK(meta(p.enquiry, "failed_recipients") == "lost@example.org");
+    CHECK(c.delivery_failed);
+}
+
+TEST_CASE("reports that delivery is delayed or went well are bounces that report no failure") {
+    auto dsn = [](const char* subject, const char* action, const char* status) {
+        return parse_email(fmt::format(
+            "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\nTo: support@example.com\n"
+            "Subject: {}\nAuto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\n\n"
+            "--r\nContent-Type: text/plain\n\nA report on your message.\n"
+            "--r\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+            "Final-Recipient: rfc822; bob@example.org\nAction: {}\nStatus: {}\n\n"
+            "--r\nContent-Type: text/rfc822-headers\n\nMessage-ID: <ack-3@desk.example.com>\n--r--\n",
+            subject, action, status));
+    };
+    for (const auto& [action, status] : {std::pair{"delayed", "4.4.1"}, {"delivered", "2.0.0"}, {"relayed", "2.0.0"},
+                                         {"expanded", "2.0.0"}}) {
+        CAPTURE(std::string(action));
+        const auto p = dsn("Delivery Status Notification", action, status);
+        CHECK(p.classification.bounce);  // a note on the ticket of <ack-3@...>, never a ticket
+        CHECK_FALSE(p.classification.delivery_failed);
+        CHECK(p.classification.failed_recipients.empty());
+        CHECK(p.classification.bounced_message_id == "<ack-3@desk.example.com>");
+        CHECK(meta(p.enquiry, "delivery_failed") == "false");
+    }
+    CHECK(dsn("Undelivered Mail Returned to Sender", "failed", "5.1.1").classification.delivery_failed);
+    // Postfix's delay warning, in its plain-text form with no status part.
+    const auto warning = parse_email(
+        "From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\nTo: support@example.com\n"
+        "Subject: Delayed Mail (still being retried)\n\n"
+        "This is the mail system at host mx.example.com.\n\n####################################################\n"
+        "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+        "####################################################\n\n<bob@example.org>: host mx.example.org said: 451 try later\n");
+    CHECK(warning.classification.bounce);
+    CHECK_FALSE(warning.classification.delivery_failed);
+    CHECK(warning.classification.failed_recipients.empty());
 }
 
 TEST_CASE("garbage never crashes and always yields an enquiry") {

@@ -374,3 +374,31 @@ TEST_CASE("a bounce of a ticket's message is attached to that ticket as a note")
     CHECK(f.events(first->ticket.id).back().type == "bounce_attached");
     CHECK(f.events(first->ticket.id).back().actor == "system");
 }
+
+TEST_CASE("a report that delivery is only delayed, or went well, is a note that flags no address") {
+    Fixture f;
+    auto first = f.accept(email("<orig@x>"));
+    REQUIRE(first);
+    auto delayed = email("<delay@x>", "mailer-daemon@mx.example");
+    delayed.kind = EnquiryKind::bounce;
+    delayed.thread.references = {"<orig@x>"};
+    delayed.metadata["delivery_failed"] = "false";
+    auto out = f.accept(delayed);
+    REQUIRE(out);
+    CHECK(out->ticket.id == first->ticket.id);
+    const auto event = f.events(first->ticket.id).back();
+    CHECK(event.type == "delivery_report_attached");
+    CHECK(event.changes.empty());  // no "bouncing" change
+    auto reader = f.store->reader();
+    auto requester = reader->customer(first->customer_id);
+    REQUIRE(requester);
+    for (const auto& id : requester->identities) CHECK(reader->identity_flags(id).empty());
+    // A failure report of the same message does flag the address.
+    auto failed = email("<fail@x>", "mailer-daemon@mx.example");
+    failed.kind = EnquiryKind::bounce;
+    failed.thread.references = {"<orig@x>"};
+    failed.metadata["delivery_failed"] = "true";
+    REQUIRE(f.accept(failed));
+    CHECK(f.events(first->ticket.id).back().type == "bounce_attached");
+    CHECK_FALSE(f.events(first->ticket.id).back().changes.empty());
+}
