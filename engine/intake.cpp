@@ -117,6 +117,10 @@ Message inbound_message(const Enquiry& enquiry, CustomerId author, Timestamp rec
     message.author_name = enquiry.sender_name;
     message.channel = enquiry.channel;
     message.body = enquiry.text;
+    // Email's whole text, when the new text was split from quoted history or a signature.
+    if (auto full = enquiry.metadata.find("full_text");
+        enquiry.channel == Channel::email && full != enquiry.metadata.end() && full->second != enquiry.text)
+        message.full_body = full->second;
     message.html = enquiry.html;
     message.attachments = enquiry.attachments;
     message.external_id = enquiry.external_id;

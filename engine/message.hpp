@@ -35,6 +35,9 @@ struct Message {
     std::string author_name;
     Channel channel = Channel::api;
     std::string body;                // UTF-8 text
+    // The whole text as it came, when quoted history or a signature was split off the new
+    // text in `body` (email); nullopt when body is all of it.
+    std::optional<std::string> full_body;
     std::optional<std::string> html;  // sanitised HTML for display
     std::vector<Attachment> attachments;
     std::string external_id;  // e.g. Message-ID; unique per channel when set

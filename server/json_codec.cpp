@@ -136,6 +136,7 @@ json::value to_json(const Message& m) {
     o["author"] = {{"kind", to_string(m.author_kind)}, {"id", m.author_id}, {"name", m.author_name}};
     o["channel"] = to_string(m.channel);
     o["body"] = m.body;
+    o["full_body"] = m.full_body ? json::value(*m.full_body) : json::value(nullptr);
     o["html"] = m.html ? json::value(*m.html) : json::value(nullptr);
     json::array attachments;
     for (const auto& a : m.attachments)
@@ -143,6 +144,8 @@ json::value to_json(const Message& m) {
             {{"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}, {"sha256", a.sha256}});
     o["attachments"] = std::move(attachments);
     o["external_id"] = m.external_id.empty() ? json::value(nullptr) : json::value(m.external_id);
+    // The raw inbound bytes (GET /api/v1/tickets/{id}/attachments/{raw_sha256}).
+    o["raw_sha256"] = m.raw_sha256.empty() ? json::value(nullptr) : json::value(m.raw_sha256);
     o["created_at"] = format_rfc3339(m.created_at);
     return o;
 }

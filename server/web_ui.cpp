@@ -177,9 +177,15 @@ asio::awaitable<WebResponse> WebUi::attachment(const WebRequest& req, const Prin
         auto reader = app_.store().reader();
         auto t = reader->ticket(ticket);
         if (!t || !may_see(who, *t)) co_return missing();
-        for (const auto& m : reader->messages(ticket))
+        for (const auto& m : reader->messages(ticket)) {
             for (const auto& a : m.attachments)
                 if (a.sha256 == sha256) found = a;
+            // The raw inbound bytes of a message (an email's source, a form's request).
+            if (!found && !m.raw_sha256.empty() && m.raw_sha256 == sha256)
+                found = Attachment{fmt::format("{}-message-{}.{}", ticket_key(ticket), m.id,
+                                               m.channel == Channel::email || m.channel == Channel::fax ? "eml" : "txt"),
+                                   "application/octet-stream", 0, sha256};
+        }
     }
     if (!found) co_return missing();
     auto io = co_await asio::this_coro::executor;

@@ -180,7 +180,7 @@ template <class Base>
 std::vector<Message> ReadOps<Base>::messages(TicketId ticket) {
     auto rows = connection_->query(
         "SELECT id, ticket_id, kind, author_kind, author_id, author_name, channel, body, html, attachments,"
-        " external_id, raw_sha256, created_at FROM messages WHERE ticket_id = ?1 ORDER BY id");
+        " external_id, raw_sha256, created_at, full_body FROM messages WHERE ticket_id = ?1 ORDER BY id");
     rows.bind_all(ticket);
     std::vector<Message> out;
     while (rows.step()) {
@@ -198,6 +198,7 @@ std::vector<Message> ReadOps<Base>::messages(TicketId ticket) {
         m.external_id = rows.text(10);
         m.raw_sha256 = rows.text(11);
         m.created_at = from_ms(rows.int64(12));
+        if (!rows.is_null(13)) m.full_body = rows.text(13);
     }
     return out;
 }

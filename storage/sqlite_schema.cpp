@@ -398,6 +398,11 @@ UPDATE OR IGNORE identities SET value = triage_normalise_email(value)
 UPDATE OR IGNORE identity_flags SET value = triage_normalise_email(value)
     WHERE kind = 'email' AND value <> triage_normalise_email(value);
 )sql",
+    // The whole text of an inbound message whose quoted history or signature was split off
+    // (body holds the new text); NULL when the two are the same.
+    R"sql(
+ALTER TABLE messages ADD COLUMN full_body TEXT;
+)sql",
 };
 
 // triage_normalise_email(text): the engine's normal form of an email address, or the text

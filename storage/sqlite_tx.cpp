@@ -111,10 +111,11 @@ MessageId Tx::insert_message(Message& message) {
     const std::string attachments = encode_attachments(message.attachments);
     auto row = connection().query(
         "INSERT INTO messages (ticket_id, kind, author_kind, author_id, author_name, channel, body, html,"
-        " attachments, external_id, raw_sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        " attachments, external_id, raw_sha256, created_at, full_body)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     row.bind_all(message.ticket_id, to_string(message.kind), to_string(message.author_kind), message.author_id,
                  message.author_name, to_string(message.channel), message.body, message.html, attachments,
-                 message.external_id, message.raw_sha256, to_ms(message.created_at));
+                 message.external_id, message.raw_sha256, to_ms(message.created_at), message.full_body);
     row.run();
     message.id = connection().last_insert_rowid();
     queue_index_change(message.id, message.body, false);

@@ -115,6 +115,43 @@ TEST_CASE("swaks delivers a Finnish email that becomes a ticket with its text in
     CHECK(messages[0].at("external_id").as_string() == "<swaks-1@example.fi>");
 }
 
+TEST_CASE("over SMTP a reply's quoted history and signature are kept as its full body, and its source can be downloaded") {
+    if (!have_swaks()) {
+        MESSAGE("swaks is not installed: skipped");
+        return;
+    }
+    MailServer server;
+    const std::string text =
+        "Kiitos, nyt toimii.\n\n-- \nPäivi Hämäläinen\npuh. 040 123 4567\n\n"
+        "su 6.12.2026 klo 21.02 Triage support <support@triage.test> kirjoitti:\n> Kokeile käynnistää reititin uudelleen.\n";
+    auto [code, out] = server.swaks({"--to", "support@triage.test", "--from", "paivi@example.fi", "--header",
+                                     "Message-Id: <quoted-1@example.fi>", "--header", "Subject: Re: Yhteys katkeaa",
+                                     "--add-header", "Content-Type: text/plain; charset=utf-8", "--body", text});
+    CAPTURE(out);
+    REQUIRE(code == 0);
+    auto messages = server.messages(1);
+    REQUIRE(messages.size() == 1);
+    const auto& m = messages[0].as_object();
+    CHECK(m.at("body").as_string() == "Kiitos, nyt toimii.");
+    REQUIRE(m.at("full_body").is_string());
+    const std::string full(m.at("full_body").as_string());
+    CHECK(full.find("Kiitos, nyt toimii.") != std::string::npos);
+    CHECK(full.find("Päivi Hämäläinen\npuh. 040 123 4567") != std::string::npos);
+    CHECK(full.find("> Kokeile käynnistää reititin uudelleen.") != std::string::npos);
+    REQUIRE(m.at("raw_sha256").is_string());
+    auto raw = server.process->request("GET", "/api/v1/tickets/1/attachments/" + std::string(m.at("raw_sha256").as_string()));
+    CHECK(raw.status == 200);
+    CHECK(raw.body.find("Message-Id: <quoted-1@example.fi>") != std::string::npos);
+    CHECK(raw.body.find("kirjoitti:") != std::string::npos);
+    // A message with nothing split off has no full body of its own.
+    REQUIRE(server.swaks({"--to", "support@triage.test", "--from", "aino@example.fi", "--header",
+                          "Subject: Uusi asia", "--body", "Pelkkä uusi teksti."})
+                .first == 0);
+    auto second = server.messages(2);
+    REQUIRE(second.size() == 1);
+    CHECK(second[0].at("full_body").is_null());
+}
+
 TEST_CASE("over SMTP an unknown recipient gets 550, and a duplicate or a reply lands on the first ticket") {
     if (!have_swaks()) {
         MESSAGE("swaks is not installed: skipped");

@@ -16,7 +16,15 @@ function renderMessage(m) {
   const box = el('article', { class: `message ${m.kind}`, 'data-kind': m.kind, 'data-channel': m.channel },
     el('header', {}, el('span', { class: 'badge', text: label }), el('strong', { text: who }), el('span', { text: fmtTime(m.created_at) })),
     el('pre', { class: 'body', text: m.body }));
+  // The whole text as it came, when quoted history or a signature was split off the body.
+  if (m.full_body)
+    box.append(el('details', { class: 'full-body' }, el('summary', { text: t('full_text') }),
+      el('pre', { class: 'body', text: m.full_body })));
   if (m.html) box.append(emailFrame(m.html));
+  if (m.raw_sha256)
+    box.append(el('div', { class: 'attachments' }, el('a', { class: 'badge raw-source', download: '',
+      href: `/api/v1/tickets/${encodeURIComponent(key)}/attachments/${encodeURIComponent(m.raw_sha256)}`,
+      text: t('raw_source') })));
   if (m.attachments && m.attachments.length)
     box.append(el('div', { class: 'attachments' }, `${t('attachments')}: `,
       m.attachments.map((a) => el('a', { class: 'badge attachment', download: a.filename || 'attachment',
