@@ -91,6 +91,37 @@ std::string flag_bounced_addresses(StoreTx& tx, const Enquiry& enquiry, Customer
     return flagged;
 }
 
+// What differs between a request repeated under a client's idempotency key and the one first
+// sent under it, as far as what was stored can tell: the text, the sender's name and
+// identities, and (for the ticket it opened) the subject as first filed. "" when nothing.
+std::string idempotency_mismatch(StoreTx& tx, const Enquiry& enquiry, const Ticket& ticket, MessageId first) {
+    const auto messages = tx.messages(ticket.id);
+    const auto m = std::find_if(messages.begin(), messages.end(), [&](const Message& x) { return x.id == first; });
+    if (m == messages.end()) return {};
+    if (m->body != enquiry.text) return "body";
+    if (m->author_name != enquiry.sender_name) return "sender name";
+    if (auto customer = tx.customer(m->author_id)) {  // gone when merged since: not comparable
+        for (const auto& given : enquiry.sender) {
+            const auto id = normalise_identity(given.kind, given.value);
+            if (std::find(customer->identities.begin(), customer->identities.end(), id) == customer->identities.end())
+                return id.kind == IdentityKind::email ? "requester email" : "requester phone";
+        }
+    }
+    if (m == messages.begin()) {  // the message opened the ticket: its subject was the request's
+        std::string filed = ticket.subject;
+        for (const auto& e : tx.events(ticket.id)) {
+            const auto change = std::find_if(e.changes.begin(), e.changes.end(),
+                                             [](const FieldChange& c) { return c.field == "subject"; });
+            if (change != e.changes.end() && e.type != "created") {
+                filed = change->before;  // renamed since: the first name it had
+                break;
+            }
+        }
+        if (filed != subject_from_text(enquiry.subject, enquiry.text)) return "subject";
+    }
+    return {};
+}
+
 }  // namespace
 
 void open_ticket(Ticket& t, const Enquiry& enquiry, CustomerId requester, std::string_view default_queue,
@@ -180,19 +211,14 @@ Result<IntakeOutcome> Intake::accept(StoreTx& tx, const Enquiry& enquiry) const 
             auto ticket = tx.ticket(seen->ticket_id);
             if (!ticket) return problem(errc::unavailable, "duplicate enquiry points at a missing ticket");
             if (enquiry.client_idempotency_key) {
-                // A retry sends the same request; another text or sender under the key is a
-                // client's mistake that would otherwise lose the new enquiry silently.
-                for (const auto& m : tx.messages(seen->ticket_id)) {
-                    if (m.id != seen->message_id) continue;
-                    if (m.body != enquiry.text || m.author_name != enquiry.sender_name)
-                        return problem(errc::invalid_field,
-                                       fmt::format("the idempotency key '{}' was already used for another request (ticket {}, "
-                                                   "with a different {}): use a new key for a new enquiry",
-                                                   enquiry.external_id, ticket_key(seen->ticket_id),
-                                                   m.body != enquiry.text ? "body" : "sender name"),
-                                       "idempotency_key");
-                    break;
-                }
+                // A retry sends the same request; another text, sender or subject under the
+                // key is a client's mistake that would otherwise lose the new enquiry silently.
+                if (auto differs = idempotency_mismatch(tx, enquiry, *ticket, seen->message_id); !differs.empty())
+                    return problem(errc::invalid_field,
+                                   fmt::format("the idempotency key '{}' was already used for another request (ticket {}, "
+                                               "with a different {}): use a new key for a new enquiry",
+                                               enquiry.external_id, ticket_key(seen->ticket_id), differs),
+                                   "idempotency_key");
             }
             out.ticket = std::move(*ticket);
             out.message.id = seen->message_id;

@@ -123,6 +123,27 @@ TEST_CASE("a client's idempotency key reused for another text or sender is refus
     auto refused_too = f.accept(other_sender);
     REQUIRE_FALSE(refused_too);
     CHECK(refused_too.error().message.find("sender name") != std::string::npos);
+    // Another requester under the key: somebody else's enquiry, not a retry.
+    auto other_address = e;
+    other_address.sender = {{IdentityKind::email, "toinen@posti.example.fi"}};
+    auto refused_address = f.accept(other_address);
+    REQUIRE_FALSE(refused_address);
+    CHECK(refused_address.error().message.find("requester email") != std::string::npos);
+    auto same_address_other_case = e;
+    same_address_other_case.sender = {{IdentityKind::email, "Matti@Posti.Example.FI"}};
+    CHECK(f.accept(same_address_other_case));  // the same address, as normalised
+    auto other_subject = e;
+    other_subject.subject = "Toinen asia";
+    auto refused_subject = f.accept(other_subject);
+    REQUIRE_FALSE(refused_subject);
+    CHECK(refused_subject.error().message.find("subject") != std::string::npos);
+    // An agent renaming the ticket since does not make the retry another request.
+    TicketPatch rename;
+    rename.subject = "Lasku puuttuu (marraskuu)";
+    REQUIRE(f.patch(first->ticket.id, rename));
+    auto after_rename = f.accept(e);
+    REQUIRE(after_rename);
+    CHECK(after_rename->duplicate);
 
     // Mail keeps its silent dedupe: a list's copy of one Message-ID may carry a footer.
     auto mail = email("<list@x>");
