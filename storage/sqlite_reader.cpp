@@ -119,6 +119,10 @@ TicketPage ReadOps<Base>::tickets(const TicketQuery& query) {
     if (!query.text.empty()) {
         if (!tokenizer_) tokenizer_ = std::make_unique<SearchTokenizer>(connection_->handle());
         phrases = tokenizer_->phrases(query.text);
+        // Words with nothing the index keeps ("🎉", "*", "(") can match nothing: no tickets,
+        // not every ticket as if no text had been asked for. Blank text asks for nothing.
+        const bool blank = query.text.find_first_not_of(" \t\r\n") == std::string::npos;
+        if (phrases.empty() && !blank) return TicketPage{};
         // Read your writes: what was committed before this search began is searchable.
         if (!phrases.empty() && indexer_) indexer_->wait_until_current(kSearchCatchUp);
     }
