@@ -240,6 +240,25 @@ TEST_CASE("a request target in absolute form is routed by its path (RFC 9112 3.2
     CHECK(listed.find("\"tickets\":[]") != std::string::npos);
 }
 
+TEST_CASE("with queues configured, a ticket filed or moved to another queue is a 422 naming the field") {
+    TempDir dir;
+    auto config = dir.path() / "triage.yaml";
+    std::ofstream(config) << "queues: [support, billing]\n";
+    TriagedProcess server(dir.path(), {"--config", config.string()});
+    const std::string nope = R"({"subject":"s","body":"b","requester":{"email":"x@example.fi"},"queue":"nope"})";
+    auto r = server.request("POST", "/api/v1/tickets", nope);
+    check_error(r, 422, "invalid_field");
+    CHECK(json::parse(r.body).at("error").at("field").as_string() == "queue");
+    CHECK(r.body.find("support, billing") != std::string::npos);
+    const std::string wrong_case = R"({"subject":"s","body":"b","requester":{"email":"x@example.fi"},"queue":"Billing"})";
+    check_error(server.request("POST", "/api/v1/tickets", wrong_case), 422, "invalid_field");
+    REQUIRE(server.request("POST", "/api/v1/tickets", kTicket).status == 201);  // billing
+    const std::string default_queue = R"({"subject":"s","body":"b","requester":{"email":"y@example.fi"}})";
+    REQUIRE(server.request("POST", "/api/v1/tickets", default_queue).status == 201);
+    check_error(server.request("PATCH", "/api/v1/tickets/1", R"({"queue":"nope"})"), 422, "invalid_field");
+    CHECK(server.request("PATCH", "/api/v1/tickets/1", R"({"queue":"support"})").status == 200);
+}
+
 TEST_CASE("metrics are served in the Prometheus text format") {
     TempDir dir;
     TriagedProcess server(dir.path());
