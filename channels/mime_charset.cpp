@@ -249,6 +249,34 @@ std::optional<std::string> convert_to_utf8(std::string_view bytes, std::string_v
     return out;
 }
 
+namespace {
+
+bool letter_byte(unsigned char b) noexcept { return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || b >= 0xC0; }
+
+// ISO-8859-15's Š š Ž ž (0xA6 0xA8 0xB4 0xB8) in words: in windows-1252, ISO-8859-1 and
+// windows-1257 those bytes are ¦ ¨ ´ ¸ (Ø ø), which text does not put next to letters
+// ("¦okolaad", "¸iletid"). The capitals count only where a word starts: "it´s" is an acute
+// accent typed for an apostrophe. 0 when a C1 byte says windows-125x instead.
+std::size_t latin9_letters(std::string_view bytes) noexcept {
+    std::size_t letters = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        if (b >= 0x80 && b <= 0x9F) return 0;
+        if (b != 0xA6 && b != 0xA8 && b != 0xB4 && b != 0xB8) continue;
+        const bool before = i > 0 && letter_byte(static_cast<unsigned char>(bytes[i - 1]));
+        const bool after = i + 1 < bytes.size() && letter_byte(static_cast<unsigned char>(bytes[i + 1]));
+        const bool capital = b == 0xA6 || b == 0xB4;
+        if (capital ? after && !before : after || before) ++letters;
+    }
+    return letters;
+}
+
+bool latin1_name(std::string_view cs) noexcept {
+    return cs == "iso-8859-1" || cs == "iso8859-1" || cs == "latin1" || cs == "l1";
+}
+
+}  // namespace
+
 std::string guess_charset(std::string_view bytes) {
     if (mostly_utf8(utf8_stats(bytes))) return "utf-8";
     static constexpr std::u32string_view kBaltic = U"āčēģīķļņšūžąęėįųĀČĒĢĪĶĻŅŠŪŽĄĘĖĮŲ";
@@ -266,6 +294,8 @@ std::string guess_charset(std::string_view bytes) {
         if (contains(kWestern, c)) ++western_score;
         if (contains(kWesternStrong, c)) western_score += 2;
     });
+    const std::size_t latin9 = latin9_letters(bytes);
+    if (latin9 > 0 && latin9 >= baltic_score) return "iso-8859-15";  // Estonian or Finnish š/ž
     return baltic_score > western_score ? "windows-1257" : "windows-1252";
 }
 
@@ -294,6 +324,10 @@ Utf8Text decode_text(std::string_view bytes, std::string_view declared_charset) 
 
     std::optional<std::string> damaged;  // the declared reading, when only lightly damaged
     std::string damaged_charset;
+    // Latin-9 labelled Latin-1 (its Š š Ž ž read as ¦ ¨ ´ ¸): the label's own reading would
+    // convert without a fault, so it is checked first.
+    if (latin1_name(declared) && latin9_letters(bytes) > 0)
+        if (auto text = convert_to_utf8(bytes, "iso-8859-15")) return finish(std::move(*text), "iso-8859-15");
     for (std::string_view candidate : {std::string_view(declared), superset_of(declared)}) {
         if (candidate.empty()) continue;
         std::size_t invalid = 0;

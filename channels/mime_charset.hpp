@@ -31,7 +31,9 @@ Utf8Text decode_text(std::string_view bytes, std::string_view declared_charset);
 // For 8-bit text with no usable label: "utf-8" when the bytes are (mostly) UTF-8; else
 // "windows-1257" when Baltic letters (ā č ē ģ ī ķ ļ ņ š ū ž ą ę ė į ų) outnumber the marks of
 // western text (é, æ, ø, windows-1252's š/ž/œ, bytes windows-1257 leaves undefined); else
-// "windows-1252". Finnish and Estonian read the same in both, except Estonian š/ž.
+// "iso-8859-15" when its š/ž (bytes windows-1252 reads as ¦ ¨ ´ ¸) stand inside words; else
+// "windows-1252". Finnish and Estonian read the same in all three, except š/ž. Text labelled
+// ISO-8859-1 with those bytes inside words is read as ISO-8859-15 too.
 std::string guess_charset(std::string_view bytes);
 
 // Converts with iconv (via GMime's charset aliases); nullopt when the charset is unknown.
