@@ -54,7 +54,8 @@ std::optional<SmtpPath> parse_smtp_path(std::string_view arg) {
     if (std::any_of(path.address.begin(), path.address.end(),
                     [](unsigned char c) { return c <= ' ' || c == '<' || c == '>' || c == 0x7f; }))
         return std::nullopt;
-    if (!path.address.empty()) {
+    // RFC 5321 4.1.1.3: <Postmaster> without a domain is a recipient every server takes.
+    if (!path.address.empty() && lower(path.address) != "postmaster") {
         auto at = path.address.rfind('@');
         if (at == std::string::npos || at == 0 || at + 1 == path.address.size()) return std::nullopt;
     }
@@ -199,7 +200,10 @@ std::string SmtpDialogue::handle_command(std::string_view line) {
             if (key == "SIZE") {
                 std::size_t size = 0;
                 auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
-                if (ec != std::errc{} || end != value.data() + value.size()) return bad(501, "5.5.4 Bad SIZE value");
+                const bool digits = !value.empty() && end == value.data() + value.size();
+                if (ec == std::errc::result_out_of_range && digits)  // more bytes than we could count
+                    return reply(552, fmt::format("5.3.4 Message size exceeds the limit of {} bytes", limits_.max_message_bytes));
+                if (ec != std::errc{} || !digits) return bad(501, "5.5.4 Bad SIZE value");
                 if (size > limits_.max_message_bytes)
                     return reply(552, fmt::format("5.3.4 Message size exceeds the limit of {} bytes", limits_.max_message_bytes));
             } else if (key == "BODY") {
@@ -217,6 +221,9 @@ std::string SmtpDialogue::handle_command(std::string_view line) {
         auto rest = after_keyword(line, "RCPT TO");
         auto path = rest ? parse_smtp_path(*rest) : std::nullopt;
         if (!path || path->address.empty()) return bad(501, "5.5.4 Syntax: RCPT TO:<address>");
+        // No RCPT extension is advertised (no DSN): NOTIFY=, ORCPT= and the like are refused.
+        if (!path->params.empty())
+            return bad(555, fmt::format("5.5.4 Unsupported RCPT parameter {}", path->params.front().first));
         if (recipients_.size() >= limits_.max_recipients) return reply(452, "4.5.3 Too many recipients");
         auto address = lower(path->address);
         if (!check_ || !check_(address)) return reply(550, fmt::format("5.1.1 <{}>: no such mailbox here", address));

@@ -18,13 +18,14 @@ SmtpListener::SmtpListener(asio::io_context& ioc, const std::string& host, std::
                            SmtpListenerOptions options, SmtpDialogue::RecipientCheck check, Deliver deliver)
     : ioc_(ioc), options_(std::move(options)), check_(std::move(check)), deliver_(std::move(deliver)), acceptor_(ioc) {
     boost::system::error_code ec;
+    const char* what = options_.protocol == SmtpProtocol::lmtp ? "lmtp" : "smtp";
     auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-    if (ec) throw std::runtime_error(fmt::format("smtp: '{}' is not an IP address", host));
+    if (ec) throw std::runtime_error(fmt::format("{}: '{}' is not an IP address", what, host));
     tcp::endpoint ep{address, port};
     acceptor_.open(ep.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(ep, ec);
-    if (ec) throw std::runtime_error(fmt::format("smtp: cannot listen on {}:{}: {}", host, port, ec.message()));
+    if (ec) throw std::runtime_error(fmt::format("{}: cannot listen on {}:{}: {}", what, host, port, ec.message()));
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 

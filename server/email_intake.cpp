@@ -5,6 +5,7 @@
 #include "channels/email_parser.hpp"
 #include "server/fax_intake.hpp"
 #include "engine/language_guess.hpp"
+#include "engine/text.hpp"
 #include "engine/time_format.hpp"
 #include "server/email_outbox.hpp"
 #include "server/event_log.hpp"
@@ -69,7 +70,18 @@ void crash_point_for_test(std::string_view point) {
 EmailIntake::EmailIntake(App& app, asio::thread_pool& blocking) : app_(app), blocking_(blocking) {}
 
 bool EmailIntake::accepts(std::string_view address) const {
-    return app_.config().email.mailboxes.contains(mailbox_of(address));  // support+T-42@ is support@
+    const auto& boxes = app_.config().email.mailboxes;
+    if (boxes.contains(mailbox_of(address))) return true;  // support+T-42@ is support@
+    // RFC 5321 4.5.1: postmaster, bare or at any of our mail domains, is always taken (it
+    // goes to intake.default_queue).
+    const auto at = address.find('@');
+    if (ascii_lower(address.substr(0, at)) != "postmaster") return false;
+    if (at == std::string_view::npos) return true;
+    const std::string domain = ascii_lower(address.substr(at + 1));
+    return std::any_of(boxes.begin(), boxes.end(), [&](const auto& box) {
+        const auto box_at = box.first.find('@');
+        return box_at != std::string::npos && box.first.substr(box_at + 1) == domain;
+    });
 }
 
 Enquiry EmailIntake::prepare(std::string raw, const std::vector<std::string>& envelope_recipients) {

@@ -66,6 +66,19 @@ TEST_CASE("only CRLF.CRLF ends the data: a bare-LF dot line is content, so no se
     CHECK(d.pending_message()->data == "a\n..b\r\n.c\r\n");
 }
 
+TEST_CASE("RCPT takes a bare <Postmaster>, refuses parameters nothing advertised, and a SIZE past counting is 552") {
+    auto d = SmtpDialogue(SmtpProtocol::smtp, "triage.test", {},
+                          [](std::string_view a) { return a == "support@triage.test" || a == "postmaster"; });
+    d.feed("EHLO c\r\n");
+    CHECK(d.feed("MAIL FROM:<a@b.fi> SIZE=99999999999999999999999\r\n").starts_with("552 5.3.4"));
+    CHECK(d.feed("MAIL FROM:<a@b.fi> SIZE=12x\r\n").starts_with("501"));
+    CHECK(d.feed("MAIL FROM:<a@b.fi>\r\n").starts_with("250"));
+    CHECK(d.feed("RCPT TO:<Postmaster>\r\n").starts_with("250 2.1.5"));
+    CHECK(d.feed("RCPT TO:<support@triage.test> NOTIFY=NEVER\r\n").starts_with("555 5.5.4"));
+    CHECK(d.feed("RCPT TO:<support@triage.test>\r\n").starts_with("250 2.1.5"));
+    CHECK(d.feed("RCPT TO:<nobody>\r\n").starts_with("501"));  // only postmaster goes without a domain
+}
+
 TEST_CASE("the envelope names the protocol for the Received: line: SMTP after HELO, LMTP on LMTP") {
     auto helo = make();
     helo.feed("HELO c\r\nMAIL FROM:<a@b.fi>\r\nRCPT TO:<support@triage.test>\r\nDATA\r\nhi\r\n.\r\n");

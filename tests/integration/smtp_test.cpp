@@ -152,6 +152,23 @@ TEST_CASE("over SMTP a reply's quoted history and signature are kept as its full
     CHECK(second[0].at("full_body").is_null());
 }
 
+TEST_CASE("over SMTP postmaster at our domain is always taken, into the default queue (RFC 5321 4.5.1)") {
+    if (!have_swaks()) {
+        MESSAGE("swaks is not installed: skipped");
+        return;
+    }
+    MailServer server;
+    auto [code, out] = server.swaks({"--to", "Postmaster@triage.test", "--from", "admin@example.lv", "--header",
+                                     "Subject: Your server", "--header", "Message-Id: <pm@example.lv>"});
+    CAPTURE(out);
+    CHECK(code == 0);
+    auto tickets = server.tickets();
+    REQUIRE(tickets.size() == 1);
+    CHECK(tickets[0].at("queue").as_string() == "support");
+    std::tie(code, out) = server.swaks({"--to", "postmaster@elsewhere.example", "--from", "admin@example.lv"});
+    CHECK(out.find("550 5.1.1") != std::string::npos);
+}
+
 TEST_CASE("over SMTP an unknown recipient gets 550, and a duplicate or a reply lands on the first ticket") {
     if (!have_swaks()) {
         MESSAGE("swaks is not installed: skipped");
