@@ -1,8 +1,10 @@
 #include "server/http_server.hpp"
 
 #include "engine/text.hpp"
+#include "server/web_ui.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -144,6 +146,25 @@ bool wants_html(const http::request_header<>& request) {
     return accept.substr(0, std::min(accept.find(','), accept.find(';'))) == "text/html";
 }
 
+// RFC 9110 6.6.1: an origin server with a clock sends Date (IMF-fixdate), formatted once a
+// second per thread and without the C library's locale.
+const std::string& http_date() {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    thread_local std::time_t formatted_at = -1;
+    thread_local std::string text;
+    const std::time_t now = std::time(nullptr);
+    if (now != formatted_at) {
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        text = fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon],
+                           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        formatted_at = now;
+    }
+    return text;
+}
+
 Response too_large_page(std::size_t limit) {
     Response res{http::status::payload_too_large, 11};
     res.set(http::field::content_type, "text/html; charset=utf-8");
@@ -172,6 +193,13 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         api_.refused(std::string_view(request.method_string().data(), request.method_string().size()),
                      std::string_view(request.target().data(), request.target().size()), status);
     };
+    // A response the HTTP layer gives itself: the headers every response carries, then close.
+    auto finish_refusal = [](Response& res) {
+        add_security_headers(res);
+        res.set(http::field::date, http_date());
+        res.set(http::field::server, "triaged");
+        res.keep_alive(false);
+    };
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
@@ -198,7 +226,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
                                                        too_large ? body_limit : limits_.header_limit));
             if (too_large && header_read && wants_html(parser.get())) res = too_large_page(body_limit);
             note_refused(parser.get(), header_read, res.result_int());
-            res.keep_alive(false);
+            finish_refusal(res);
             co_await http::async_write(stream, res, token);
             co_await linger(stream);
             break;
@@ -207,7 +235,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
             auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                            fmt::format("malformed HTTP request: {}", ec.message()));
             note_refused(parser.get(), false, res.result_int());
-            res.keep_alive(false);
+            finish_refusal(res);
             co_await http::async_write(stream, res, token);
             break;
         }
@@ -223,10 +251,19 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
                 auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                                "Transfer-Encoding must be chunked alone, without Content-Length");
                 note_refused(parser.get(), true, res.result_int());
-                res.keep_alive(false);
+                finish_refusal(res);
                 co_await http::async_write(stream, res, token);
                 break;
             }
+        }
+        // RFC 9112 3.2: an HTTP/1.1 request without a Host header, or with more than one, is a 400.
+        if (parser.get().version() >= 11 && parser.get().count(http::field::host) != 1) {
+            auto res = Api::error_response(11, http::status::bad_request, "malformed",
+                                           "an HTTP/1.1 request needs exactly one Host header (RFC 9112 3.2)");
+            note_refused(parser.get(), true, res.result_int());
+            finish_refusal(res);
+            co_await http::async_write(stream, res, token);
+            break;
         }
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
             http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
@@ -239,7 +276,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
             auto res = Api::error_response(11, http::status::payload_too_large, "too_large",
                                            fmt::format("the request body is larger than {} bytes", body_limit));
             note_refused(parser.get(), true, res.result_int());
-            res.keep_alive(false);
+            finish_refusal(res);
             co_await http::async_write(stream, res, token);
             co_await linger(stream);
             break;
@@ -249,7 +286,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
             auto res = Api::error_response(11, http::status::bad_request, "malformed",
                                            fmt::format("malformed HTTP request body: {}", ec.message()));
             note_refused(parser.get(), true, res.result_int());
-            res.keep_alive(false);
+            finish_refusal(res);
             co_await http::async_write(stream, res, token);
             break;
         }
@@ -278,6 +315,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         --in_flight_;
         response.keep_alive(keep_alive && !stopping_);
         response.set(http::field::server, "triaged");
+        response.set(http::field::date, http_date());
         stream.expires_after(limits_.idle_timeout);
         serialize_response(response, head, out);
         co_await asio::async_write(stream, asio::buffer(out), token);

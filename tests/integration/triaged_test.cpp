@@ -259,6 +259,29 @@ TEST_CASE("with queues configured, a ticket filed or moved to another queue is a
     CHECK(server.request("PATCH", "/api/v1/tickets/1", R"({"queue":"support"})").status == 200);
 }
 
+TEST_CASE("HTTP/1.1 needs exactly one Host; every answer, the HTTP layer's own too, has a Date and the security headers") {
+    TempDir dir;
+    TriagedProcess server(dir.path());
+    auto without_host = raw_exchange(server.port(), "GET /api/v1/health HTTP/1.1\r\n\r\n");
+    CAPTURE(without_host);
+    CHECK(without_host.starts_with("HTTP/1.1 400"));
+    CHECK(without_host.find("Host header") != std::string::npos);
+    CHECK(raw_exchange(server.port(), "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").starts_with("HTTP/1.1 400"));
+    CHECK(raw_exchange(server.port(), "GET /api/v1/health HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200"));  // 1.0 has no Host
+    const std::regex date(R"(\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT\r\n)",
+                          std::regex::icase);
+    auto ok = raw_exchange(server.port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CAPTURE(ok);
+    CHECK(std::regex_search(ok, date));
+    auto too_large =
+        raw_exchange(server.port(), "POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n");
+    CAPTURE(too_large);
+    CHECK(too_large.starts_with("HTTP/1.1 413"));
+    CHECK(std::regex_search(too_large, date));
+    for (const char* header : {"Content-Security-Policy: ", "X-Content-Type-Options: nosniff", "X-Frame-Options: DENY"})
+        CHECK(too_large.find(header) != std::string::npos);
+}
+
 TEST_CASE("metrics are served in the Prometheus text format") {
     TempDir dir;
     TriagedProcess server(dir.path());
