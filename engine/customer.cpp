@@ -25,22 +25,6 @@ bool is_valid_utf8(std::string_view s) noexcept {
     return ec == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(ec);
 }
 
-// The local part of an internationalised address (RFC 6531): lower case by Unicode's rules,
-// not the locale's (so "İ" is not read as Turkish), then NFC, so a composed "ü" and a "u"
-// with a combining diaeresis are one letter.
-std::string fold_local_part(std::string_view s) {
-    if (is_ascii(s)) return ascii_lower(s);
-    auto text = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
-    text.toLower(icu::Locale::getRoot());
-    UErrorCode ec = U_ZERO_ERROR;
-    if (const auto* nfc = icu::Normalizer2::getNFCInstance(ec); U_SUCCESS(ec)) {
-        auto normal = nfc->normalize(text, ec);
-        if (U_SUCCESS(ec)) text = std::move(normal);
-    }
-    std::string out;
-    text.toUTF8String(out);
-    return out;
-}
 
 // A domain through UTS #46 (IDNA), to its ASCII ("xn--nide-loa.ee") or Unicode ("näide.ee")
 // form; nothing when IDNA refuses the name.
@@ -65,7 +49,7 @@ std::string fold_domain(std::string_view s) {
     if (is_ascii(s) && s.find("xn--") == std::string_view::npos && s.find("XN--") == std::string_view::npos)
         return ascii_lower(s);
     if (auto unicode = idna_domain(s, false)) return *unicode;
-    return fold_local_part(s);
+    return fold_unicode_case(s);
 }
 
 std::string_view trim(std::string_view s) {
@@ -76,6 +60,20 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::string fold_unicode_case(std::string_view s) {
+    if (is_ascii(s)) return ascii_lower(s);
+    auto text = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+    text.toLower(icu::Locale::getRoot());
+    UErrorCode ec = U_ZERO_ERROR;
+    if (const auto* nfc = icu::Normalizer2::getNFCInstance(ec); U_SUCCESS(ec)) {
+        auto normal = nfc->normalize(text, ec);
+        if (U_SUCCESS(ec)) text = std::move(normal);
+    }
+    std::string out;
+    text.toUTF8String(out);
+    return out;
+}
 
 std::string address_for_smtp(std::string_view address) {
     const auto at = address.rfind('@');
@@ -109,7 +107,7 @@ Identity normalise_identity(IdentityKind kind, std::string_view raw) {
             return id;
         if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; })) return id;
         // Bytes that are not UTF-8 are compared as they are (ASCII letters folded).
-        id.value = is_valid_utf8(s) ? fold_local_part(s.substr(0, at)) + "@" + fold_domain(s.substr(at + 1))
+        id.value = is_valid_utf8(s) ? fold_unicode_case(s.substr(0, at)) + "@" + fold_domain(s.substr(at + 1))
                                     : ascii_lower(s);
         return id;
     }

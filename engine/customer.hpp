@@ -24,6 +24,11 @@ struct Identity {
     friend bool operator==(const Identity&, const Identity&) = default;
 };
 
+// Lower case by Unicode's rules, not the locale's (so "İ" is not read as Turkish), then NFC,
+// so a composed "ü" and a "u" with a combining diaeresis are one letter: an internationalised
+// address's local part (RFC 6531), a tag. ASCII text is only lower-cased.
+std::string fold_unicode_case(std::string_view s);
+
 // Normalises an identity for comparison; empty value when it is not valid at all.
 // Email: trimmed, must contain one '@' with text on both sides; lower case by Unicode's
 // rules and in NFC, the domain in its Unicode form (IDNA), so "Ülle@NÄIDE.ee" and

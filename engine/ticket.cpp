@@ -1,5 +1,6 @@
 #include "engine/ticket.hpp"
 
+#include "engine/customer.hpp"
 #include "engine/text.hpp"
 
 #include <algorithm>
@@ -84,7 +85,7 @@ std::optional<TicketId> parse_ticket_ref(std::string_view text) noexcept {
 
 std::vector<std::string> normalise_tags(std::vector<std::string> tags) {
     for (auto& t : tags) {
-        t = ascii_lower(trim_space(t));
+        t = fold_unicode_case(trim_space(t));  // "ÄITI", "Äiti" and a decomposed "äiti" are one tag
     }
     std::erase_if(tags, [](const std::string& t) { return t.empty(); });
     std::sort(tags.begin(), tags.end());

@@ -58,6 +58,9 @@ TEST_CASE("identities are normalised so one person matches across channels") {
 
 TEST_CASE("tags are trimmed, lower-cased, sorted and unique") {
     CHECK(normalise_tags({" VIP", "invoice", "vip", "", "Invoice "}) == std::vector<std::string>{"invoice", "vip"});
+    // Unicode case and normal form: composed, decomposed and capital are one tag.
+    CHECK(normalise_tags({"\u00e4iti", "a\u0308iti", "\u00c4ITI", "\u0160\u016aNA"}) ==
+          std::vector<std::string>{"\u00e4iti", "\u0161\u016bna"});
 }
 
 TEST_CASE("a ticket without a subject takes the first line of its text, cut on a character boundary") {
