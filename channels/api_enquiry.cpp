@@ -25,6 +25,16 @@ Result<std::string> optional_string(const json::object& o, std::string_view key,
     return std::string(s);
 }
 
+// A one-line field: no CR, LF or other control character (a subject goes into mail headers
+// and list rows; a name into From: and To:).
+Result<std::string> one_line_string(const json::object& o, std::string_view key, std::size_t max, std::string_view path) {
+    auto s = optional_string(o, key, max, path);
+    if (s && has_line_control(*s))
+        return problem(errc::invalid_field, fmt::format("{} must be one line, without control characters", path),
+                       std::string(path));
+    return s;
+}
+
 Result<void> only_known(const json::object& o, std::initializer_list<std::string_view> known, std::string_view prefix) {
     for (const auto& kv : o) {
         if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
@@ -50,7 +60,7 @@ Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp receiv
     Enquiry e;
     e.channel = Channel::api;
     e.received_at = received_at;
-    TRIAGE_TRY(e.subject, optional_string(o, "subject", kMaxSubjectBytes, "subject"));
+    TRIAGE_TRY(e.subject, one_line_string(o, "subject", kMaxSubjectBytes, "subject"));
     TRIAGE_TRY(e.text, optional_string(o, "body", kMaxBodyBytes, "body"));
     if (is_blank(e.text)) return problem(errc::invalid_field, "body is required", "body");
     TRIAGE_TRY(e.queue, optional_string(o, "queue", 64, "queue"));
@@ -80,7 +90,7 @@ Result<Enquiry> enquiry_from_api_json(const json::value& value, Timestamp receiv
         return problem(errc::invalid_field, "requester must be an object with an email or a phone", "requester");
     const auto& r = req->value().get_object();
     if (auto k = only_known(r, {"name", "email", "phone", "organisation"}, "requester."); !k) return k.error();
-    TRIAGE_TRY(e.sender_name, optional_string(r, "name", kMaxShortBytes, "requester.name"));
+    TRIAGE_TRY(e.sender_name, one_line_string(r, "name", kMaxShortBytes, "requester.name"));
     TRIAGE_TRY(e.organisation, optional_string(r, "organisation", kMaxShortBytes, "requester.organisation"));
     std::string email, phone;
     TRIAGE_TRY(email, optional_string(r, "email", 254, "requester.email"));

@@ -23,6 +23,16 @@ inline std::string_view trim_space(std::string_view s) noexcept {
     return s;
 }
 
+// A C0 control character other than tab (CR, LF, NUL, ESC...) or DEL: what a one-line field
+// (a subject, a name) must not hold.
+inline bool has_line_control(std::string_view s) noexcept {
+    for (char c : s) {
+        const auto b = static_cast<unsigned char>(c);
+        if ((b < 0x20 && b != '\t') || b == 0x7F) return true;
+    }
+    return false;
+}
+
 // Without a leading UTF-8 byte-order mark, which editors, spreadsheet exports and some PBXs
 // put at the start of a text file.
 inline std::string_view without_bom(std::string_view s) noexcept {

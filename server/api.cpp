@@ -118,6 +118,8 @@ Result<TicketPatch> parse_patch(const json::value& body, StoreReader& reader) {
             TRIAGE_TRY(patch.queue, want_string(v, key));
         } else if (key == "subject") {
             TRIAGE_TRY(patch.subject, want_string(v, key));
+            if (has_line_control(*patch.subject))
+                return problem(errc::invalid_field, "subject must be one line, without control characters", "subject");
         } else if (key == "category") {
             if (v.is_null()) patch.category = std::string{};
             else { TRIAGE_TRY(patch.category, want_string(v, key)); }

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace triage;
 using namespace triage::channels;
 
@@ -40,6 +42,31 @@ TEST_CASE("a built email has the threading headers, an encoded subject and a quo
     CHECK(parsed.classification.auto_submitted);
     CHECK(parsed.enquiry.thread.references.front() == "<c@example.lv>");
     CHECK(parsed.enquiry.thread.ticket_id == 9);
+}
+
+TEST_CASE("CR, LF and other control characters in a subject or a name cannot add a header") {
+    OutgoingEmail e;
+    e.from_name = "Tuki\r\nX-Injected-From: 1";
+    e.from_address = "support@triage.test";
+    e.to_name = "Matti\nBcc: victim@example.com";
+    e.to_address = "matti@example.fi";
+    e.subject = "Re: hi\r\nBcc: evil@example.com\r\n\r\nforged body \x1b[31m";
+    e.body = "Hei";
+    e.message_id = "<T-1.ack@triage.test>";
+    e.date = Timestamp{std::chrono::seconds{1'790'000'000}};
+    const auto raw = build_email(e);
+    CAPTURE(raw);
+    const auto head = raw.substr(0, raw.find("\r\n\r\n"));
+    CHECK(head.find("\r\nBcc:") == std::string::npos);
+    CHECK(head.find("\nBcc:") == std::string::npos);
+    CHECK(head.find("\r\nX-Injected-From:") == std::string::npos);
+    CHECK(head.find('\x1b') == std::string::npos);
+    const auto parsed = parse_email(raw);
+    CHECK(parsed.enquiry.subject.starts_with("Re: hi"));  // one header, GMime folds and encodes it
+    CHECK(parsed.enquiry.subject.find("Bcc: evil@example.com") != std::string::npos);
+    CHECK(std::none_of(parsed.enquiry.subject.begin(), parsed.enquiry.subject.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
+    CHECK(parsed.enquiry.text == "Hei");
 }
 
 TEST_CASE("dot-stuffing doubles leading dots and ends the data with CRLF dot CRLF") {

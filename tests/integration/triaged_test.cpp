@@ -111,6 +111,19 @@ TEST_CASE("the API answers bad requests with the right status and a JSON error b
         check_error(server.request("GET", "/api/v1/tickets?status=sleeping"), 422, "invalid_field");
         check_error(server.request("GET", "/api/v1/tickets?limit=0"), 422, "invalid_field");
     }
+    SUBCASE("a subject or requester name with a line break or a control character gets 422") {
+        auto r = server.request("POST", "/api/v1/tickets",
+                                R"({"subject":"hi\r\nBcc: evil@example.com","body":"b","requester":{"email":"x@example.fi"}})");
+        check_error(r, 422, "invalid_field");
+        CHECK(json::parse(r.body).at("error").at("field").as_string() == "subject");
+        r = server.request("POST", "/api/v1/tickets",
+                           R"({"subject":"s","body":"b","requester":{"name":"A\nB","email":"x@example.fi"}})");
+        check_error(r, 422, "invalid_field");
+        CHECK(json::parse(r.body).at("error").at("field").as_string() == "requester.name");
+        REQUIRE(server.request("POST", "/api/v1/tickets", R"({"subject":"a\tb","body":"multi\nline","requester":{"email":"x@example.fi"}})")
+                    .status == 201);  // a tab is no line break; the body has lines
+        check_error(server.request("PATCH", "/api/v1/tickets/1", R"({"subject":"x\u001b[31m"})"), 422, "invalid_field");
+    }
     SUBCASE("another media type gets 400") {
         check_error(server.request("POST", "/api/v1/tickets", "subject=x", TriagedProcess::kToken, "text/plain"), 400,
                     "malformed");
