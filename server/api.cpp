@@ -200,7 +200,7 @@ Result<TicketQuery> parse_ticket_query(const boost::urls::params_view& params, S
             auto id = parse_ticket_ref(value);
             if (!id) return problem(errc::invalid_field, "cursor must be the next_cursor of an earlier page", "cursor");
             q.after = *id;
-        } else {
+        } else if (!key.empty() || !value.empty()) {  // "?&limit=1": an empty pair is nothing
             return problem(errc::invalid_field, fmt::format("unknown query parameter {}", key), key);
         }
     }

@@ -418,6 +418,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         }
         if (cmd == "ticket" && a.positional.size() >= 2 && a.positional[1] == "show") return ticket_show(a, out, err);
         if (cmd == "ticket" && a.positional.size() == 2 && a.positional[1] == "list") return ticket_list(a, out);
+        if (cmd == "ticket" && a.positional.size() > 2 && a.positional[1] == "list")
+            throw UsageError(fmt::format("ticket list takes no arguments; unexpected '{}'", a.positional[2]));
         if (cmd == "ticket") throw UsageError("ticket needs `show ID` or `list`");
         if (cmd == "user" || cmd == "token") {
             AccountArgs acc{data_dir_of(a), a.positional.size() == 3 ? a.positional[2] : "", a.role, a.queues,
