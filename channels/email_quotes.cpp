@@ -128,6 +128,10 @@ std::size_t attribution_start(const std::vector<std::string_view>& lines, std::s
     std::size_t start = i;
     bool has_word = false;
     std::string window;
+    // The word alone ("kirjoitti:", "wrote:"): a client wrapped the attribution before it, and
+    // the line above is the rest ("su 6.12.2026 klo 21.02 Tuki (tuki@x.fi)").
+    const auto lone = t.substr(0, t.size() - 1);
+    const bool word_alone = std::any_of(kWords.begin(), kWords.end(), [&](auto w) { return trim(lone) == w; });
     for (std::size_t k = 0; k <= 2 && k <= i; ++k) {
         const std::size_t at = i - k;
         const auto line = trim(lines[at]);
@@ -135,7 +139,7 @@ std::size_t attribution_start(const std::vector<std::string_view>& lines, std::s
         const bool word = std::any_of(kWords.begin(), kWords.end(), [&](auto w) { return contains_word(line, w); });
         const bool opener = starts_with_any(line, {"On ", "Am ", "Den ", "Le ", "El ", "Il "});
         const bool broken_address = line.find('<') != std::string_view::npos && line.find('>') == std::string_view::npos;
-        if (k > 0 && !opener && !broken_address && !(word && !has_word)) break;
+        if (k > 0 && !opener && !broken_address && !(word && !has_word) && !(k == 1 && word_alone)) break;
         window = std::string(line) + " " + window;
         has_word = has_word || word;
         start = at;

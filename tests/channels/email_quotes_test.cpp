@@ -31,6 +31,9 @@ TEST_CASE("quoted history and signatures are split from the new text in every la
          "Kiitos, nyt toimii.\n\nma 23.11.2026 klo 10.15 Matti Meikäläinen <matti@example.fi> kirjoitti:\n> Hei,\n> "
          "kokeile uudelleen.\n",
          "Kiitos, nyt toimii.", "ma 23.11.2026 klo 10.15 Matti Meikäläinen <matti@example.fi> kirjoitti:", ""},
+        {"Finnish Gmail attribution wrapped before the word",
+         "Kiitos, toimii.\n\nsu 6.12.2026 klo 21.02 Triage support (support@triage.example)\nkirjoitti:\n\n> vanha\n",
+         "Kiitos, toimii.", "su 6.12.2026 klo 21.02 Triage support (support@triage.example)", ""},
         {"Estonian Gmail attribution",
          "Aitäh!\n\nKadri Mägi <kadri@naidis.ee> kirjutas kuupäeval E, 23. nov 2026 kell 10:15:\n> Tere\n",
          "Aitäh!", "Kadri Mägi <kadri@naidis.ee> kirjutas", ""},
