@@ -23,6 +23,26 @@ std::optional<std::string_view> bytes_in_place(GMimeStream* stream) {
     return std::string_view(reinterpret_cast<const char*>(array->data) + start, static_cast<std::size_t>(end - start));
 }
 
+// Quoted-printable without the white space that ends its lines (RFC 2045 6.7 (3): transport
+// agents add it; a space the sender meant is "=20"). A soft break "=  " becomes "=" too.
+std::string without_trailing_blanks(std::string_view qp) {
+    std::string out;
+    out.reserve(qp.size());
+    std::size_t pending = 0;  // blanks held until we know whether the line goes on
+    for (std::size_t i = 0; i < qp.size(); ++i) {
+        const char c = qp[i];
+        if (c == ' ' || c == '\t') {
+            ++pending;
+            continue;
+        }
+        const bool line_end = c == '\n' || (c == '\r' && i + 1 < qp.size() && qp[i + 1] == '\n');
+        if (!line_end) out.append(qp.substr(i - pending, pending));
+        pending = 0;
+        out += c;
+    }
+    return out;  // blanks at the very end are a line's end too
+}
+
 }  // namespace
 
 std::string part_content(GMimePart* part) {
@@ -37,10 +57,16 @@ std::string part_content(GMimePart* part) {
     if (raw && encoding != GMIME_CONTENT_ENCODING_UUENCODE) {
         if (encoding != GMIME_CONTENT_ENCODING_BASE64 && encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
             return std::string(*raw);
+        std::string stripped;
+        std::string_view encoded = *raw;
+        if (encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+            stripped = without_trailing_blanks(encoded);
+            encoded = stripped;
+        }
         GMimeEncoding state;
         g_mime_encoding_init_decode(&state, encoding);
-        std::string out(g_mime_encoding_outlen(&state, raw->size()) + 16, '\0');
-        const std::size_t n = g_mime_encoding_flush(&state, raw->data(), raw->size(), out.data());
+        std::string out(g_mime_encoding_outlen(&state, encoded.size()) + 16, '\0');
+        const std::size_t n = g_mime_encoding_flush(&state, encoded.data(), encoded.size(), out.data());
         out.resize(n);
         return out;
     }

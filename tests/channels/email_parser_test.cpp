@@ -725,6 +725,14 @@ TEST_CASE("a delivery status notification names the failed recipients and the bo
     CHECK(c.delivery_failed);
 }
 
+TEST_CASE("quoted-printable loses the white space transport added at line ends, and keeps an encoded =20") {
+    const auto p = parse_email(
+        "From: Aino <aino@example.fi>\r\nTo: support@example.com\r\nSubject: qp\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "Hei,  \r\nyhteys p=C3=A4tkii \t\r\niltaisin, ja t=\r\nama  =  \r\nkin.\r\nterveisin=20\r\nAino  ");
+    CHECK(p.enquiry.text == "Hei,\nyhteys pätkii\niltaisin, ja tama  kin.\nterveisin \nAino");
+}
+
 TEST_CASE("reports that delivery is delayed or went well are bounces that report no failure") {
     auto dsn = [](const char* subject, const char* action, const char* status) {
         return parse_email(fmt::format(
