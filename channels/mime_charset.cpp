@@ -122,11 +122,15 @@ bool is_special_encoding(std::string_view cs) noexcept {
     return false;
 }
 
+bool latin1_name(std::string_view cs) noexcept {
+    return cs == "iso-8859-1" || cs == "iso8859-1" || cs == "latin1" || cs == "l1";
+}
+
 // A charset that reads every text of `cs` the same way and more besides, as mailers
 // really mean it (the WHATWG encoding standard makes the same substitutions).
 std::string_view superset_of(std::string_view cs) noexcept {
-    if (cs == "iso-8859-1" || cs == "iso8859-1" || cs == "latin1" || cs == "l1" || cs == "iso-8859-15" ||
-        cs == "iso8859-15" || cs == "latin-9" || cs == "latin9" || is_ascii_name(cs))
+    if (latin1_name(cs) || cs == "iso-8859-15" || cs == "iso8859-15" || cs == "latin-9" || cs == "latin9" ||
+        is_ascii_name(cs))
         return "windows-1252";
     if (cs == "iso-8859-13" || cs == "iso8859-13" || cs == "latin7") return "windows-1257";
     if (cs == "iso-8859-9" || cs == "iso8859-9" || cs == "latin5") return "windows-1254";
@@ -269,10 +273,6 @@ std::size_t latin9_letters(std::string_view bytes) noexcept {
         if (capital ? after && !before : after || before) ++letters;
     }
     return letters;
-}
-
-bool latin1_name(std::string_view cs) noexcept {
-    return cs == "iso-8859-1" || cs == "iso8859-1" || cs == "latin1" || cs == "l1";
 }
 
 }  // namespace

@@ -201,10 +201,9 @@ std::string SmtpDialogue::handle_command(std::string_view line) {
                 std::size_t size = 0;
                 auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
                 const bool digits = !value.empty() && end == value.data() + value.size();
-                if (ec == std::errc::result_out_of_range && digits)  // more bytes than we could count
-                    return reply(552, fmt::format("5.3.4 Message size exceeds the limit of {} bytes", limits_.max_message_bytes));
-                if (ec != std::errc{} || !digits) return bad(501, "5.5.4 Bad SIZE value");
-                if (size > limits_.max_message_bytes)
+                const bool uncountable = ec == std::errc::result_out_of_range;  // more bytes than size_t holds
+                if (!digits || (ec != std::errc{} && !uncountable)) return bad(501, "5.5.4 Bad SIZE value");
+                if (uncountable || size > limits_.max_message_bytes)
                     return reply(552, fmt::format("5.3.4 Message size exceeds the limit of {} bytes", limits_.max_message_bytes));
             } else if (key == "BODY") {
                 if (upper(value) != "7BIT" && upper(value) != "8BITMIME") return bad(501, "5.5.4 Unsupported BODY type");

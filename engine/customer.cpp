@@ -25,7 +25,6 @@ bool is_valid_utf8(std::string_view s) noexcept {
     return ec == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(ec);
 }
 
-
 // A domain through UTS #46 (IDNA), to its ASCII ("xn--nide-loa.ee") or Unicode ("näide.ee")
 // form; nothing when IDNA refuses the name.
 std::optional<std::string> idna_domain(std::string_view domain, bool to_ascii) {

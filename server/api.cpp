@@ -61,9 +61,9 @@ Result<json::value> parse_body(const Request& req, json::storage_ptr storage = {
 }
 
 // A queue the configuration does not list (`queues:`; any queue when it lists none): a
-// ticket filed there would wait in a queue nobody serves.
+// ticket filed there would wait in a queue nobody serves. "" (the default queue) is known.
 std::optional<Problem> unknown_queue(const Config& config, std::string_view queue) {
-    if (config.queues.empty() || queue == config.default_queue) return std::nullopt;
+    if (config.queues.empty() || queue.empty() || queue == config.default_queue) return std::nullopt;
     if (std::find(config.queues.begin(), config.queues.end(), queue) != config.queues.end()) return std::nullopt;
     std::string known;
     for (const auto& q : config.queues) known += (known.empty() ? "" : ", ") + q;
@@ -419,8 +419,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
             if (enquiry->external_id.empty()) enquiry->external_id = std::move(*key);
             enquiry->client_idempotency_key = !enquiry->external_id.empty();
             enquiry->metadata["created_by"] = actor.id;
-            if (auto unknown = unknown_queue(app_.config(), enquiry->queue); unknown && !enquiry->queue.empty())
-                co_return problem_response(v, *unknown);
+            if (auto unknown = unknown_queue(app_.config(), enquiry->queue)) co_return problem_response(v, *unknown);
             if (!may_see_queue(who, enquiry->queue.empty() ? app_.config().default_queue : enquiry->queue))
                 co_return problem_response(v, problem(errc::forbidden, "you are not a member of that queue", "queue"));
             app_.escalation().detect_language(*enquiry);
@@ -477,8 +476,7 @@ asio::awaitable<Response> Api::route(const Request& req, Routed& routed) {
                 if (!body) co_return problem_response(v, body.error());
                 auto patch = parse_patch(*body, *app_.store().reader());
                 if (!patch) co_return problem_response(v, patch.error());
-                if (patch->queue && !patch->queue->empty())
-                    if (auto unknown = unknown_queue(app_.config(), *patch->queue)) co_return problem_response(v, *unknown);
+                if (auto unknown = unknown_queue(app_.config(), patch->queue.value_or(""))) co_return problem_response(v, *unknown);
                 const TicketDesk& desk = app_.desk();
                 auto work = [&desk, &escalation = app_.escalation(), id = *id, p = std::move(*patch), actor, who](StoreTx& tx) -> Result<DeskOutcome> {
                     if (auto t = tx.ticket(id))  // checked in the writing unit: the queue cannot move meanwhile

@@ -181,7 +181,7 @@ asio::awaitable<WebResponse> WebUi::attachment(const WebRequest& req, const Prin
             for (const auto& a : m.attachments)
                 if (a.sha256 == sha256) found = a;
             // The raw inbound bytes of a message (an email's source, a form's request).
-            if (!found && !m.raw_sha256.empty() && m.raw_sha256 == sha256)
+            if (!found && m.raw_sha256 == sha256)
                 found = Attachment{fmt::format("{}-message-{}.{}", ticket_key(ticket), m.id,
                                                m.channel == Channel::email || m.channel == Channel::fax ? "eml" : "txt"),
                                    "application/octet-stream", 0, sha256};
@@ -246,13 +246,21 @@ asio::awaitable<WebResponse> WebUi::handle(const WebRequest& req, const std::vec
         co_return res;
     }
     if (seg[0] == "ui" && seg.size() == 2) {
-        const bool known = seg[1] == "queue" || seg[1] == "ticket" || seg[1] == "board" || seg[1] == "dashboard";
-        pattern = known ? "/ui/" + seg[1] : "unmatched";  // a made-up page is no metrics series of its own
-        if (known && method != http::verb::get && method != http::verb::head) co_return wrong_method("GET");
-        if (seg[1] == "queue") co_return page(req, "queue.html", who, Action::read_tickets);
-        if (seg[1] == "ticket") co_return page(req, "ticket.html", who, Action::read_tickets);
-        if (seg[1] == "board") co_return page(req, "board.html", who, Action::handle_escalations);
-        if (seg[1] == "dashboard") co_return page(req, "dashboard.html", who, Action::read_reports);
+        struct UiPage {
+            std::string_view name;
+            const char* file;
+            Action needs;
+        };
+        static constexpr UiPage kPages[] = {{"queue", "queue.html", Action::read_tickets},
+                                            {"ticket", "ticket.html", Action::read_tickets},
+                                            {"board", "board.html", Action::handle_escalations},
+                                            {"dashboard", "dashboard.html", Action::read_reports}};
+        for (const auto& p : kPages) {
+            if (seg[1] != p.name) continue;
+            pattern = "/ui/" + seg[1];  // a made-up page stays "unmatched": no metrics series of its own
+            if (method != http::verb::get && method != http::verb::head) co_return wrong_method("GET");
+            co_return page(req, p.file, who, p.needs);
+        }
     }
     pattern = "unmatched";
     co_return json_answer(v, Status::not_found, error_json("not_found", "no such page"));

@@ -1,5 +1,6 @@
 #include "storage/sqlite_reader.hpp"
 
+#include "engine/text.hpp"
 #include "storage/json_columns.hpp"
 
 #include <algorithm>
@@ -121,8 +122,7 @@ TicketPage ReadOps<Base>::tickets(const TicketQuery& query) {
         phrases = tokenizer_->phrases(query.text);
         // Words with nothing the index keeps ("🎉", "*", "(") can match nothing: no tickets,
         // not every ticket as if no text had been asked for. Blank text asks for nothing.
-        const bool blank = query.text.find_first_not_of(" \t\r\n") == std::string::npos;
-        if (phrases.empty() && !blank) return TicketPage{};
+        if (phrases.empty() && !trim_space(query.text).empty()) return TicketPage{};
         // Read your writes: what was committed before this search began is searchable.
         if (!phrases.empty() && indexer_) indexer_->wait_until_current(kSearchCatchUp);
     }
